@@ -1,0 +1,36 @@
+"""The Flask app factory (wsgi.py stays a one-liner)."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+
+from bot import runtime as runtime_module
+from bot.config import Settings
+from bot.logging_setup import configure_logging
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    configure_logging()
+    settings = settings or Settings.from_env()
+    rt = runtime_module.Runtime(settings)
+    runtime_module.install(rt)
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    app.extensions["planbot"] = rt
+
+    from handlers import attendants, media, whatsapp
+
+    app.register_blueprint(whatsapp.bp)
+    app.register_blueprint(media.bp)
+    app.register_blueprint(attendants.bp)
+
+    @app.get("/healthz")
+    def health():
+        return jsonify(status="ok")
+
+    from bot import cli
+
+    cli.register(app)
+    return app

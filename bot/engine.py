@@ -1,0 +1,363 @@
+"""The conversation engine: one inbound message in, state change + outbox rows out.
+
+A flow (bot/flows/*) is a small state machine in the style of python-telegram-bot's
+ConversationHandler: an entry, named states with a handler each, and the engine's
+fallbacks (global commands, misunderstanding, idle expiry, identity gate, handoff).
+Everything a turn does is written through the caller's SQLAlchemy session, so the reply,
+the state change and any business effect commit together or not at all.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from bot import clock, intents, outbox, protocols
+from bot.registry.base import BeneficiaryInfo
+from bot.templates import render
+from bot.text import normalize
+from storage.models import Conversation, Protocol
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Turn"], None]
+
+
+@dataclass(frozen=True)
+class Message:
+    """The part of an inbound message a flow may look at."""
+
+    text: str
+    payload: str | None = None
+    attachments: tuple = ()
+    external_id: str | None = None
+
+
+class Flow:
+    def __init__(self, name: str, *, journey: str | None, needs_identity: bool,
+                 intents: list[str] = (), menu_label: str | None = None,
+                 menu_order: int | None = None, identity_alternatives: bool = False,
+                 identity_notice: str | None = None):
+        self.name = name
+        self.journey = journey
+        self.needs_identity = needs_identity
+        self.intents = list(intents)
+        self.menu_label = menu_label
+        self.menu_order = menu_order
+        self.identity_alternatives = identity_alternatives
+        self.identity_notice = identity_notice  # template said before the identity check
+        self.entry: Handler | None = None
+        self.states: dict[str, Handler] = {}
+
+    def on_entry(self, fn: Handler) -> Handler:
+        self.entry = fn
+        return fn
+
+    def state(self, name: str) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            self.states[name] = fn
+            return fn
+        return register
+
+
+_FLOWS: dict[str, Flow] = {}
+
+
+def register(flow: Flow) -> Flow:
+    _FLOWS[flow.name] = flow
+    return flow
+
+
+def flows() -> dict[str, Flow]:
+    import bot.flows  # noqa: F401  (registers every journey)
+
+    return _FLOWS
+
+
+def menu_flows() -> list[Flow]:
+    return sorted((f for f in flows().values() if f.menu_order is not None),
+                  key=lambda f: f.menu_order)
+
+
+@dataclass
+class Turn:
+    session: Session
+    runtime: object
+    conversation: Conversation
+    message: Message
+    _texts: list[str] = field(default_factory=list)
+    _retry: tuple[str, dict] | None = None
+    _beneficiary: BeneficiaryInfo | None = None
+
+    # -- reading -------------------------------------------------------------------
+    @property
+    def settings(self):
+        return self.runtime.settings
+
+    @property
+    def registry(self):
+        registry = self.runtime.registry
+        return registry.bind(self.session) if hasattr(registry, "bind") else registry
+
+    @property
+    def text(self) -> str:
+        return self.message.text or ""
+
+    @property
+    def norm(self) -> str:
+        return normalize(self.message.text)
+
+    @property
+    def choice(self) -> str:
+        """What the person picked: the button/list id when there is one, else the text."""
+        return self.message.payload or self.text
+
+    @property
+    def data(self) -> dict:
+        return self.conversation.data
+
+    def remember(self, **values) -> None:
+        # JSON columns track reassignment, not in-place mutation
+        self.conversation.data = {**self.conversation.data, **values}
+
+    def forget(self, *keys: str) -> None:
+        self.conversation.data = {k: v for k, v in self.conversation.data.items() if k not in keys}
+
+    @property
+    def beneficiary(self) -> BeneficiaryInfo | None:
+        ref = self.conversation.beneficiary_ref
+        if ref and (self._beneficiary is None or self._beneficiary.ref != ref):
+            self._beneficiary = self.registry.beneficiary(ref)
+        return self._beneficiary if ref else None
+
+    @property
+    def now(self) -> datetime:
+        return clock.now()
+
+    @property
+    def today(self):
+        return clock.today()
+
+    @property
+    def identity_confirmed(self) -> bool:
+        return self.conversation.identity_verified_at is not None
+
+    # -- replying --------------------------------------------------------------------
+    def say(self, template: str, **context) -> None:
+        """Queue text for the person; texts of one turn go out as one WhatsApp message."""
+        self._texts.append(render(template, **context))
+
+    def say_media(self, template: str, media: list[dict], **context) -> None:
+        self.flush()
+        outbox.enqueue_text(self.session, self.conversation, render(template, **context),
+                            media=media)
+
+    def flush(self) -> None:
+        if self._texts:
+            outbox.enqueue_text(self.session, self.conversation, "\n\n".join(self._texts))
+            self._texts = []
+
+    def retry(self, template: str, **context) -> None:
+        """The person's answer did not fit: explain, keep the state unchanged."""
+        self._retry = (template, context)
+
+    # -- moving ----------------------------------------------------------------------
+    def goto(self, state: str) -> None:
+        self.conversation.state = state
+
+    def end(self) -> None:
+        self.conversation.flow = None
+        self.conversation.state = None
+        self.conversation.data = {}
+
+    def start_flow(self, name: str, **data) -> None:
+        start_flow(self, flows()[name], **data)
+
+    def escalate(self, reason: str, *, template: str = "handoff/waiting", **context) -> None:
+        escalate(self, reason, template=template, **context)
+
+    # -- protocols -------------------------------------------------------------------
+    @property
+    def protocol(self) -> Protocol | None:
+        number = self.data.get("protocol")
+        return protocols.by_number(self.session, number) if number else None
+
+    def open_protocol(self, journey: str, details: dict | None = None) -> Protocol:
+        protocol = protocols.open_protocol(
+            self.session, self.settings, journey,
+            beneficiary_ref=self.conversation.beneficiary_ref,
+            conversation_id=self.conversation.id, details=details,
+        )
+        self.remember(protocol=protocol.number)
+        return protocol
+
+    def close_protocol(self, status: str = "concluido", note: str | None = None) -> None:
+        protocol = self.protocol
+        if protocol is not None:
+            protocols.set_status(protocol, status, note)
+
+
+# -----------------------------------------------------------------------------------
+def handle(session: Session, runtime, conversation: Conversation, message: Message) -> None:
+    """Process one inbound message for `conversation` (already locked by the caller)."""
+    now = clock.now()
+    turn = Turn(session, runtime, conversation, message)
+    if conversation.handoff == "attendant":
+        conversation.last_activity_at = now  # a human owns it: the bot stays silent
+        return
+    expired = _expire_idle_session(turn, now)
+    conversation.last_activity_at = now
+    if expired:
+        turn.say("session_expired")
+
+    cmd = intents.command(turn.text) if not message.payload else None
+    if conversation.handoff == "waiting":
+        if cmd not in ("menu", "cancel"):
+            return  # queued for a human: nothing the bot says would help
+        conversation.handoff = None
+        conversation.handoff_reason = None
+
+    if cmd == "menu":
+        turn.end()
+        show_menu(turn)
+    elif cmd == "cancel":
+        was_in_flow = conversation.flow is not None
+        if was_in_flow:
+            turn.close_protocol("cancelado", "cancelado pelo beneficiário")
+        turn.end()
+        turn.say("cancelled" if was_in_flow else "nothing_to_cancel")
+    elif cmd == "human":
+        turn.escalate("pedido do beneficiário")
+    elif conversation.flow is None:
+        _handle_idle(turn)
+    else:
+        _handle_in_flow(turn)
+
+    _settle_misunderstanding(turn)
+    turn.flush()
+
+
+def _expire_idle_session(turn: Turn, now: datetime) -> bool:
+    c = turn.conversation
+    idle = timedelta(minutes=turn.settings.session_idle_minutes)
+    if c.last_activity_at is None or now - c.last_activity_at < idle:
+        return False
+    had_session = c.flow is not None or c.identity_verified_at is not None
+    if c.flow is not None:
+        turn.close_protocol("expirado", "conversa encerrada por inatividade")
+    turn.end()
+    c.identity_verified_at = None
+    c.misunderstandings = 0
+    if c.handoff == "waiting":
+        return had_session  # still in the human queue; a new session does not cancel it
+    return had_session
+
+
+def _handle_idle(turn: Turn) -> None:
+    text = turn.choice
+    option = _menu_option(text)
+    if option is not None:
+        start_flow(turn, option)
+        return
+    match = intents.detect(text, {f.name: f.intents for f in flows().values() if f.intents})
+    if match:
+        start_flow(turn, flows()[match.name])
+        return
+    if intents.is_greeting(text) or not text.strip():
+        show_menu(turn, greeting=True)
+        return
+    turn.retry("not_understood_menu", options=_menu_options())
+
+
+def _menu_option(text: str) -> Flow | None:
+    stripped = normalize(text).strip(" .)")
+    if stripped.isdigit():
+        index = int(stripped)
+        options = menu_flows()
+        if 1 <= index <= len(options):
+            return options[index - 1]
+    return None
+
+
+def _menu_options() -> list[dict]:
+    return [{"number": i, "label": f.menu_label} for i, f in enumerate(menu_flows(), 1)]
+
+
+def show_menu(turn: Turn, greeting: bool = False) -> None:
+    b = turn.beneficiary
+    turn.say("menu", greeting=greeting, name=b.first_name if b else None,
+             options=_menu_options(), operator=turn.settings.operator_name)
+
+
+def _handle_in_flow(turn: Turn) -> None:
+    from bot import identity
+
+    flow = flows().get(turn.conversation.flow)
+    if flow is None:  # a flow removed by a deploy: start over rather than crash
+        turn.end()
+        show_menu(turn)
+        return
+    state = turn.conversation.state
+    if state in identity.STATES:
+        identity.handle(turn, flow)
+        return
+    handler = flow.states.get(state)
+    if handler is None:
+        log.warning("flow %s has no state %r; restarting it", flow.name, state)
+        turn.end()
+        show_menu(turn)
+        return
+    handler(turn)
+    if turn._retry is not None:
+        # A clear request for another journey beats "I did not understand".
+        match = intents.detect(turn.text, {f.name: f.intents for f in flows().values()
+                                           if f.intents and f.name != flow.name}, threshold=101)
+        if match and not turn.message.payload:
+            turn._retry = None
+            turn.close_protocol("cancelado", "trocou de assunto")
+            turn.end()
+            start_flow(turn, flows()[match.name])
+
+
+def start_flow(turn: Turn, flow: Flow, **data) -> None:
+    """Enter a journey: the protocol first (ANS), then identity if needed, then its entry."""
+    from bot import identity
+
+    c = turn.conversation
+    c.flow, c.state, c.data = flow.name, None, dict(data)
+    if flow.journey:
+        protocol = turn.open_protocol(flow.journey)
+        turn.say("protocol_opened", number=protocol.number, journey=flow.journey)
+    if flow.needs_identity and not turn.identity_confirmed:
+        identity.begin(turn, flow)
+        return
+    flow.entry(turn)
+
+
+def escalate(turn: Turn, reason: str, *, template: str = "handoff/waiting", **context) -> None:
+    c = turn.conversation
+    c.handoff = "waiting"
+    c.handoff_reason = reason[:200]
+    c.escalated_at = clock.now()
+    c.attendant_id = None
+    protocol = turn.protocol
+    if protocol is not None:
+        protocols.set_status(protocol, "encaminhado", reason)
+    turn._retry = None
+    turn.say(template, reason=reason, **context)
+
+
+def _settle_misunderstanding(turn: Turn) -> None:
+    c = turn.conversation
+    if turn._retry is None:
+        c.misunderstandings = 0
+        return
+    template, context = turn._retry
+    c.misunderstandings = (c.misunderstandings or 0) + 1
+    turn.say(template, **context)
+    if c.misunderstandings >= 2:
+        turn.say("offer_help", options=_menu_options())
+        c.misunderstandings = 0

@@ -1,0 +1,13 @@
+"""Menu entry that hands the conversation to a person."""
+from __future__ import annotations
+
+from bot.engine import Flow, Turn, register
+
+flow = register(Flow("atendente", journey=None, needs_identity=False, menu_order=99,
+                     menu_label="Falar com um atendente"))
+
+
+@flow.on_entry
+def start(turn: Turn) -> None:
+    turn.end()
+    turn.escalate("pedido do beneficiário pelo menu")

@@ -1,0 +1,103 @@
+"""Human handoff: attendants take escalated conversations, reply through the same outbox
+and hand them back to the bot."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import clock, outbox
+from bot.templates import render
+from storage.models import Attendant, Conversation, InboundMessage, OutboundMessage
+
+
+class HandoffError(Exception):
+    def __init__(self, reason: str, status: int = 409):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_attendant(session: Session, name: str) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(Attendant(name=name, token_hash=hash_token(token), created_at=clock.now()))
+    return token
+
+
+def attendant_for_token(session: Session, token: str) -> Attendant | None:
+    if not token:
+        return None
+    return session.scalars(select(Attendant).where(
+        Attendant.token_hash == hash_token(token), Attendant.active.is_(True))).first()
+
+
+def waiting(session: Session, include_mine: Attendant | None = None) -> list[Conversation]:
+    stmt = select(Conversation).where(Conversation.handoff.is_not(None))
+    return [c for c in session.scalars(stmt.order_by(Conversation.escalated_at, Conversation.id))
+            if c.handoff == "waiting" or (include_mine and c.attendant_id == include_mine.id)]
+
+
+def transcript(session: Session, conversation: Conversation, limit: int = 50) -> list[dict]:
+    inbound = session.scalars(select(InboundMessage).where(
+        InboundMessage.conversation_id == conversation.id)
+        .order_by(InboundMessage.id.desc()).limit(limit))
+    outbound = session.scalars(select(OutboundMessage).where(
+        OutboundMessage.conversation_id == conversation.id)
+        .order_by(OutboundMessage.id.desc()).limit(limit))
+    items = [{"from": "person", "text": m.text, "at": m.received_at.isoformat(),
+              "attachments": m.attachments} for m in inbound]
+    items += [{"from": m.author, "text": m.body, "at": m.created_at.isoformat(),
+               "status": m.status} for m in outbound]
+    items.sort(key=lambda i: i["at"])
+    return items[-limit:]
+
+
+def _locked(session: Session, conversation_id: int) -> Conversation:
+    conversation = session.get(Conversation, conversation_id, with_for_update=True)
+    if conversation is None:
+        raise HandoffError("conversation not found", 404)
+    return conversation
+
+
+def take(session: Session, attendant: Attendant, conversation_id: int) -> Conversation:
+    c = _locked(session, conversation_id)
+    if c.handoff == "attendant" and c.attendant_id != attendant.id:
+        raise HandoffError("another attendant already owns this conversation")
+    c.handoff = "attendant"
+    c.attendant_id = attendant.id
+    c.escalated_at = c.escalated_at or clock.now()
+    return c
+
+
+def reply(session: Session, attendant: Attendant, conversation_id: int, text: str) -> Conversation:
+    c = _locked(session, conversation_id)
+    if c.handoff != "attendant" or c.attendant_id != attendant.id:
+        raise HandoffError("take the conversation before replying")
+    if not text or not text.strip():
+        raise HandoffError("text is required", 400)
+    outbox.enqueue_text(session, c, text.strip(), author="attendant")
+    return c
+
+
+def release(session: Session, attendant: Attendant, conversation_id: int) -> Conversation:
+    c = _locked(session, conversation_id)
+    if c.handoff == "attendant" and c.attendant_id != attendant.id:
+        raise HandoffError("another attendant owns this conversation")
+    if c.handoff is None:
+        raise HandoffError("the bot already owns this conversation")
+    c.handoff = None
+    c.handoff_reason = None
+    c.attendant_id = None
+    c.flow = None
+    c.state = None
+    c.data = {}
+    c.misunderstandings = 0
+    c.last_activity_at = clock.now()
+    outbox.enqueue_text(session, c, render("handoff/released"), author="system")
+    return c

@@ -1,0 +1,148 @@
+"""Identity gate: no financial or health data before the person proves who they are.
+
+Known phone: the first 3 CPF digits (as the collection script asks), or the whole CPF.
+Some flows also accept the script's alternatives (last 2 digits, full name, surname).
+Unknown phone: full CPF (check digits validated) and then the birth date; the CPF alone
+is too easy to find to unlock someone's bills. We ask the birth date whether or not the
+CPF exists, so the answers never reveal who is a beneficiary.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from validate_docbr import CPF
+
+from bot import clock
+from bot.text import digits, normalize
+
+log = logging.getLogger(__name__)
+
+STATES = {"identity_cpf3", "identity_cpf", "identity_birth"}
+_cpf = CPF()
+
+
+def begin(turn, flow) -> None:
+    c = turn.conversation
+    if _blocked(turn):
+        return
+    if flow.identity_notice:
+        turn.say(flow.identity_notice)
+    if c.beneficiary_ref and turn.beneficiary is not None:
+        c.state = "identity_cpf3"
+        turn.say("identity/ask_cpf3", name=turn.beneficiary.first_name,
+                 alternatives=flow.identity_alternatives)
+    else:
+        c.state = "identity_cpf"
+        turn.say("identity/ask_cpf")
+
+
+def handle(turn, flow) -> None:
+    if _blocked(turn):
+        return
+    state = turn.conversation.state
+    if state == "identity_cpf3":
+        _check_known(turn, flow)
+    elif state == "identity_cpf":
+        _check_cpf(turn)
+    else:
+        _check_birth(turn, flow)
+
+
+def _check_known(turn, flow) -> None:
+    person = turn.beneficiary
+    answer = digits(turn.text)
+    has_letters = any(ch.isalpha() for ch in turn.norm)
+    if len(answer) == 3:
+        ok = person.cpf[:3] == answer
+    elif len(answer) == 11:
+        ok = person.cpf == answer
+    elif flow.identity_alternatives and len(answer) == 2:
+        ok = person.cpf[-2:] == answer
+    elif flow.identity_alternatives and has_letters and not answer:
+        given = normalize(turn.text)
+        full = normalize(person.name)
+        ok = given == full or given == full.split()[-1]
+    else:
+        turn.retry("identity/format_cpf3", alternatives=flow.identity_alternatives)
+        return
+    if ok:
+        _confirmed(turn, flow)
+    else:
+        _failed(turn, again_state="identity_cpf3")
+
+
+def _check_cpf(turn) -> None:
+    answer = digits(turn.text)
+    if len(answer) != 11 or not _cpf.validate(answer):
+        turn.retry("identity/invalid_cpf")
+        return
+    candidate = turn.registry.beneficiary_by_cpf(answer)
+    turn.remember(identity_candidate=candidate.ref if candidate else None)
+    turn.conversation.state = "identity_birth"
+    turn.say("identity/ask_birth")
+
+
+def _check_birth(turn, flow) -> None:
+    given = _parse_birth(turn.text)
+    if given is None:
+        turn.retry("identity/invalid_birth")
+        return
+    ref = turn.data.get("identity_candidate")
+    person = turn.registry.beneficiary(ref) if ref else None
+    turn.forget("identity_candidate")
+    if person is not None and person.birth_date == given:
+        turn.conversation.beneficiary_ref = person.ref
+        protocol = turn.protocol
+        if protocol is not None and protocol.beneficiary_ref is None:
+            protocol.beneficiary_ref = person.ref
+        _confirmed(turn, flow)
+    else:
+        _failed(turn, again_state="identity_cpf", ask="identity/ask_cpf")
+
+
+def _parse_birth(text: str):
+    d = digits(text)
+    for fmt in ("%d%m%Y",):
+        try:
+            return datetime.strptime(d, fmt).date() if len(d) == 8 else None
+        except ValueError:
+            return None
+    return None
+
+
+def _confirmed(turn, flow) -> None:
+    c = turn.conversation
+    c.identity_verified_at = clock.now()
+    c.identity_failures = 0
+    c.state = None
+    flow.entry(turn)
+
+
+def _failed(turn, *, again_state: str, ask: str | None = None) -> None:
+    c = turn.conversation
+    c.identity_failures = (c.identity_failures or 0) + 1
+    limit = turn.settings.identity_max_attempts
+    log.info("identity check failed for conversation %s (%d/%d)", c.id, c.identity_failures, limit)
+    if c.identity_failures >= limit:
+        c.identity_failures = 0
+        c.blocked_until = clock.now() + timedelta(minutes=turn.settings.identity_block_minutes)
+        turn.close_protocol("cancelado", "identidade não confirmada")
+        turn.end()
+        turn.say("identity/blocked", minutes=turn.settings.identity_block_minutes)
+        return
+    c.state = again_state
+    turn.say("identity/wrong", remaining=limit - c.identity_failures)
+    if ask:
+        turn.say(ask)
+
+
+def _blocked(turn) -> bool:
+    c = turn.conversation
+    if c.blocked_until and c.blocked_until > clock.now():
+        minutes = max(1, int((c.blocked_until - clock.now()).total_seconds() // 60) + 1)
+        turn.close_protocol("cancelado", "identidade bloqueada")
+        turn.end()
+        turn.say("identity/still_blocked", minutes=minutes)
+        return True
+    return False

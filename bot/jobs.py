@@ -1,0 +1,265 @@
+"""RQ job functions (importable by dotted path from any worker process).
+
+process_conversation: runs every pending inbound message of one conversation, one at a
+  time and in arrival order, each in its own transaction with its replies (outbox).
+deliver_conversation: sends one conversation's pending outbox rows in order, once.
+sweep: re-enqueues whatever the database says is unfinished (Redis lost it, a worker
+  died, a retry budget ran out) and re-arms itself on the scheduler.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+
+from redis.exceptions import LockError, RedisError
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from bot import clock, engine, queueing, runtime as runtime_module
+from bot.channels.base import (
+    AmbiguousSendError,
+    Outgoing,
+    PermanentSendError,
+    RetryableSendError,
+)
+from bot.media import media_urls
+from storage.db import transaction
+from storage.models import Conversation, InboundMessage, OutboundMessage
+
+log = logging.getLogger(__name__)
+
+LOCK_TIMEOUT = 120  # seconds; longer than any single message takes, short after a crash
+STALE_SENDING = timedelta(seconds=60)
+
+
+@contextmanager
+def conversation_lock(rt, name: str):
+    """Hold a Redis lock or yield False at once: another worker already has the work."""
+    lock = rt.redis.lock(f"planbot:lock:{name}", timeout=LOCK_TIMEOUT, blocking=False)
+    acquired = lock.acquire()
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                lock.release()
+            except LockError:
+                log.warning("lock %s expired while held", name)
+
+
+# -- inbound --------------------------------------------------------------------------
+def process_conversation(conversation_key: str) -> int:
+    rt = runtime_module.current()
+    handled = 0
+    while True:
+        with conversation_lock(rt, f"in:{conversation_key}") as acquired:
+            if not acquired:
+                return handled  # the holder re-checks for new messages after releasing
+            while (conversation_id := _process_next(rt, conversation_key)) is not None:
+                handled += 1
+                queueing.deliver_later(rt, conversation_id)
+        # A message stored while we held the lock may have seen it taken and given up:
+        # look again now that it is free.
+        if not _has_pending(rt, conversation_key):
+            return handled
+
+
+def _has_pending(rt, key: str) -> bool:
+    with transaction(rt.sessions) as s:
+        return s.scalar(select(func.count()).select_from(InboundMessage).where(
+            InboundMessage.conversation_key == key, InboundMessage.status == "received")) > 0
+
+
+def _process_next(rt, key: str) -> int | None:
+    with transaction(rt.sessions) as s:
+        msg = s.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.conversation_key == key, InboundMessage.status == "received")
+            .order_by(InboundMessage.id).limit(1).with_for_update()
+        ).first()
+        if msg is None:
+            return None
+        conversation = _conversation_for(s, rt, msg)
+        conversation.last_inbound_at = msg.received_at
+        msg.conversation_id = conversation.id
+        engine.handle(s, rt, conversation, engine.Message(
+            text=msg.text, payload=msg.payload, attachments=tuple(msg.attachments or ()),
+            external_id=msg.external_id,
+        ))
+        msg.status = "processed"
+        msg.processed_at = clock.now()
+        return conversation.id
+
+
+def _conversation_for(s, rt, msg: InboundMessage) -> Conversation:
+    conversation = s.scalars(
+        select(Conversation).where(Conversation.channel == msg.channel,
+                                   Conversation.address == msg.sender).with_for_update()
+    ).first()
+    if conversation is not None:
+        return conversation
+    person = None
+    if msg.channel in ("whatsapp", "chat"):
+        person = rt.registry.bind(s).beneficiary_by_phone(msg.sender) \
+            if hasattr(rt.registry, "bind") else rt.registry.beneficiary_by_phone(msg.sender)
+    conversation = Conversation(channel=msg.channel, address=msg.sender, data={},
+                                beneficiary_ref=person.ref if person else None,
+                                created_at=clock.now())
+    try:
+        with s.begin_nested():
+            s.add(conversation)
+    except IntegrityError:  # created concurrently by another worker
+        conversation = s.scalars(select(Conversation).where(
+            Conversation.channel == msg.channel, Conversation.address == msg.sender)).one()
+    return conversation
+
+
+# -- outbound -------------------------------------------------------------------------
+def deliver_conversation(conversation_id: int) -> int:
+    rt = runtime_module.current()
+    sent = 0
+    while True:
+        with conversation_lock(rt, f"out:{conversation_id}") as acquired:
+            if not acquired:
+                return sent
+            while (row_id := _next_outgoing(rt, conversation_id)) is not None:
+                if _deliver_one(rt, row_id):
+                    sent += 1
+        if not _has_outgoing(rt, conversation_id):
+            return sent
+
+
+def _due_outgoing(conversation_id: int):
+    now = clock.now()
+    return (
+        select(OutboundMessage.id)
+        .where(OutboundMessage.conversation_id == conversation_id,
+               OutboundMessage.status.in_(("pending", "sending")),
+               or_(OutboundMessage.not_before.is_(None), OutboundMessage.not_before <= now))
+        .order_by(OutboundMessage.id)
+    )
+
+
+def _next_outgoing(rt, conversation_id: int) -> int | None:
+    with transaction(rt.sessions) as s:
+        return s.scalars(_due_outgoing(conversation_id).limit(1)).first()
+
+
+def _has_outgoing(rt, conversation_id: int) -> bool:
+    return _next_outgoing(rt, conversation_id) is not None
+
+
+def _deliver_one(rt, row_id: int) -> bool:
+    """Send one outbox row; raises to make RQ retry (later rows wait, keeping order)."""
+    sender = None
+    with transaction(rt.sessions) as s:
+        row = s.get(OutboundMessage, row_id, with_for_update=True)
+        if row.status not in ("pending", "sending"):
+            return False
+        sender = rt.sender(row.channel)
+        if row.status == "sending":
+            # A previous attempt may have reached the provider before the worker died.
+            found = sender.find_sent(_outgoing(rt, row))
+            if found is not None:
+                _mark_sent(row, found)
+                return True
+        row.status = "sending"
+        row.attempts += 1
+        row.sending_started_at = clock.now()
+        outgoing = _outgoing(rt, row)
+    callback = _status_callback(rt, row_id)
+    try:
+        result = sender.send(outgoing, callback)
+    except RetryableSendError:
+        with transaction(rt.sessions) as s:
+            row = s.get(OutboundMessage, row_id, with_for_update=True)
+            row.status = "pending"  # the provider refused it: certainly not sent
+        raise
+    except AmbiguousSendError:
+        raise  # stays "sending": the next attempt asks the provider before resending
+    except PermanentSendError as exc:
+        with transaction(rt.sessions) as s:
+            row = s.get(OutboundMessage, row_id, with_for_update=True)
+            row.status = "failed"
+            row.error_code = exc.code
+            row.error_message = exc.message[:2000]
+            row.status_updated_at = clock.now()
+        log.warning("outbound %s failed permanently: %s", row_id, exc.code)
+        return False
+    with transaction(rt.sessions) as s:
+        row = s.get(OutboundMessage, row_id, with_for_update=True)
+        _mark_sent(row, result)
+    return True
+
+
+def _mark_sent(row: OutboundMessage, result) -> None:
+    if row.status in ("pending", "sending"):
+        row.status = "local" if result.status == "local" else "sent"
+    row.external_id = row.external_id or result.external_id
+    row.sent_at = row.sent_at or clock.now()
+    row.status_updated_at = clock.now()
+
+
+def _outgoing(rt, row: OutboundMessage) -> Outgoing:
+    return Outgoing(
+        id=row.id, channel=row.channel, recipient=row.recipient, body=row.body,
+        subject=row.subject, media_urls=tuple(media_urls(rt.settings, row.media or [], row.id)),
+        content_sid=row.content_sid, content_variables=row.content_variables,
+        sending_started_at=row.sending_started_at,
+    )
+
+
+def _status_callback(rt, row_id: int) -> str | None:
+    base = rt.settings.public_base_url
+    return f"{base}/webhooks/whatsapp/status?oid={row_id}" if base else None
+
+
+# -- recovery -------------------------------------------------------------------------
+SWEEPER_JOB_ID = "planbot-sweeper"
+
+
+def sweep(reschedule: bool = True) -> dict:
+    rt = runtime_module.current()
+    now = clock.now()
+    with transaction(rt.sessions) as s:
+        inbound_keys = list(s.scalars(
+            select(InboundMessage.conversation_key)
+            .where(InboundMessage.status == "received").distinct()
+        ))
+        outbound_ids = list(s.scalars(
+            select(OutboundMessage.conversation_id).where(
+                or_(OutboundMessage.status == "pending",
+                    (OutboundMessage.status == "sending")
+                    & (OutboundMessage.sending_started_at < now - STALE_SENDING)),
+                or_(OutboundMessage.not_before.is_(None), OutboundMessage.not_before <= now),
+            ).distinct()
+        ))
+    for key in inbound_keys:
+        queueing.process_later(rt, key)
+    for conversation_id in outbound_ids:
+        queueing.deliver_later(rt, conversation_id)
+    from bot import scheduled
+
+    scheduled.run_due(rt)
+    if reschedule:
+        schedule_sweeper(rt)
+    return {"inbound": len(inbound_keys), "outbound": len(outbound_ids)}
+
+
+def schedule_sweeper(rt) -> None:
+    """Keep exactly one future sweep on RQ's scheduler (fixed job id)."""
+    from rq.registry import ScheduledJobRegistry
+
+    try:
+        registry = ScheduledJobRegistry(queue=rt.queue)
+        if any(j.startswith(SWEEPER_JOB_ID) for j in registry.get_job_ids()):
+            return
+        # A fresh id each time: reusing the running job's id would let RQ's cleanup of the
+        # finished job delete the one just scheduled.
+        rt.queue.enqueue_in(timedelta(seconds=rt.settings.sweep_interval_seconds),
+                            "bot.jobs.sweep", job_id=f"{SWEEPER_JOB_ID}-{uuid.uuid4().hex}",
+                            result_ttl=0)
+    except RedisError as exc:
+        log.warning("could not schedule the sweeper: %s", exc)

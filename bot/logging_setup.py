@@ -1,0 +1,38 @@
+"""Logging with CPFs masked: a full CPF never reaches a log line, whoever logs it."""
+from __future__ import annotations
+
+import logging
+import re
+
+CPF_PATTERN = re.compile(r"(?<!\d)(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?!\d)")
+
+
+def mask_cpfs(text: str) -> str:
+    return CPF_PATTERN.sub(lambda m: f"{m.group(1)}.***.***-{m.group(4)}", text)
+
+
+class CpfMaskingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_cpfs(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+_configured = False
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    global _configured
+    if _configured:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(CpfMaskingFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+    for existing in root.handlers:
+        existing.addFilter(CpfMaskingFilter())
+    _configured = True

@@ -1,0 +1,28 @@
+"""Attachments we send are never public: each URL is signed and expires."""
+from __future__ import annotations
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+SALT = "planbot-media"
+
+
+def _serializer(settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt=SALT)
+
+
+def sign(settings, item: dict) -> str:
+    return _serializer(settings).dumps({"k": item["kind"], "r": item["ref"]})
+
+
+def media_urls(settings, media: list[dict], outbound_id: int) -> list[str]:
+    base = settings.public_base_url
+    return [f"{base}/media/{sign(settings, item)}/{item.get('filename', 'documento.pdf')}"
+            for item in media]
+
+
+def verify(settings, token: str) -> dict | None:
+    try:
+        data = _serializer(settings).loads(token, max_age=settings.media_url_ttl_seconds)
+    except (SignatureExpired, BadSignature):
+        return None
+    return {"kind": data["k"], "ref": data["r"]}

@@ -1,0 +1,41 @@
+"""Enqueueing that never loses work: the database is the source of truth, Redis only a
+wake-up call. If Redis is down, the row stays pending and the sweeper picks it up."""
+from __future__ import annotations
+
+import logging
+import os
+
+from redis.exceptions import RedisError
+from rq import Retry
+
+log = logging.getLogger(__name__)
+
+
+def retry_intervals() -> list[int]:
+    raw = os.environ.get("SEND_RETRY_INTERVALS", "2,10,30,120,600")
+    return [int(x) for x in raw.split(",") if x.strip()]
+
+
+def _enqueue(runtime, func: str, *args, retry: Retry | None = None, delay: int = 0) -> bool:
+    try:
+        if delay:
+            from datetime import timedelta
+
+            runtime.queue.enqueue_in(timedelta(seconds=delay), func, *args, retry=retry)
+        else:
+            runtime.queue.enqueue(func, *args, retry=retry, failure_ttl=7 * 86400)
+        return True
+    except (RedisError, OSError) as exc:
+        log.warning("could not enqueue %s%s (%s); the sweeper will retry", func, args, exc)
+        return False
+
+
+def process_later(runtime, conversation_key: str) -> bool:
+    return _enqueue(runtime, "bot.jobs.process_conversation", conversation_key)
+
+
+def deliver_later(runtime, conversation_id: int, delay: int = 0) -> bool:
+    intervals = retry_intervals()
+    retry = Retry(max=len(intervals), interval=intervals) if intervals else None
+    return _enqueue(runtime, "bot.jobs.deliver_conversation", conversation_id, retry=retry,
+                    delay=delay)

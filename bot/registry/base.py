@@ -1,0 +1,153 @@
+"""The operator registry interface: what the bot needs from the plan's systems.
+
+Two implementations: `EmbeddedRegistry` (our own tables, loaded from JSON) and
+`HttpRegistry` (the operator's API). Both return these plain records, so flows never
+know which one is behind them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class BeneficiaryInfo:
+    ref: str
+    name: str
+    cpf: str
+    birth_date: date
+    phones: tuple[str, ...]
+    email: str | None
+    address: dict
+    plan: str
+    card_number: str
+    holder_ref: str | None = None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0].title()
+
+    @property
+    def city(self) -> str:
+        return self.address.get("city", "")
+
+    @property
+    def state(self) -> str:
+        return self.address.get("state", "")
+
+    @property
+    def is_holder(self) -> bool:
+        return self.holder_ref is None
+
+
+@dataclass(frozen=True)
+class TitleInfo:
+    ref: str
+    beneficiary_ref: str
+    code: str
+    description: str
+    competence: date
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    fine: Decimal
+    status: str
+    our_number: str
+
+    @property
+    def amount(self) -> Decimal:
+        return self.principal + self.interest + self.fine
+
+    def days_overdue(self, today: date) -> int:
+        return max(0, (today - self.due_date).days)
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status == "open" and self.due_date < today
+
+
+@dataclass(frozen=True)
+class Bill:
+    """A payable boleto: what the person needs to pay and the PDF is drawn from."""
+
+    ref: str
+    beneficiary_ref: str
+    description: str
+    amount: Decimal
+    due_date: date
+    barcode: str  # 44 digits
+    linha_digitavel: str  # 47 digits
+    competence: date | None = None
+    title_code: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    ref: str
+    name: str
+    professional: str
+    specialty: str
+    address: str
+    city: str
+    state: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    ref: str
+    provider: ProviderInfo
+    starts_at: datetime  # operator local time
+    duration_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class GuideInfo:
+    number: str
+    beneficiary_ref: str
+    procedure_code: str
+    procedure_name: str
+    status: str
+    requested_at: date
+    deadline: date | None = None
+    reason: str | None = None
+    requesting_doctor: str | None = None
+
+
+class SlotTaken(Exception):
+    """Somebody else booked the slot first."""
+
+
+class RegistryUnavailable(Exception):
+    """The operator's systems did not answer; the person is told to try again later."""
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    specialty: str
+    city: str | None = None
+    state: str | None = None
+    start: date | None = None
+    end: date | None = None
+    provider_ref: str | None = None
+    limit: int = 50
+    extra: dict = field(default_factory=dict)
+
+
+class OperatorRegistry(Protocol):
+    def beneficiary_by_phone(self, phone: str) -> BeneficiaryInfo | None: ...
+    def beneficiary_by_cpf(self, cpf: str) -> BeneficiaryInfo | None: ...
+    def beneficiary(self, ref: str) -> BeneficiaryInfo | None: ...
+    def dependents(self, holder_ref: str) -> list[BeneficiaryInfo]: ...
+    def titles(self, beneficiary_ref: str, statuses: tuple[str, ...] = ("open",)) -> list[TitleInfo]: ...
+    def title(self, ref: str) -> TitleInfo | None: ...
+    def bill_for_title(self, title_ref: str) -> Bill: ...
+    def bill(self, bill_ref: str) -> Bill | None: ...
+    def issue_bill(self, beneficiary_ref: str, amount: Decimal, due_date: date,
+                   description: str, idempotency_key: str) -> Bill: ...
+    def cities(self) -> list[tuple[str, str]]: ...
+    def search_slots(self, query: SlotQuery) -> list[SlotInfo]: ...
+    def book_slot(self, slot_ref: str, beneficiary_ref: str, idempotency_key: str) -> SlotInfo: ...
+    def release_slot(self, slot_ref: str, idempotency_key: str) -> None: ...
+    def guides(self, beneficiary_ref: str) -> list[GuideInfo]: ...

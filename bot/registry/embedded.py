@@ -1,0 +1,236 @@
+"""The operator registry on our own tables (embedded mode and demo data)."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import clock
+from bot.billing import boleto
+from storage.models import (
+    Beneficiary,
+    BeneficiaryPhone,
+    FinancialTitle,
+    Guide,
+    IssuedBill,
+    Provider,
+    Slot,
+)
+
+from .base import (
+    BeneficiaryInfo,
+    Bill,
+    GuideInfo,
+    ProviderInfo,
+    SlotInfo,
+    SlotQuery,
+    SlotTaken,
+    TitleInfo,
+)
+
+# The embedded issuer is a demo bank agreement; a real operator issues through its API.
+DEMO_BANK_CODE = "001"
+DEMO_AGREEMENT = "123456"
+
+
+class EmbeddedRegistry:
+    def __init__(self, sessions: sessionmaker[Session], session: Session | None = None):
+        self._sessions = sessions
+        self._session = session
+
+    def bind(self, session: Session) -> "EmbeddedRegistry":
+        """Work inside the caller's transaction, so bookings commit with the reply."""
+        return EmbeddedRegistry(self._sessions, session)
+
+    @property
+    def s(self) -> Session:
+        if self._session is None:
+            self._session = self._sessions()
+        return self._session
+
+    # -- beneficiaries -------------------------------------------------------------
+    def beneficiary_by_phone(self, phone: str) -> BeneficiaryInfo | None:
+        row = self.s.scalars(
+            select(Beneficiary).join(BeneficiaryPhone).where(BeneficiaryPhone.phone == phone)
+            .order_by(Beneficiary.holder_ref.is_not(None), Beneficiary.id)
+        ).first()
+        return _beneficiary(row) if row else None
+
+    def beneficiary_by_cpf(self, cpf: str) -> BeneficiaryInfo | None:
+        row = self.s.scalars(select(Beneficiary).where(Beneficiary.cpf == cpf)).first()
+        return _beneficiary(row) if row else None
+
+    def beneficiary(self, ref: str) -> BeneficiaryInfo | None:
+        row = self._beneficiary_row(ref)
+        return _beneficiary(row) if row else None
+
+    def dependents(self, holder_ref: str) -> list[BeneficiaryInfo]:
+        rows = self.s.scalars(
+            select(Beneficiary).where(Beneficiary.holder_ref == holder_ref).order_by(Beneficiary.id)
+        )
+        return [_beneficiary(r) for r in rows]
+
+    def _beneficiary_row(self, ref: str) -> Beneficiary | None:
+        return self.s.scalars(select(Beneficiary).where(Beneficiary.ref == ref)).first()
+
+    # -- financial -----------------------------------------------------------------
+    def titles(self, beneficiary_ref: str, statuses: tuple[str, ...] = ("open",)) -> list[TitleInfo]:
+        rows = self.s.scalars(
+            select(FinancialTitle).join(Beneficiary)
+            .where(Beneficiary.ref == beneficiary_ref, FinancialTitle.status.in_(statuses))
+            .order_by(FinancialTitle.competence.desc(), FinancialTitle.id)
+        )
+        return [_title(r, beneficiary_ref) for r in rows]
+
+    def title(self, ref: str) -> TitleInfo | None:
+        row = self.s.scalars(select(FinancialTitle).where(FinancialTitle.ref == ref)).first()
+        if row is None:
+            return None
+        owner = self.s.get(Beneficiary, row.beneficiary_id)
+        return _title(row, owner.ref)
+
+    def bill_for_title(self, title_ref: str) -> Bill:
+        t = self.title(title_ref)
+        if t is None:
+            raise LookupError(title_ref)
+        return _make_bill(f"title-{t.ref}", t.beneficiary_ref, t.description, t.amount,
+                          t.due_date, t.our_number, t.competence, t.code)
+
+    def bill(self, bill_ref: str) -> Bill | None:
+        if bill_ref.startswith("title-"):
+            try:
+                return self.bill_for_title(bill_ref.removeprefix("title-"))
+            except LookupError:
+                return None
+        row = self.s.scalars(select(IssuedBill).where(IssuedBill.ref == bill_ref)).first()
+        if row is None:
+            return None
+        owner = self.s.get(Beneficiary, row.beneficiary_id)
+        return _make_bill(row.ref, owner.ref, row.description, row.amount, row.due_date,
+                          row.our_number)
+
+    def issue_bill(self, beneficiary_ref: str, amount: Decimal, due_date: date,
+                   description: str, idempotency_key: str) -> Bill:
+        existing = self.s.scalars(
+            select(IssuedBill).where(IssuedBill.idempotency_key == idempotency_key)
+        ).first()
+        if existing is None:
+            owner = self._beneficiary_row(beneficiary_ref)
+            if owner is None:
+                raise LookupError(beneficiary_ref)
+            existing = IssuedBill(
+                idempotency_key=idempotency_key, beneficiary_id=owner.id,
+                description=description, amount=amount, due_date=due_date,
+                our_number="0", ref="pending", created_at=clock.now(),
+            )
+            self.s.add(existing)
+            self.s.flush()
+            existing.our_number = f"9{existing.id:016d}"
+            existing.ref = f"bill-{existing.id}"
+            self.s.flush()
+        return self.bill(existing.ref)
+
+    # -- scheduling ----------------------------------------------------------------
+    def cities(self) -> list[tuple[str, str]]:
+        rows = self.s.execute(select(Provider.city, Provider.state).distinct().order_by(Provider.city))
+        return [(c, s) for c, s in rows]
+
+    def search_slots(self, query: SlotQuery) -> list[SlotInfo]:
+        stmt = (
+            select(Slot, Provider).join(Provider)
+            .where(Slot.status == "free", Provider.specialty == query.specialty)
+            .order_by(Slot.starts_at, Provider.id)
+            .limit(query.limit)
+        )
+        if query.city:
+            stmt = stmt.where(Provider.city == query.city)
+        if query.state:
+            stmt = stmt.where(Provider.state == query.state)
+        if query.provider_ref:
+            stmt = stmt.where(Provider.ref == query.provider_ref)
+        earliest = clock.local_now()
+        if query.start:
+            earliest = max(earliest, datetime.combine(query.start, time.min))
+        stmt = stmt.where(Slot.starts_at >= earliest)
+        if query.end:
+            stmt = stmt.where(Slot.starts_at <= datetime.combine(query.end, time.max))
+        return [_slot(slot, provider) for slot, provider in self.s.execute(stmt)]
+
+    def book_slot(self, slot_ref: str, beneficiary_ref: str, idempotency_key: str) -> SlotInfo:
+        slot_id = int(slot_ref)
+        # Compare-and-set on status: of two concurrent bookers exactly one row update wins,
+        # on PostgreSQL and SQLite alike, without holding a lock across the conversation.
+        result = self.s.execute(
+            update(Slot).where(Slot.id == slot_id, Slot.status == "free")
+            .values(status="booked", booking_ref=idempotency_key, version=Slot.version + 1)
+        )
+        if result.rowcount != 1:
+            slot = self.s.get(Slot, slot_id)
+            if slot is None or slot.booking_ref != idempotency_key:
+                raise SlotTaken(slot_ref)
+        slot = self.s.get(Slot, slot_id)
+        self.s.refresh(slot)
+        return _slot(slot, self.s.get(Provider, slot.provider_id))
+
+    def release_slot(self, slot_ref: str, idempotency_key: str) -> None:
+        self.s.execute(
+            update(Slot).where(Slot.id == int(slot_ref), Slot.booking_ref == idempotency_key)
+            .values(status="free", booking_ref=None, version=Slot.version + 1)
+        )
+
+    def slot(self, slot_ref: str) -> SlotInfo | None:
+        slot = self.s.get(Slot, int(slot_ref))
+        return _slot(slot, self.s.get(Provider, slot.provider_id)) if slot else None
+
+    # -- guides --------------------------------------------------------------------
+    def guides(self, beneficiary_ref: str) -> list[GuideInfo]:
+        rows = self.s.scalars(
+            select(Guide).join(Beneficiary).where(Beneficiary.ref == beneficiary_ref)
+            .order_by(Guide.requested_at.desc())
+        )
+        return [
+            GuideInfo(g.number, beneficiary_ref, g.procedure_code, g.procedure_name, g.status,
+                      g.requested_at, g.deadline, g.reason, g.requesting_doctor)
+            for g in rows
+        ]
+
+
+def _beneficiary(row: Beneficiary) -> BeneficiaryInfo:
+    return BeneficiaryInfo(
+        ref=row.ref, name=row.name, cpf=row.cpf, birth_date=row.birth_date,
+        phones=tuple(row.phones or ()), email=row.email, address=dict(row.address or {}),
+        plan=row.plan, card_number=row.card_number, holder_ref=row.holder_ref,
+    )
+
+
+def _title(row: FinancialTitle, beneficiary_ref: str) -> TitleInfo:
+    return TitleInfo(
+        ref=row.ref, beneficiary_ref=beneficiary_ref, code=row.code, description=row.description,
+        competence=row.competence, due_date=row.due_date, principal=Decimal(row.principal),
+        interest=Decimal(row.interest), fine=Decimal(row.fine), status=row.status,
+        our_number=row.our_number,
+    )
+
+
+def _slot(slot: Slot, provider: Provider) -> SlotInfo:
+    return SlotInfo(
+        ref=str(slot.id),
+        provider=ProviderInfo(provider.ref, provider.name, provider.professional,
+                              provider.specialty, provider.address, provider.city,
+                              provider.state, provider.phone),
+        starts_at=slot.starts_at, duration_minutes=slot.duration_minutes,
+    )
+
+
+def _make_bill(ref, beneficiary_ref, description, amount, due_date, our_number,
+               competence=None, code=None) -> Bill:
+    amount = Decimal(amount).quantize(Decimal("0.01"))
+    barcode = boleto.build_barcode(
+        DEMO_BANK_CODE, amount, due_date, boleto.free_field(DEMO_AGREEMENT, our_number)
+    )
+    return Bill(ref=ref, beneficiary_ref=beneficiary_ref, description=description,
+                amount=amount, due_date=due_date, barcode=barcode,
+                linha_digitavel=boleto.linha_digitavel(barcode), competence=competence,
+                title_code=code)

@@ -1,0 +1,91 @@
+"""Process-wide wiring (settings, database, Redis, queue, registry, senders).
+
+Built lazily from the environment so the web app, RQ job functions (imported by dotted
+path in any worker process) and CLI commands share one definition of the service.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+
+from redis import Redis
+from rq import Queue
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from storage.db import session_factory
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "planbot"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return session_factory(self.settings.database_url)
+
+    @cached_property
+    def redis(self) -> Redis:
+        if not self.settings.redis_url:
+            raise RuntimeError(
+                "REDIS_URL is not set; `flask --app wsgi serve` starts an embedded Redis and sets it"
+            )
+        return Redis.from_url(
+            self.settings.redis_url, socket_connect_timeout=2, socket_timeout=5,
+            health_check_interval=30,
+        )
+
+    @cached_property
+    def queue(self) -> Queue:
+        return Queue(QUEUE_NAME, connection=self.redis)
+
+    @cached_property
+    def registry(self):
+        from bot.registry import build_registry
+
+        return build_registry(self.settings, self.sessions)
+
+    def sender(self, channel: str):
+        return self._senders.get(channel) or self._local_sender(channel)
+
+    @cached_property
+    def _senders(self) -> dict:
+        senders: dict = {}
+        if self.settings.twilio_enabled:
+            from bot.channels.whatsapp import TwilioWhatsAppSender
+
+            s = self.settings
+            senders["whatsapp"] = TwilioWhatsAppSender(
+                s.twilio_account_sid, s.twilio_auth_token, s.twilio_whatsapp_from
+            )
+        return senders
+
+    def _local_sender(self, channel: str):
+        from bot.channels.local import LocalSender
+
+        return LocalSender(channel)
+
+
+_current: Runtime | None = None
+_lock = threading.Lock()
+
+
+def current() -> Runtime:
+    global _current
+    with _lock:
+        if _current is None:
+            _current = Runtime(Settings.from_env())
+        return _current
+
+
+def install(runtime: Runtime | None) -> None:
+    """Replace the process runtime (app factory and tests)."""
+    global _current
+    with _lock:
+        _current = runtime

@@ -1,0 +1,38 @@
+"""Every text a person reads is a Jinja2 template under templates/messages/ (pt-BR)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from bot import formatting
+from bot.config import ROOT
+
+TEMPLATE_DIR = ROOT / "templates" / "messages"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        undefined=StrictUndefined,
+        autoescape=False,  # WhatsApp text, not HTML
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(
+        money=formatting.money,
+        brdate=formatting.brdate,
+        brtime=formatting.brtime,
+        month_year=formatting.month_year,
+        weekday=formatting.weekday,
+        mask_cpf=formatting.mask_cpf,
+    )
+    return env
+
+
+def render(name: str, **context) -> str:
+    """Render templates/messages/<name>.j2 and trim the blank edges Jinja leaves."""
+    text = environment().get_template(f"{name}.j2").render(**context)
+    return text.strip()

@@ -1,0 +1,75 @@
+"""Small authenticated JSON API for attendants (the web console comes later)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from bot import handoff, queueing
+from storage.db import transaction
+
+bp = Blueprint("attendants", __name__, url_prefix="/api/attendant")
+
+
+def _rt():
+    return current_app.extensions["planbot"]
+
+
+@bp.before_request
+def authenticate():
+    header = request.headers.get("Authorization", "")
+    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    with transaction(_rt().sessions) as s:
+        attendant = handoff.attendant_for_token(s, token)
+    if attendant is None:
+        return jsonify(error="a valid attendant token is required (Authorization: Bearer …)"), 401
+    g.attendant = attendant
+
+
+def _summary(session, c, with_transcript=True) -> dict:
+    data = {
+        "id": c.id, "channel": c.channel, "address": c.address, "handoff": c.handoff,
+        "reason": c.handoff_reason, "attendant_id": c.attendant_id,
+        "beneficiary_ref": c.beneficiary_ref, "flow": c.flow,
+        "escalated_at": c.escalated_at.isoformat() if c.escalated_at else None,
+        "protocol": (c.data or {}).get("protocol"),
+    }
+    if with_transcript:
+        data["transcript"] = handoff.transcript(session, c)
+    return data
+
+
+@bp.get("/conversations")
+def list_waiting():
+    with transaction(_rt().sessions) as s:
+        items = [_summary(s, c) for c in handoff.waiting(s, include_mine=g.attendant)]
+    return jsonify(conversations=items)
+
+
+def _act(action, conversation_id: int, *args, deliver: bool = False):
+    rt = _rt()
+    try:
+        with transaction(rt.sessions) as s:
+            c = action(s, g.attendant, conversation_id, *args)
+            result = _summary(s, c)
+    except handoff.HandoffError as exc:
+        return jsonify(error=exc.reason), exc.status
+    if deliver:
+        queueing.deliver_later(rt, conversation_id)
+    return jsonify(result)
+
+
+@bp.post("/conversations/<int:conversation_id>/take")
+def take(conversation_id: int):
+    return _act(handoff.take, conversation_id)
+
+
+@bp.post("/conversations/<int:conversation_id>/reply")
+def reply(conversation_id: int):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+        return jsonify(error='JSON body {"text": "..."} is required'), 400
+    return _act(handoff.reply, conversation_id, body["text"], deliver=True)
+
+
+@bp.post("/conversations/<int:conversation_id>/release")
+def release(conversation_id: int):
+    return _act(handoff.release, conversation_id, deliver=True)

@@ -1,0 +1,26 @@
+"""All tables; importing this module registers every model on Base.metadata."""
+from .base import Base
+from .core import (
+    Attendant,
+    Conversation,
+    InboundMessage,
+    OutboundMessage,
+    Protocol,
+    ProtocolEvent,
+    ProtocolSequence,
+)
+from .registry import (
+    Beneficiary,
+    BeneficiaryPhone,
+    FinancialTitle,
+    Guide,
+    IssuedBill,
+    Provider,
+    Slot,
+)
+
+__all__ = [
+    "Base", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
+    "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",
+    "Guide", "IssuedBill", "Provider", "Slot",
+]

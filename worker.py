@@ -1,0 +1,5 @@
+"""An RQ worker with the scheduler: `python worker.py` (run as many as you like)."""
+from bot.worker_main import main
+
+if __name__ == "__main__":
+    main()
