@@ -146,11 +146,11 @@ class Turn:
         return self.conversation.identity_verified_at is not None
 
     # -- replying --------------------------------------------------------------------
-    def say(self, template: str, **context) -> None:
+    def say(self, template: str, /, **context) -> None:
         """Queue text for the person; texts of one turn go out as one WhatsApp message."""
         self._texts.append(render(template, **context))
 
-    def say_media(self, template: str, media: list[dict], **context) -> None:
+    def say_media(self, template: str, /, media: list[dict], **context) -> None:
         self.flush()
         outbox.enqueue_text(self.session, self.conversation, render(template, **context),
                             media=media)
@@ -160,7 +160,7 @@ class Turn:
             outbox.enqueue_text(self.session, self.conversation, "\n\n".join(self._texts))
             self._texts = []
 
-    def retry(self, template: str, **context) -> None:
+    def retry(self, template: str, /, **context) -> None:
         """The person's answer did not fit: explain, keep the state unchanged."""
         self._retry = (template, context)
 

@@ -32,7 +32,7 @@ def environment() -> Environment:
     return env
 
 
-def render(name: str, **context) -> str:
+def render(name: str, /, **context) -> str:
     """Render templates/messages/<name>.j2 and trim the blank edges Jinja leaves."""
     text = environment().get_template(f"{name}.j2").render(**context)
     return text.strip()

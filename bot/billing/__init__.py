@@ -1,0 +1,1 @@
+"""Bills (boletos): FEBRABAN barcode / linha digitável and the PDF."""

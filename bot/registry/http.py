@@ -1,0 +1,172 @@
+"""The operator registry over the operator's own HTTP API (endpoints in README.md).
+
+Timeouts and 5xx become RegistryUnavailable so a flow can tell the person to try later;
+every write carries an Idempotency-Key so a retried job never books or issues twice.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import requests
+
+from .base import (
+    BeneficiaryInfo,
+    Bill,
+    GuideInfo,
+    ProviderInfo,
+    RegistryUnavailable,
+    SlotInfo,
+    SlotQuery,
+    SlotTaken,
+    TitleInfo,
+)
+
+
+class HttpRegistry:
+    def __init__(self, base_url: str, token: str, timeout: float = 10):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.http = requests.Session()
+        self.http.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
+
+    def bind(self, session) -> "HttpRegistry":
+        return self  # the operator's API has its own transactions
+
+    def _call(self, method: str, path: str, *, params=None, json=None, key: str | None = None,
+              allow_404: bool = False, conflict=None):
+        headers = {"Idempotency-Key": key} if key else None
+        try:
+            response = self.http.request(method, f"{self.base_url}{path}", params=params,
+                                         json=json, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise RegistryUnavailable(str(exc)) from exc
+        if response.status_code == 404 and allow_404:
+            return None
+        if response.status_code == 409 and conflict is not None:
+            raise conflict
+        if response.status_code >= 500 or response.status_code == 429:
+            raise RegistryUnavailable(f"{method} {path}: HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise ValueError(f"{method} {path}: HTTP {response.status_code} {response.text[:200]}")
+        return response.json() if response.content else None
+
+    # -- beneficiaries -------------------------------------------------------------
+    def beneficiary_by_phone(self, phone: str) -> BeneficiaryInfo | None:
+        items = self._call("GET", "/beneficiaries", params={"phone": phone}) or []
+        return _beneficiary(items[0]) if items else None
+
+    def beneficiary_by_cpf(self, cpf: str) -> BeneficiaryInfo | None:
+        items = self._call("GET", "/beneficiaries", params={"cpf": cpf}) or []
+        return _beneficiary(items[0]) if items else None
+
+    def beneficiary(self, ref: str) -> BeneficiaryInfo | None:
+        item = self._call("GET", f"/beneficiaries/{ref}", allow_404=True)
+        return _beneficiary(item) if item else None
+
+    def dependents(self, holder_ref: str) -> list[BeneficiaryInfo]:
+        return [_beneficiary(i) for i in self._call("GET", f"/beneficiaries/{holder_ref}/dependents") or []]
+
+    # -- financial -----------------------------------------------------------------
+    def titles(self, beneficiary_ref: str, statuses: tuple[str, ...] = ("open",)) -> list[TitleInfo]:
+        items = self._call("GET", f"/beneficiaries/{beneficiary_ref}/titles",
+                           params={"status": ",".join(statuses)}) or []
+        return sorted((_title(i) for i in items), key=lambda t: t.competence, reverse=True)
+
+    def title(self, ref: str) -> TitleInfo | None:
+        item = self._call("GET", f"/titles/{ref}", allow_404=True)
+        return _title(item) if item else None
+
+    def bill_for_title(self, title_ref: str) -> Bill:
+        return _bill(self._call("GET", f"/titles/{title_ref}/bill"))
+
+    def bill(self, bill_ref: str) -> Bill | None:
+        item = self._call("GET", f"/bills/{bill_ref}", allow_404=True)
+        return _bill(item) if item else None
+
+    def issue_bill(self, beneficiary_ref: str, amount: Decimal, due_date: date,
+                   description: str, idempotency_key: str) -> Bill:
+        item = self._call("POST", "/bills", key=idempotency_key, json={
+            "beneficiary_ref": beneficiary_ref, "amount": str(amount),
+            "due_date": due_date.isoformat(), "description": description,
+        })
+        return _bill(item)
+
+    # -- scheduling ----------------------------------------------------------------
+    def cities(self) -> list[tuple[str, str]]:
+        return [(c["city"], c["state"]) for c in self._call("GET", "/cities") or []]
+
+    def search_slots(self, query: SlotQuery) -> list[SlotInfo]:
+        params = {"specialty": query.specialty, "limit": query.limit}
+        for name in ("city", "state", "provider_ref"):
+            if getattr(query, name):
+                params[name] = getattr(query, name)
+        if query.start:
+            params["from"] = query.start.isoformat()
+        if query.end:
+            params["to"] = query.end.isoformat()
+        return [_slot(i) for i in self._call("GET", "/slots", params=params) or []]
+
+    def book_slot(self, slot_ref: str, beneficiary_ref: str, idempotency_key: str) -> SlotInfo:
+        item = self._call("POST", f"/slots/{slot_ref}/booking", key=idempotency_key,
+                          json={"beneficiary_ref": beneficiary_ref},
+                          conflict=SlotTaken(slot_ref))
+        return _slot(item)
+
+    def release_slot(self, slot_ref: str, idempotency_key: str) -> None:
+        self._call("DELETE", f"/slots/{slot_ref}/booking", key=idempotency_key, allow_404=True)
+
+    def slot(self, slot_ref: str) -> SlotInfo | None:
+        item = self._call("GET", f"/slots/{slot_ref}", allow_404=True)
+        return _slot(item) if item else None
+
+    # -- guides --------------------------------------------------------------------
+    def guides(self, beneficiary_ref: str) -> list[GuideInfo]:
+        return [
+            GuideInfo(g["number"], beneficiary_ref, g["procedure_code"], g["procedure_name"],
+                      g["status"], date.fromisoformat(g["requested_at"]),
+                      date.fromisoformat(g["deadline"]) if g.get("deadline") else None,
+                      g.get("reason"), g.get("requesting_doctor"))
+            for g in self._call("GET", f"/beneficiaries/{beneficiary_ref}/guides") or []
+        ]
+
+
+def _beneficiary(i: dict) -> BeneficiaryInfo:
+    return BeneficiaryInfo(
+        ref=str(i["ref"]), name=i["name"], cpf=i["cpf"],
+        birth_date=date.fromisoformat(i["birth_date"]), phones=tuple(i.get("phones", [])),
+        email=i.get("email"), address=i.get("address", {}), plan=i.get("plan", ""),
+        card_number=i.get("card_number", ""), holder_ref=i.get("holder_ref"),
+    )
+
+
+def _title(i: dict) -> TitleInfo:
+    return TitleInfo(
+        ref=str(i["ref"]), beneficiary_ref=str(i["beneficiary_ref"]), code=i["code"],
+        description=i["description"], competence=date.fromisoformat(i["competence"]),
+        due_date=date.fromisoformat(i["due_date"]), principal=Decimal(i["principal"]),
+        interest=Decimal(i.get("interest", "0")), fine=Decimal(i.get("fine", "0")),
+        status=i.get("status", "open"), our_number=i.get("our_number", ""),
+    )
+
+
+def _bill(i: dict) -> Bill:
+    return Bill(
+        ref=str(i["ref"]), beneficiary_ref=str(i["beneficiary_ref"]),
+        description=i["description"], amount=Decimal(i["amount"]),
+        due_date=date.fromisoformat(i["due_date"]), barcode=i["barcode"],
+        linha_digitavel=i["linha_digitavel"],
+        competence=date.fromisoformat(i["competence"]) if i.get("competence") else None,
+        title_code=i.get("title_code"),
+    )
+
+
+def _slot(i: dict) -> SlotInfo:
+    p = i["provider"]
+    return SlotInfo(
+        ref=str(i["ref"]),
+        provider=ProviderInfo(str(p["ref"]), p["name"], p["professional"], p["specialty"],
+                              p["address"], p["city"], p["state"], p.get("phone")),
+        starts_at=datetime.fromisoformat(i["starts_at"]),
+        duration_minutes=i.get("duration_minutes", 30),
+    )
