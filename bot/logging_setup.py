@@ -35,4 +35,5 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.setLevel(level)
     for existing in root.handlers:
         existing.addFilter(CpfMaskingFilter())
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     _configured = True

@@ -1,0 +1,107 @@
+"""2ª via de boleto end to end: signed webhook in, Twilio API calls out."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+from sqlalchemy import select
+
+from bot.billing.boleto import is_valid_linha
+from storage.db import transaction
+from storage.models import Protocol
+
+from .conftest import MARIA, UNKNOWN, PUBLIC_URL
+
+MARIA_CPF = "11676496726"
+PROTOCOL = re.compile(r"\*(123456\d{8}\d{6})\*")
+
+
+def test_second_copy_in_three_messages(wa, rt, twilio, client):
+    first = wa.say(MARIA, "Oi, preciso da segunda via do boleto")
+    assert len(first) == 1
+    number = PROTOCOL.search(first[0]).group(1)  # the protocol comes first (ANS)
+    assert first[0].index("Protocolo") < first[0].index("3 primeiros dígitos")
+    assert "Maria" in first[0]
+
+    listing = wa.say(MARIA, MARIA_CPF[:3])
+    assert len(listing) == 1
+    assert "1. " in listing[0] and "R$ 489,90" in listing[0] and "(vencido)" in listing[0]
+    assert "Contribuição Plano Básico" in listing[0] and "CoParticipação Oftalmo" in listing[0]
+
+    bill = wa.say(MARIA, "1")
+    assert len(bill) == 1
+    text = bill[0]
+    assert "R$ 489,90" in text and "Vencimento" in text
+    digits = re.search(r"(\d{5}\.\d{5} \d{5}\.\d{6} \d{5}\.\d{6} \d \d{14})", text).group(1)
+    assert is_valid_linha(digits)
+
+    sent = twilio.created[-1]
+    media_url = sent["MediaUrl"]
+    assert media_url.startswith(f"{PUBLIC_URL}/media/")
+    assert sent["StatusCallback"].startswith(f"{PUBLIC_URL}/webhooks/whatsapp/status?oid=")
+    pdf = client.get(urlparse(media_url).path)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF") and pdf.headers["Cache-Control"] == "private, no-store"
+
+    with transaction(rt.sessions) as s:
+        protocol = s.scalars(select(Protocol).where(Protocol.number == number)).one()
+        assert protocol.journey == "segunda_via" and protocol.beneficiary_ref == "B001"
+        assert [e.status for e in protocol.events] == ["aberto", "concluido"]
+
+
+def test_pick_by_month_name_and_numeric_competence(wa):
+    from bot import clock
+
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, MARIA_CPF[:3])
+    month = clock.today().month
+    from bot.competence import MONTHS
+
+    reply = wa.say(MARIA, MONTHS[month - 1].capitalize())
+    assert "Linha digitável" in reply[0]
+    wa.say(MARIA, "2a via")  # identity holds for the session: straight to the list
+    reply = wa.say(MARIA, f"{month:02d}/{clock.today().year}")
+    assert "Linha digitável" in reply[0]
+
+
+def test_overdue_title_points_to_negotiation(wa):
+    wa.say(MARIA, "boleto atrasado")
+    listing = wa.say(MARIA, MARIA_CPF[:3])
+    lines = [l for l in listing[0].splitlines() if "(vencido)" in l]
+    index = lines[0].split(".")[0]
+    reply = wa.say(MARIA, index)
+    assert "venceu em" in reply[0] and "atraso" in reply[0]
+
+
+def test_wrong_choice_keeps_the_state(wa):
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, MARIA_CPF[:3])
+    reply = wa.say(MARIA, "9")
+    assert "Não encontrei esse boleto" in reply[0]
+    reply = wa.say(MARIA, "1")
+    assert "Linha digitável" in reply[0]
+
+
+def test_expired_or_forged_media_link_is_refused(client):
+    assert client.get("/media/forged-token/boleto.pdf").status_code == 404
+
+
+def test_unknown_phone_needs_full_cpf_and_birth_date(wa):
+    reply = wa.say(UNKNOWN, "2a via")
+    assert "informe seu *CPF*" in reply[0]
+    assert "não parece válido" in wa.say(UNKNOWN, "123.456.789-00")[0]  # bad check digits
+    assert "data de nascimento" in wa.say(UNKNOWN, "116.764.967-26")[0]
+    assert "Envie no formato" in wa.say(UNKNOWN, "ontem")[0]
+    listing = wa.say(UNKNOWN, "05/03/1980")
+    assert "boletos em aberto" in listing[0]
+
+
+def test_three_wrong_identity_answers_block_for_15_minutes(wa):
+    wa.say(MARIA, "2a via")
+    assert "2 tentativas" in wa.say(MARIA, "999")[0]
+    assert "1 tentativa" in wa.say(MARIA, "998")[0]
+    blocked = wa.say(MARIA, "997")[0]
+    assert "15 minutos" in blocked and "atendente" in blocked
+    again = wa.say(MARIA, "2a via")[0]
+    assert "bloqueada" in again
+    assert "boletos em aberto" not in again

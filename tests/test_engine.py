@@ -1,0 +1,150 @@
+"""Engine behaviour: menu, intents, global commands, misunderstanding, idle expiry, protocols."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import clock, intents, protocols
+from storage.db import transaction
+from storage.models import Conversation, Protocol
+
+from .conftest import MARIA
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2a via", "segunda_via"),
+    ("2ª via", "segunda_via"),
+    ("segunda via do boleto", "segunda_via"),
+    ("segunda vai do boleto", "segunda_via"),
+    ("boleto atrasado", "segunda_via"),
+    ("Preciso do BOLETO", "segunda_via"),
+    ("meus protocolos", "protocolos"),
+    ("qual o número do protocolo?", "protocolos"),
+    ("quero uma pizza", None),
+])
+def test_intent_recognition_tolerates_accents_typos_and_synonyms(text, expected):
+    from bot.engine import flows
+
+    match = intents.detect(text, {f.name: f.intents for f in flows().values() if f.intents})
+    assert (match.name if match else None) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("menu", "menu"), ("Menu!", "menu"), ("cancelar", "cancel"), ("SAIR", "cancel"),
+    ("quero falar com um atendente", "human"), ("atendente", "human"), ("boleto", None),
+])
+def test_global_commands(text, expected):
+    assert intents.command(text) == expected
+
+
+def test_greeting_shows_numbered_menu(wa):
+    reply = wa.say(MARIA, "Bom dia!")[0]
+    assert reply.startswith("Olá, Maria!")
+    assert "1. 2ª via de boleto" in reply and "Falar com um atendente" in reply
+
+
+def test_menu_number_starts_the_journey(wa):
+    assert "3 primeiros dígitos" in wa.say(MARIA, "1")[0]
+
+
+def test_two_misunderstandings_offer_menu_and_human(wa):
+    first = wa.say(MARIA, "quero uma pizza")[0]
+    assert "não entendi" in first.lower() and "*atendente*" not in first
+    second = wa.say(MARIA, "pizza de calabresa")[0]
+    assert "*menu*" in second and "*atendente*" in second
+
+
+def test_cancel_leaves_the_journey_and_closes_the_protocol(wa, rt):
+    wa.say(MARIA, "2a via")
+    assert "encerrei este assunto" in wa.say(MARIA, "cancelar")[0]
+    with transaction(rt.sessions) as s:
+        assert s.scalars(select(Protocol)).one().status == "cancelado"
+        assert s.scalars(select(Conversation)).one().flow is None
+
+
+def test_idle_conversation_expires_and_starts_fresh(wa, rt):
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, "116")  # identity confirmed, choosing a bill
+    clock.freeze(clock.now() + timedelta(minutes=31))
+    reply = wa.say(MARIA, "1")[0]
+    assert "encerrada por inatividade" in reply
+    assert "Linha digitável" not in reply  # the old choice is gone...
+    again = wa.say(MARIA, "2a via")[0]
+    assert "3 primeiros dígitos" in again  # ...and so is the identity confirmation
+
+
+def test_switching_journey_mid_flow_with_a_clear_request(wa):
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, "116")
+    reply = wa.say(MARIA, "meus protocolos")[0]
+    assert "Seus protocolos mais recentes" in reply
+
+
+def test_my_protocols_lists_status(wa):
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "1")
+    reply = wa.say(MARIA, "meus protocolos")[0]
+    assert re.search(r"\*123456\d{14}\* – 2ª via de boleto – concluido", reply)
+
+
+def test_protocol_number_format_and_daily_sequence(rt, settings):
+    day = clock.today()
+    with transaction(rt.sessions) as s:
+        a = protocols.open_protocol(s, settings, "segunda_via", beneficiary_ref="B001", conversation_id=None)
+        b = protocols.open_protocol(s, settings, "segunda_via", beneficiary_ref="B001", conversation_id=None)
+    assert a.number == f"123456{day:%Y%m%d}000001"
+    assert b.number == f"123456{day:%Y%m%d}000002"
+    assert protocols.format_number("{ans}-{date:%Y}-{seq:08d}", "123456", date(2026, 1, 2), 7) == "123456-2026-00000007"
+
+
+def test_protocol_numbers_are_unique_under_concurrency(rt, settings):
+    numbers: list[str] = []
+    errors: list[Exception] = []
+
+    def open_many():
+        try:
+            for _ in range(10):
+                with transaction(rt.sessions) as s:
+                    numbers.append(protocols.open_protocol(
+                        s, settings, "segunda_via", beneficiary_ref=None, conversation_id=None).number)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_many) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(numbers) == 40 and len(set(numbers)) == 40
+
+
+def test_money_and_dates_in_brazilian_format():
+    from decimal import Decimal
+
+    from bot.formatting import brdate, mask_cpf, money
+
+    assert money(Decimal("1234.56")) == "R$ 1.234,56"
+    assert money(Decimal("0.5")) == "R$ 0,50"
+    assert brdate(date(2026, 3, 5)) == "05/03/2026"
+    assert mask_cpf("116.764.967-26") == "116.***.***-26"
+
+
+def test_full_cpf_never_reaches_the_logs(caplog):
+    import logging
+
+    from bot.logging_setup import CpfMaskingFilter
+
+    logger = logging.getLogger("planbot.test")
+    handler_filter = CpfMaskingFilter()
+    record = logger.makeRecord("planbot.test", logging.INFO, __file__, 1,
+                               "cpf %s and %s", ("11676496726", "116.764.967-26"), None)
+    handler_filter.filter(record)
+    assert "11676496726" not in record.getMessage()
+    assert "116.764.967-26" not in record.getMessage()
+    assert record.getMessage() == "cpf 116.***.***-26 and 116.***.***-26"
