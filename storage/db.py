@@ -13,6 +13,8 @@ _engines: dict[str, Engine] = {}
 
 
 def make_engine(url: str) -> Engine:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if url in _engines:
         return _engines[url]
     if url.startswith("sqlite"):
@@ -22,8 +24,6 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _serialize_sqlite_writers(engine)
     else:
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     _engines[url] = engine
     return engine
