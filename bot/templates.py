@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot import formatting
+from bot import clock, formatting
 from bot.config import ROOT
 
 TEMPLATE_DIR = ROOT / "templates" / "messages"
@@ -28,6 +28,7 @@ def environment() -> Environment:
         month_year=formatting.month_year,
         weekday=formatting.weekday,
         mask_cpf=formatting.mask_cpf,
+        local=clock.to_local,  # stored timestamps are UTC; people read operator time
     )
     return env
 

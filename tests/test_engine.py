@@ -89,7 +89,7 @@ def test_my_protocols_lists_status(wa):
     wa.say(MARIA, "116")
     wa.say(MARIA, "1")
     reply = wa.say(MARIA, "meus protocolos")[0]
-    assert re.search(r"\*123456\d{14}\* – 2ª via de boleto – concluido", reply)
+    assert re.search(r"\*123456\d{14}\* – 2ª via de boleto – concluído", reply)
 
 
 def test_protocol_number_format_and_daily_sequence(rt, settings):
