@@ -36,6 +36,10 @@ class Settings:
     media_url_ttl_seconds: int = 3600
     sweep_interval_seconds: int = 60
     attendant_tokens: tuple[str, ...] = ()
+    reminder_hours_before: int = 24
+    content_list_sid: str = ""  # Twilio Content list-picker template (see README)
+    content_buttons_sid: str = ""  # Twilio Content quick-reply template (see README)
+    content_reminder_sid: str = ""  # approved template for reminders outside 24 h
     timezone: str = "America/Campo_Grande"
     extra: dict = field(default_factory=dict)
 
@@ -67,6 +71,10 @@ class Settings:
             media_url_ttl_seconds=_int("MEDIA_URL_TTL_SECONDS", 3600),
             sweep_interval_seconds=_int("SWEEP_INTERVAL_SECONDS", 60),
             attendant_tokens=tuple(t for t in env.get("ATTENDANT_TOKENS", "").split(",") if t),
+            reminder_hours_before=_int("REMINDER_HOURS_BEFORE", 24),
+            content_list_sid=env.get("TWILIO_CONTENT_LIST_SID", ""),
+            content_buttons_sid=env.get("TWILIO_CONTENT_BUTTONS_SID", ""),
+            content_reminder_sid=env.get("TWILIO_CONTENT_REMINDER_SID", ""),
             timezone=env.get("TZ_NAME", "America/Campo_Grande"),
         )
         values.update(overrides)

@@ -91,6 +91,7 @@ class Turn:
     _texts: list[str] = field(default_factory=list)
     _retry: tuple[str, dict] | None = None
     _beneficiary: BeneficiaryInfo | None = None
+    deferred: list[Callable[[], None]] = field(default_factory=list)
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -155,10 +156,29 @@ class Turn:
         outbox.enqueue_text(self.session, self.conversation, render(template, **context),
                             media=media)
 
+    def say_choices(self, template: str, /, items: list[dict], *, kind: str = "list",
+                    **context) -> None:
+        """Offer choices: a WhatsApp list-picker / quick-reply when a Twilio Content
+        template is configured, else numbered text. `items`: [{id, title, description}].
+        Either way the answer may be the item id (payload), its number or its text."""
+        body = render(template, items=items, interactive=False, **context)
+        sid = (self.settings.content_list_sid if kind == "list"
+               else self.settings.content_buttons_sid)
+        if not sid or self.conversation.channel != "whatsapp" or len(items) > 10:
+            self._texts.append(body)
+            return
+        self.flush()
+        short = render(template, items=items, interactive=True, **context)
+        outbox.enqueue_interactive(self.session, self.conversation, sid, short, items, body)
+
     def flush(self) -> None:
         if self._texts:
             outbox.enqueue_text(self.session, self.conversation, "\n\n".join(self._texts))
             self._texts = []
+
+    def defer(self, fn: Callable[[], None]) -> None:
+        """Run `fn` after this turn's transaction commits (e.g. enqueue a timed job)."""
+        self.deferred.append(fn)
 
     def retry(self, template: str, /, **context) -> None:
         """The person's answer did not fit: explain, keep the state unchanged."""
@@ -201,13 +221,24 @@ class Turn:
 
 
 # -----------------------------------------------------------------------------------
-def handle(session: Session, runtime, conversation: Conversation, message: Message) -> None:
+PayloadRoute = Callable[["Turn"], bool]
+_payload_routes: list[PayloadRoute] = []
+
+
+def route_payload(fn: PayloadRoute) -> PayloadRoute:
+    """Register a handler for button answers that must work in any state (e.g. a
+    reminder's confirm/cancel buttons); it returns True when it consumed the message."""
+    _payload_routes.append(fn)
+    return fn
+
+
+def handle(session: Session, runtime, conversation: Conversation, message: Message) -> Turn:
     """Process one inbound message for `conversation` (already locked by the caller)."""
     now = clock.now()
     turn = Turn(session, runtime, conversation, message)
     if conversation.handoff == "attendant":
         conversation.last_activity_at = now  # a human owns it: the bot stays silent
-        return
+        return turn
     expired = _expire_idle_session(turn, now)
     conversation.last_activity_at = now
     if expired:
@@ -216,11 +247,14 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     cmd = intents.command(turn.text) if not message.payload else None
     if conversation.handoff == "waiting":
         if cmd not in ("menu", "cancel"):
-            return  # queued for a human: nothing the bot says would help
+            return turn  # queued for a human: nothing the bot says would help
         conversation.handoff = None
         conversation.handoff_reason = None
 
-    if cmd == "menu":
+    flows()
+    if message.payload and any(route(turn) for route in _payload_routes):
+        pass
+    elif cmd == "menu":
         turn.end()
         show_menu(turn)
     elif cmd == "cancel":
@@ -238,6 +272,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
 
     _settle_misunderstanding(turn)
     turn.flush()
+    return turn
 
 
 def _expire_idle_session(turn: Turn, now: datetime) -> bool:
@@ -327,7 +362,9 @@ def start_flow(turn: Turn, flow: Flow, **data) -> None:
     from bot import identity
 
     c = turn.conversation
-    c.flow, c.state, c.data = flow.name, None, dict(data)
+    # The words that started the journey may already carry answers ("cardiologista em
+    # Dourados amanhã"); flows read them from entry_text once identity is settled.
+    c.flow, c.state, c.data = flow.name, None, {"entry_text": turn.text, **data}
     if flow.journey:
         protocol = turn.open_protocol(flow.journey)
         turn.say("protocol_opened", number=protocol.number, journey=flow.journey)

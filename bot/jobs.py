@@ -57,8 +57,11 @@ def process_conversation(conversation_key: str) -> int:
         with conversation_lock(rt, f"in:{conversation_key}") as acquired:
             if not acquired:
                 return handled  # the holder re-checks for new messages after releasing
-            while (conversation_id := _process_next(rt, conversation_key)) is not None:
+            while (done := _process_next(rt, conversation_key)) is not None:
+                conversation_id, turn = done
                 handled += 1
+                for fn in turn.deferred:
+                    fn()
                 queueing.deliver_later(rt, conversation_id)
         # A message stored while we held the lock may have seen it taken and given up:
         # look again now that it is free.
@@ -72,7 +75,7 @@ def _has_pending(rt, key: str) -> bool:
             InboundMessage.conversation_key == key, InboundMessage.status == "received")) > 0
 
 
-def _process_next(rt, key: str) -> int | None:
+def _process_next(rt, key: str):
     with transaction(rt.sessions) as s:
         msg = s.scalars(
             select(InboundMessage)
@@ -84,13 +87,13 @@ def _process_next(rt, key: str) -> int | None:
         conversation = _conversation_for(s, rt, msg)
         conversation.last_inbound_at = msg.received_at
         msg.conversation_id = conversation.id
-        engine.handle(s, rt, conversation, engine.Message(
+        turn = engine.handle(s, rt, conversation, engine.Message(
             text=msg.text, payload=msg.payload, attachments=tuple(msg.attachments or ()),
             external_id=msg.external_id,
         ))
         msg.status = "processed"
         msg.processed_at = clock.now()
-        return conversation.id
+        return conversation.id, turn
 
 
 def _conversation_for(s, rt, msg: InboundMessage) -> Conversation:

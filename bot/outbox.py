@@ -98,3 +98,30 @@ def _window_open_at(conversation: Conversation, when) -> bool:
     last = conversation.last_inbound_at
     moment = when or clock.now()
     return last is not None and moment - last < WHATSAPP_SESSION_WINDOW
+
+
+LIST_TITLE_MAX = 24
+LIST_DESCRIPTION_MAX = 72
+
+
+def interactive_variables(body: str, items: list[dict]) -> dict:
+    """Content variables for our list-picker / quick-reply templates (layout in README):
+    "1" is the body; item i (1-based) uses 3i-1 (id), 3i (title), 3i+1 (description)."""
+    variables = {"1": body}
+    for i, item in enumerate(items, 1):
+        variables[str(3 * i - 1)] = str(item["id"])
+        variables[str(3 * i)] = item["title"][:LIST_TITLE_MAX]
+        variables[str(3 * i + 1)] = (item.get("description") or "")[:LIST_DESCRIPTION_MAX]
+    return variables
+
+
+def enqueue_interactive(session: Session, conversation: Conversation, content_sid: str,
+                        body: str, items: list[dict], transcript: str) -> OutboundMessage:
+    row = OutboundMessage(
+        conversation_id=conversation.id, channel=conversation.channel,
+        recipient=conversation.address, body=transcript, content_sid=content_sid,
+        content_variables=interactive_variables(body, items), created_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    return row

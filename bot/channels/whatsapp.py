@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -70,10 +70,13 @@ class TwilioWhatsAppSender:
         except requests.exceptions.RequestException as exc:
             raise RetryableSendError(str(exc)) from exc
         since = message.sending_started_at
+        # Twilio stamps creation to the second and our clock may be a little off; a
+        # template message has no body of ours to compare, so its window is tighter.
+        slack = timedelta(seconds=5) if message.content_sid else timedelta(minutes=2)
         for candidate in recent:
             created = candidate.date_created
             if since is not None and created is not None:
-                if created.replace(tzinfo=None) < since - timedelta(minutes=2):
+                if created.astimezone(timezone.utc).replace(tzinfo=None) < since - slack:
                     continue
             if message.content_sid or (candidate.body or "") == message.body:
                 return SendResult(external_id=candidate.sid, status=candidate.status)

@@ -1,0 +1,158 @@
+"""Appointments: booking (atomic, idempotent), cancel, reschedule and reminders.
+
+Shared by the scheduling journey, "minhas consultas" and the reminder job.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot import clock, outbox, protocols
+from bot.registry.base import SlotInfo
+from bot.templates import render
+from storage.models import Appointment, Conversation
+
+log = logging.getLogger(__name__)
+
+
+def maps_link(address: str, city: str, state: str) -> str:
+    from urllib.parse import quote_plus
+
+    return "https://www.google.com/maps/search/?api=1&query=" + quote_plus(f"{address}, {city} - {state}")
+
+
+def provider_snapshot(slot: SlotInfo) -> dict:
+    p = slot.provider
+    return {"ref": p.ref, "name": p.name, "professional": p.professional,
+            "specialty": p.specialty, "address": p.address, "city": p.city, "state": p.state,
+            "phone": p.phone, "maps": maps_link(p.address, p.city, p.state)}
+
+
+def book(session: Session, registry, settings, *, slot_ref: str, patient, booked_by_ref: str,
+         protocol_number: str, conversation_id: int | None, booking_key: str,
+         specialty: str) -> Appointment:
+    """Book `slot_ref` for `patient`; raises SlotTaken if someone else got it first."""
+    existing = session.scalars(select(Appointment).where(Appointment.booking_key == booking_key)).first()
+    if existing is not None:
+        return existing  # the same turn processed again after a crash
+    slot = registry.book_slot(slot_ref, patient.ref, booking_key)
+    appointment = Appointment(
+        protocol_number=protocol_number, conversation_id=conversation_id,
+        patient_ref=patient.ref, patient_name=patient.name, booked_by_ref=booked_by_ref,
+        slot_ref=slot.ref, booking_key=booking_key, specialty=specialty,
+        provider=provider_snapshot(slot), starts_at=slot.starts_at, status="booked",
+        created_at=clock.now(),
+    )
+    reminder_at = clock.from_local(slot.starts_at) - timedelta(hours=settings.reminder_hours_before)
+    if reminder_at > clock.now():
+        appointment.reminder_at = reminder_at
+        appointment.reminder_status = "pending"
+    else:
+        appointment.reminder_status = "none"  # booked for less than the reminder lead time
+    session.add(appointment)
+    session.flush()
+    return appointment
+
+
+def cancel(session: Session, registry, appointment: Appointment, note: str) -> None:
+    registry.release_slot(appointment.slot_ref, appointment.booking_key)
+    appointment.status = "cancelled"
+    appointment.cancelled_at = clock.now()
+    if appointment.reminder_status in ("pending",):
+        appointment.reminder_status = "cancelled"
+    protocol = protocols.by_number(session, appointment.protocol_number)
+    if protocol is not None:
+        protocols.set_status(protocol, "cancelado", note)
+
+
+def replace(session: Session, registry, old: Appointment, new: Appointment) -> None:
+    """Reschedule: the new appointment keeps the old one's protocol and history."""
+    registry.release_slot(old.slot_ref, old.booking_key)
+    old.status = "rescheduled"
+    old.cancelled_at = clock.now()
+    old.replaced_by_id = new.id
+    if old.reminder_status == "pending":
+        old.reminder_status = "cancelled"
+    protocol = protocols.by_number(session, old.protocol_number)
+    if protocol is not None:
+        protocols.set_status(protocol, "remarcado",
+                             f"de {old.starts_at:%d/%m/%Y %H:%M} para {new.starts_at:%d/%m/%Y %H:%M}")
+
+
+def upcoming_for(session: Session, beneficiary_ref: str) -> list[Appointment]:
+    now_local = clock.local_now()
+    return list(session.scalars(
+        select(Appointment).where(
+            or_(Appointment.booked_by_ref == beneficiary_ref, Appointment.patient_ref == beneficiary_ref),
+            Appointment.status == "booked", Appointment.starts_at >= now_local,
+        ).order_by(Appointment.starts_at)
+    ))
+
+
+# -- reminders ------------------------------------------------------------------------
+def schedule_reminder(runtime, appointment_id: int, reminder_at: datetime) -> None:
+    """Put the reminder on RQ's scheduler; the sweeper is the backstop if Redis loses it."""
+    from redis.exceptions import RedisError
+
+    delay = max(0, (reminder_at - clock.now()).total_seconds())
+    try:
+        runtime.queue.enqueue_in(timedelta(seconds=delay), "bot.appointments.send_reminder",
+                                 appointment_id, job_id=f"reminder-{appointment_id}")
+    except RedisError as exc:
+        log.warning("reminder %s not scheduled (%s); the sweeper will send it", appointment_id, exc)
+
+
+def send_reminder(appointment_id: int) -> bool:
+    """RQ job: queue the reminder of one appointment, once, unless it was cancelled."""
+    from bot import queueing, runtime as runtime_module
+    from storage.db import transaction
+
+    rt = runtime_module.current()
+    with transaction(rt.sessions) as s:
+        appointment = s.get(Appointment, appointment_id, with_for_update=True)
+        if appointment is None or appointment.reminder_status != "pending":
+            return False
+        if appointment.status != "booked":
+            appointment.reminder_status = "cancelled"
+            return False
+        if appointment.reminder_at and appointment.reminder_at > clock.now():
+            return False  # rescheduled later; its own job will come
+        conversation = s.get(Conversation, appointment.conversation_id) if appointment.conversation_id else None
+        if conversation is None:
+            appointment.reminder_status = "skipped"
+            return False
+        _queue_reminder(s, rt.settings, conversation, appointment)
+        conversation_id = conversation.id
+    queueing.deliver_later(rt, conversation_id)
+    return True
+
+
+def _queue_reminder(s: Session, settings, conversation: Conversation, appointment: Appointment) -> None:
+    p = appointment.provider
+    context = dict(appointment=appointment, provider=p)
+    body = render("scheduling/reminder", **context)
+    row = outbox.enqueue_business_initiated(
+        s, conversation, body, content_sid=settings.content_reminder_sid or None,
+        variables={"1": appointment.patient_name.split()[0].title(),
+                   "2": f"{appointment.starts_at:%d/%m/%Y}", "3": f"{appointment.starts_at:%H:%M}",
+                   "4": p["professional"], "5": p["address"],
+                   "6": f"appt-confirm:{appointment.id}", "7": f"appt-cancel:{appointment.id}"},
+    )
+    appointment.reminder_status = "skipped" if row.status == "skipped" else "queued"
+    if row.status != "skipped" and conversation.flow is None and conversation.handoff is None:
+        # A bare "sim" / "cancelar" after the reminder answers it.
+        conversation.flow, conversation.state = "minhas_consultas", "reminder_reply"
+        conversation.data = {"appointment_id": appointment.id}
+
+
+def send_due_reminders(runtime) -> int:
+    """Backstop run by the sweeper: reminders whose scheduled job Redis lost."""
+    from storage.db import transaction
+
+    with transaction(runtime.sessions) as s:
+        due = list(s.scalars(select(Appointment.id).where(
+            Appointment.reminder_status == "pending", Appointment.reminder_at <= clock.now())))
+    return sum(1 for appointment_id in due if send_reminder(appointment_id))
