@@ -146,6 +146,7 @@ def _queue_reminder(s: Session, settings, conversation: Conversation, appointmen
         # A bare "sim" / "cancelar" after the reminder answers it.
         conversation.flow, conversation.state = "minhas_consultas", "reminder_reply"
         conversation.data = {"appointment_id": appointment.id}
+        conversation.last_activity_at = clock.now()  # the answer belongs to this new session
 
 
 def send_due_reminders(runtime) -> int:

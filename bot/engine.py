@@ -40,7 +40,8 @@ class Flow:
     def __init__(self, name: str, *, journey: str | None, needs_identity: bool,
                  intents: list[str] = (), menu_label: str | None = None,
                  menu_order: int | None = None, identity_alternatives: bool = False,
-                 identity_notice: str | None = None):
+                 identity_notice: str | None = None,
+                 recognizer: Callable[[str], bool] | None = None):
         self.name = name
         self.journey = journey
         self.needs_identity = needs_identity
@@ -49,6 +50,7 @@ class Flow:
         self.menu_order = menu_order
         self.identity_alternatives = identity_alternatives
         self.identity_notice = identity_notice  # template said before the identity check
+        self.recognizer = recognizer  # extra free-text trigger, e.g. a specialty name
         self.entry: Handler | None = None
         self.states: dict[str, Handler] = {}
 
@@ -300,6 +302,10 @@ def _handle_idle(turn: Turn) -> None:
     match = intents.detect(text, {f.name: f.intents for f in flows().values() if f.intents})
     if match:
         start_flow(turn, flows()[match.name])
+        return
+    recognized = [f for f in flows().values() if f.recognizer and f.recognizer(text)]
+    if recognized:
+        start_flow(turn, recognized[0])
         return
     if intents.is_greeting(text) or not text.strip():
         show_menu(turn, greeting=True)

@@ -51,10 +51,13 @@ def transcript(session: Session, conversation: Conversation, limit: int = 50) ->
         OutboundMessage.conversation_id == conversation.id)
         .order_by(OutboundMessage.id.desc()).limit(limit))
     items = [{"from": "person", "text": m.text, "at": m.received_at.isoformat(),
-              "attachments": m.attachments} for m in inbound]
+              "attachments": m.attachments, "_order": (m.received_at, 0, m.id)} for m in inbound]
     items += [{"from": m.author, "text": m.body, "at": m.created_at.isoformat(),
-               "status": m.status} for m in outbound]
-    items.sort(key=lambda i: i["at"])
+               "status": m.status, "_order": (m.created_at, 1, m.id)} for m in outbound]
+    # Same-instant ties: a message is answered after it arrived.
+    items.sort(key=lambda i: i["_order"])
+    for item in items:
+        del item["_order"]
     return items[-limit:]
 
 

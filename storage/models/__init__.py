@@ -9,6 +9,7 @@ from .core import (
     ProtocolEvent,
     ProtocolSequence,
 )
+from .scheduling import Appointment
 from .registry import (
     Beneficiary,
     BeneficiaryPhone,
@@ -20,7 +21,7 @@ from .registry import (
 )
 
 __all__ = [
-    "Base", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
+    "Appointment", "Base", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
     "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",
     "Guide", "IssuedBill", "Provider", "Slot",
 ]

@@ -51,7 +51,9 @@ class InboundMessage(Base):
     payload: Mapped[str | None] = mapped_column(String(200))
     attachments: Mapped[list] = mapped_column(default=list)
     raw: Mapped[dict] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="received")  # received|processed
+    status: Mapped[str] = mapped_column(String(20), default="received")  # received|processed|failed
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))

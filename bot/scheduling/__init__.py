@@ -1,0 +1,1 @@
+"""Pure helpers of the scheduling journey: specialties, cities, dates, ANS deadlines."""
