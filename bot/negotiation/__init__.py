@@ -1,0 +1,1 @@
+"""Debt negotiation: the collection rules (pure) and their data."""
