@@ -14,6 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging()
     settings = settings or Settings.from_env()
     rt = runtime_module.Runtime(settings)
+    rt.negotiation_rules  # an invalid rules file stops the start-up here, with its reason
     runtime_module.install(rt)
 
     app = Flask(__name__)

@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(chat)
     app.cli.add_command(sweep)
     app.cli.add_command(serve)
+    app.cli.add_command(negotiation_campaign)
 
 
 def _rt():
@@ -226,3 +227,17 @@ def serve(port: int, worker_count: int):
     except KeyboardInterrupt:
         pass
     stop()
+
+
+@click.command("negotiation-campaign")
+@click.option("--rate", default=1.0, show_default=True, help="messages per second at most")
+@click.option("--limit", type=int, default=None, help="at most this many beneficiaries")
+def negotiation_campaign(rate: float, limit: int | None):
+    """Invite delinquent beneficiaries to negotiate (approved WhatsApp template, paced)."""
+    from bot.campaigns import CampaignError, start_negotiation_campaign
+
+    try:
+        result = start_negotiation_campaign(_rt(), rate=rate, started_by="cli", limit=limit)
+    except CampaignError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(result)

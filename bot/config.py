@@ -40,6 +40,7 @@ class Settings:
     content_list_sid: str = ""  # Twilio Content list-picker template (see README)
     content_buttons_sid: str = ""  # Twilio Content quick-reply template (see README)
     content_reminder_sid: str = ""  # approved template for reminders outside 24 h
+    content_negotiation_sid: str = ""  # approved template for the negotiation campaign
     timezone: str = "America/Campo_Grande"
     extra: dict = field(default_factory=dict)
 
@@ -75,6 +76,7 @@ class Settings:
             content_list_sid=env.get("TWILIO_CONTENT_LIST_SID", ""),
             content_buttons_sid=env.get("TWILIO_CONTENT_BUTTONS_SID", ""),
             content_reminder_sid=env.get("TWILIO_CONTENT_REMINDER_SID", ""),
+            content_negotiation_sid=env.get("TWILIO_CONTENT_NEGOTIATION_SID", ""),
             timezone=env.get("TZ_NAME", "America/Campo_Grande"),
         )
         values.update(overrides)

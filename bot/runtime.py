@@ -53,6 +53,12 @@ class Runtime:
 
         return build_registry(self.settings, self.sessions)
 
+    @cached_property
+    def negotiation_rules(self):
+        from bot.negotiation.rules import load_rules
+
+        return load_rules()
+
     def sender(self, channel: str):
         return self._senders.get(channel) or self._local_sender(channel)
 

@@ -13,6 +13,7 @@ log = logging.getLogger("planbot.worker")
 def main() -> None:
     configure_logging()
     rt = runtime.current()
+    rt.negotiation_rules  # refuse to start with an invalid rules file
     # Whatever Redis lost (restart, no persistence) or a dead worker left is found in the
     # database and queued again before this worker takes new work.
     log.info("startup sweep: %s", jobs.sweep(reschedule=True))

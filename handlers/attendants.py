@@ -73,3 +73,18 @@ def reply(conversation_id: int):
 @bp.post("/conversations/<int:conversation_id>/release")
 def release(conversation_id: int):
     return _act(handoff.release, conversation_id, deliver=True)
+
+
+@bp.post("/campaigns/negotiation")
+def negotiation_campaign():
+    from bot.campaigns import CampaignError, start_negotiation_campaign
+
+    body = request.get_json(silent=True) or {}
+    try:
+        rate = float(body.get("rate", 1))
+        limit = int(body["limit"]) if body.get("limit") is not None else None
+        result = start_negotiation_campaign(_rt(), rate=rate, started_by=f"attendant:{g.attendant.id}",
+                                            limit=limit)
+    except (TypeError, ValueError) as exc:  # CampaignError is a ValueError
+        return jsonify(error=str(exc)), 400
+    return jsonify(result), 202

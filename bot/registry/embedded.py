@@ -184,6 +184,23 @@ class EmbeddedRegistry:
         slot = self.s.get(Slot, int(slot_ref))
         return _slot(slot, self.s.get(Provider, slot.provider_id)) if slot else None
 
+    # -- negotiation ---------------------------------------------------------------
+    def register_agreement(self, beneficiary_ref: str, title_refs: list[str], summary: dict,
+                           idempotency_key: str) -> None:
+        self.s.execute(update(FinancialTitle).where(FinancialTitle.ref.in_(title_refs),
+                                                    FinancialTitle.status == "open")
+                       .values(status="negotiated"))
+
+    def delinquents(self, min_days: int = 1) -> list[BeneficiaryInfo]:
+        cutoff = clock.today().toordinal() - min_days
+        rows = self.s.scalars(
+            select(Beneficiary).join(FinancialTitle)
+            .where(FinancialTitle.status == "open",
+                   FinancialTitle.due_date <= date.fromordinal(cutoff))
+            .distinct().order_by(Beneficiary.id)
+        )
+        return [_beneficiary(r) for r in rows]
+
     # -- guides --------------------------------------------------------------------
     def guides(self, beneficiary_ref: str) -> list[GuideInfo]:
         rows = self.s.scalars(

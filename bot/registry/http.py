@@ -120,6 +120,16 @@ class HttpRegistry:
         item = self._call("GET", f"/slots/{slot_ref}", allow_404=True)
         return _slot(item) if item else None
 
+    # -- negotiation ---------------------------------------------------------------
+    def register_agreement(self, beneficiary_ref: str, title_refs: list[str], summary: dict,
+                           idempotency_key: str) -> None:
+        self._call("POST", "/agreements", key=idempotency_key, json={
+            "beneficiary_ref": beneficiary_ref, "title_refs": title_refs, **summary})
+
+    def delinquents(self, min_days: int = 1) -> list[BeneficiaryInfo]:
+        items = self._call("GET", "/delinquents", params={"min_days": min_days}) or []
+        return [_beneficiary(i) for i in items]
+
     # -- guides --------------------------------------------------------------------
     def guides(self, beneficiary_ref: str) -> list[GuideInfo]:
         return [

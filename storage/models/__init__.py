@@ -9,6 +9,7 @@ from .core import (
     ProtocolEvent,
     ProtocolSequence,
 )
+from .negotiation import Agreement, Campaign, CampaignTarget
 from .scheduling import Appointment
 from .registry import (
     Beneficiary,
@@ -21,7 +22,7 @@ from .registry import (
 )
 
 __all__ = [
-    "Appointment", "Base", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
+    "Agreement", "Appointment", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
     "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",
     "Guide", "IssuedBill", "Provider", "Slot",
 ]
