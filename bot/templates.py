@@ -28,9 +28,16 @@ def environment() -> Environment:
         month_year=formatting.month_year,
         weekday=formatting.weekday,
         mask_cpf=formatting.mask_cpf,
-        local=clock.to_local,  # stored timestamps are UTC; people read operator time
+        local=clock.to_local,
+        linha=_format_linha,  # stored timestamps are UTC; people read operator time
     )
     return env
+
+
+def _format_linha(value: str) -> str:
+    from bot.billing.boleto import format_linha
+
+    return format_linha(value)
 
 
 def render(name: str, /, **context) -> str:
