@@ -193,12 +193,10 @@ class EmbeddedRegistry:
 
     def delinquents(self, min_days: int = 1) -> list[BeneficiaryInfo]:
         cutoff = clock.today().toordinal() - min_days
+        overdue = select(FinancialTitle.beneficiary_id).where(
+            FinancialTitle.status == "open", FinancialTitle.due_date <= date.fromordinal(cutoff))
         rows = self.s.scalars(
-            select(Beneficiary).join(FinancialTitle)
-            .where(FinancialTitle.status == "open",
-                   FinancialTitle.due_date <= date.fromordinal(cutoff))
-            .distinct().order_by(Beneficiary.id)
-        )
+            select(Beneficiary).where(Beneficiary.id.in_(overdue)).order_by(Beneficiary.id))
         return [_beneficiary(r) for r in rows]
 
     # -- guides --------------------------------------------------------------------
