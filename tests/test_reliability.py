@@ -150,3 +150,13 @@ def test_long_replies_are_split_at_paragraphs():
     assert all(len(p) <= 1600 for p in parts)
     assert "\n\n".join(parts) == text
     assert len(parts) > 1
+
+
+def test_worker_start_sweeps_and_keeps_one_sweeper_on_the_scheduler(rt):
+    from rq.registry import ScheduledJobRegistry
+
+    jobs.sweep(reschedule=True)
+    jobs.sweep(reschedule=True)  # a second worker starting: still one sweeper
+    scheduled = [j for j in ScheduledJobRegistry(queue=rt.queue).get_job_ids()
+                 if j.startswith(jobs.SWEEPER_JOB_ID)]
+    assert len(scheduled) == 1
