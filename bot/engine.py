@@ -94,6 +94,7 @@ class Turn:
     _retry: tuple[str, dict] | None = None
     _beneficiary: BeneficiaryInfo | None = None
     deferred: list[Callable[[], None]] = field(default_factory=list)
+    scratch: dict = field(default_factory=dict)  # per-turn cache for flows
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -268,7 +269,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     elif cmd == "human":
         turn.escalate("pedido do beneficiário")
     elif conversation.flow is None:
-        _handle_idle(turn)
+        handle_idle(turn)
     else:
         _handle_in_flow(turn)
 
@@ -293,7 +294,7 @@ def _expire_idle_session(turn: Turn, now: datetime) -> bool:
     return had_session
 
 
-def _handle_idle(turn: Turn) -> None:
+def handle_idle(turn: Turn) -> None:
     text = turn.choice
     option = _menu_option(text)
     if option is not None:

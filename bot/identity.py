@@ -102,13 +102,14 @@ def _check_birth(turn, flow) -> None:
 
 
 def _parse_birth(text: str):
+    """dd/mm/aaaa with any separators (or none): '05/03/1980', '5-3-1980' is refused."""
     d = digits(text)
-    for fmt in ("%d%m%Y",):
-        try:
-            return datetime.strptime(d, fmt).date() if len(d) == 8 else None
-        except ValueError:
-            return None
-    return None
+    if len(d) != 8:
+        return None
+    try:
+        return datetime.strptime(d, "%d%m%Y").date()
+    except ValueError:
+        return None
 
 
 def _confirmed(turn, flow) -> None:

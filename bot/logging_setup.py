@@ -23,8 +23,24 @@ class CpfMaskingFilter(logging.Filter):
 _configured = False
 
 
+def _install_masking_record_factory() -> None:
+    """Mask at record creation, so handlers set up by others (RQ, gunicorn) are covered."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "masks_cpf", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        CpfMaskingFilter().filter(record)
+        return record
+
+    factory.masks_cpf = True
+    logging.setLogRecordFactory(factory)
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     global _configured
+    _install_masking_record_factory()
     if _configured:
         return
     handler = logging.StreamHandler()

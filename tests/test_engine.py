@@ -148,3 +148,14 @@ def test_full_cpf_never_reaches_the_logs(caplog):
     assert "11676496726" not in record.getMessage()
     assert "116.764.967-26" not in record.getMessage()
     assert record.getMessage() == "cpf 116.***.***-26 and 116.***.***-26"
+
+
+def test_cpf_is_masked_for_any_logger_once_logging_is_configured(caplog):
+    import logging
+
+    from bot.logging_setup import configure_logging
+
+    configure_logging()
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("some.library").info("job args %s", "116.764.967-26")
+    assert "116.764.967-26" not in caplog.text and "116.***.***-26" in caplog.text

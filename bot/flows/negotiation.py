@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from bot import outbox, queueing
-from bot.engine import Flow, Turn, register, route_payload
+from bot.engine import Flow, Turn, handle_idle, register, route_payload
 from bot.negotiation.rules import (
     Plan,
     Refusal,
@@ -305,12 +305,12 @@ def _finish(turn: Turn) -> None:
         label = "entrada" if number == 0 and len(values) > 1 else (f"parcela {number}" if number else "à vista")
         bills.append(turn.registry.issue_bill(
             ref, amount, due, f"Acordo {agreement.id} – {titles[0].code} – {label}",
-            idempotency_key=f"agreement-{agreement.id}-{number}"))
+            idempotency_key=f"{agreement.idempotency_key}-boleto{number}"))
     agreement.boletos = [{"number": n, "due_date": d.isoformat(), "amount": str(a), "bill_ref": b.ref}
                          for (n, d, a), b in zip(values, bills)]
     turn.registry.register_agreement(ref, agreement.title_refs, {
         "agreement_id": agreement.id, "protocol": agreement.protocol_number, "kind": agreement.kind,
-        "total": str(agreement.total), "boletos": agreement.boletos}, f"agreement-{agreement.id}")
+        "total": str(agreement.total), "boletos": agreement.boletos}, agreement.idempotency_key)
     last = turn.data["group"] + 1 >= len(turn.data["groups"])
     turn.say("negotiation/summary", agreement=agreement, code=titles[0].code,
              address=turn.beneficiary.address, note=agreement.address_note,
@@ -367,7 +367,8 @@ def _reissue(turn: Turn, agreement: Agreement) -> None:
     first = dict(agreement.boletos[0])
     bill = turn.registry.issue_bill(
         agreement.beneficiary_ref, Decimal(first["amount"]), due,
-        f"Acordo {agreement.id} – reemissão", idempotency_key=f"agreement-{agreement.id}-atz{agreement.reissue_count + 1}")
+        f"Acordo {agreement.id} – reemissão",
+        idempotency_key=f"{agreement.idempotency_key}-atz{agreement.reissue_count + 1}")
     first.update(due_date=due.isoformat(), bill_ref=bill.ref)
     agreement.boletos = [first, *agreement.boletos[1:]]
     agreement.due_date = due
@@ -387,9 +388,7 @@ def campaign_reply(turn: Turn) -> None:
         turn.end()
         return turn.start_flow("negociacao")
     turn.end()
-    from bot.engine import _handle_idle
-
-    _handle_idle(turn)
+    handle_idle(turn)  # not an answer to the invitation: treat it as a fresh message
 
 
 @route_payload

@@ -131,9 +131,9 @@ def _match_patient(turn: Turn, text: str) -> str | None:
 
 
 def _cities(turn: Turn) -> list[tuple[str, str]]:
-    if "_cities" not in turn.__dict__:
-        turn.__dict__["_cities"] = [tuple(c) for c in turn.registry.cities()]
-    return turn.__dict__["_cities"]
+    if "cities" not in turn.scratch:
+        turn.scratch["cities"] = [tuple(c) for c in turn.registry.cities()]
+    return turn.scratch["cities"]
 
 
 def _specialty_name(turn: Turn) -> str | None:

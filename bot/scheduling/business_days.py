@@ -1,4 +1,8 @@
-"""Business days in Brazil: weekends and national + state holidays (holidays package)."""
+"""Business days in Brazil: weekends and national + state holidays (holidays package).
+
+Only public holidays count; Carnival, Corpus Christi and the like are "pontos
+facultativos" (the package's "optional" category) and clinics usually open.
+"""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -6,17 +10,29 @@ from functools import lru_cache
 
 import holidays
 
-
-@lru_cache(maxsize=64)
-def _calendar(state: str, year: int):
-    return holidays.Brazil(subdiv=state or None, years=year)
+from bot.scheduling.specialties import Specialty, by_code
 
 
-def is_business_day(day: date, state: str) -> bool:
-    return day.weekday() < 5 and day not in _calendar(state, day.year)
+def _subdivision(state: str | None) -> str | None:
+    # A missing or unknown UF falls back to national holidays only: fewer holidays make the
+    # ANS deadline earlier, which errs in the beneficiary's favour instead of crashing.
+    uf = (state or "").strip().upper()
+    return uf if uf in holidays.Brazil.subdivisions else None
 
 
-def add_business_days(start: date, n: int, state: str) -> date:
+@lru_cache(maxsize=128)
+def _calendar(subdivision: str | None, year: int) -> holidays.HolidayBase:
+    return holidays.Brazil(subdiv=subdivision, years=year)
+
+
+def is_business_day(day: date, state: str | None) -> bool:
+    return day.weekday() < 5 and day not in _calendar(_subdivision(state), day.year)
+
+
+def add_business_days(start: date, n: int, state: str | None) -> date:
+    """The n-th business day after `start` (start itself never counts, as in "D+n")."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
     day = start
     remaining = n
     while remaining > 0:
@@ -26,6 +42,9 @@ def add_business_days(start: date, n: int, state: str) -> date:
     return day
 
 
-def ans_deadline(today: date, specialty, state: str) -> date:
-    """Last day by which the ANS-guaranteed appointment must be offered (RN 566/2022)."""
+def ans_deadline(today: date, specialty: Specialty | str, state: str | None) -> date:
+    """Last day by which the ANS-guaranteed appointment must be offered (RN 566/2022):
+    7 business days for basic specialties and dentistry, 14 for the others."""
+    if isinstance(specialty, str):
+        specialty = by_code(specialty)
     return add_business_days(today, specialty.deadline_business_days, state)

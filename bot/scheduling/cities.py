@@ -1,25 +1,62 @@
-"""City names as people type them: no accents, small typos."""
+"""City names as people type them: no accents, small typos, "campo-grande", "dourados/ms".
+
+Only cities the operator has providers in are candidates (`known_cities`), so a fuzzy
+match cannot invent a city; the limits below keep ordinary words from matching short names.
+"""
 from __future__ import annotations
 
-from rapidfuzz import fuzz
+import re
+
+from rapidfuzz.distance import OSA
 
 from bot.text import normalize
 
 
 def match_city(text: str, known_cities: list[tuple[str, str]]) -> tuple[str, str] | None:
-    norm = normalize(text)
-    if not norm:
+    """(city, UF) from `known_cities` the text mentions, or None. When one name exists in
+    two states, a UF in the text ("campo grande rj") decides."""
+    words = _words(text)
+    if not words:
         return None
-    padded = f" {norm} "
-    best, best_score = None, 0.0
-    for city, state in known_cities:
-        name = normalize(city)
-        if f" {name} " in padded:
-            score = 200 + len(name)
-        else:
-            score = fuzz.partial_ratio(name, norm) if len(norm) >= len(name) - 2 else 0
-            if score < 88:
-                continue
-        if score > best_score:
-            best, best_score = (city, state), score
+    best, best_key = None, None
+    for position, (city, state) in enumerate(known_cities):
+        distance = _distance(words, _words(city))
+        if distance is None:
+            continue
+        # Fewer typos first, then the UF the person wrote, then the longer (more specific)
+        # name ("campo grande" over a city called "Grande"), then catalogue order.
+        key = (distance, state.lower() not in words, -len(city), position)
+        if best_key is None or key < best_key:
+            best, best_key = (city, state), key
+    return best
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^a-z0-9]+", " ", normalize(text)).split()
+
+
+def _allowed_typos(name: str) -> int:
+    # Short names are too close to ordinary words to forgive anything.
+    if len(name) < 5:
+        return 0
+    return 1 if len(name) <= 8 else 2
+
+
+def _distance(words: list[str], name_words: list[str]) -> int | None:
+    """Smallest edit distance between the name and any run of words in the text (runs one
+    word shorter or longer too, so "campogrande" and "campo grnde" both count)."""
+    if not name_words:
+        return None
+    name = "".join(name_words)
+    allowed = _allowed_typos(name)
+    best = None
+    for size in {max(1, len(name_words) - 1), len(name_words), len(name_words) + 1}:
+        for i in range(len(words) - size + 1):
+            run = words[i:i + size]
+            joined = "".join(run)
+            if size != len(name_words) and joined != name:
+                continue  # a different word count only counts when spelled exactly
+            distance = OSA.distance(joined, name, score_cutoff=allowed)
+            if distance <= allowed and (best is None or distance < best):
+                best = distance
     return best

@@ -3,12 +3,17 @@
 RN 566/2022 (ANS): basic specialties (pediatrics, general practice, general surgery,
 gynaecology/obstetrics) and dentistry within 7 business days; other medical specialties
 within 14.
+
+Matching is deliberately conservative because `match_specialty` also runs on every idle
+message as an intent recognizer: a false hit ("à vista" -> Oftalmologia, "a gente" ->
+Odontologia) would pull someone out of another journey.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from bot.text import normalize
 
@@ -17,10 +22,11 @@ DEADLINE_DAYS = {"basic": 7, "dental": 7, "other": 14}
 
 @dataclass(frozen=True)
 class Specialty:
-    code: str
-    name: str
-    category: str  # basic | dental | other
-    synonyms: tuple[str, ...]
+    code: str  # stable id stored in appointments and provider data
+    name: str  # pt-BR display name
+    category: str  # basic | dental | other (ANS deadline category)
+    synonyms: tuple[str, ...]  # specialty and professional names: typos tolerated
+    keywords: tuple[str, ...] = ()  # body parts / conditions: exact words only
 
     @property
     def deadline_business_days(self) -> int:
@@ -29,35 +35,71 @@ class Specialty:
 
 CATALOGUE = (
     Specialty("clinica_medica", "Clínica Médica", "basic",
-              ("clinica medica", "clinico geral", "clinico", "clinica geral", "medico geral",
-               "generalista", "medico de familia", "check up", "checkup")),
-    Specialty("pediatria", "Pediatria", "basic", ("pediatria", "pediatra", "medico de crianca")),
+              ("clinica medica", "clinico geral", "clinica geral", "clinico", "medico clinico",
+               "medico geral", "generalista", "medico de familia"),
+              ("check up", "checkup")),
+    Specialty("pediatria", "Pediatria", "basic",
+              ("pediatria", "pediatra", "medico de crianca", "medico infantil")),
     Specialty("ginecologia", "Ginecologia e Obstetrícia", "basic",
-              ("ginecologia", "ginecologista", "gineco", "obstetra", "obstetricia", "pre natal",
-               "prenatal")),
+              ("ginecologia", "ginecologista", "gineco", "ginecologa", "obstetra",
+               "obstetricia", "ginecologia e obstetricia"),
+              ("pre natal", "prenatal", "preventivo")),
+    # Bare "cirurgia" is left out: "autorização de cirurgia" is a procedure request.
     Specialty("cirurgia_geral", "Cirurgia Geral", "basic",
-              ("cirurgia geral", "cirurgiao geral", "cirurgiao", "cirurgia")),
+              ("cirurgia geral", "cirurgiao geral", "cirurgiao")),
     Specialty("odontologia", "Odontologia", "dental",
-              ("odontologia", "dentista", "odonto", "dente", "dentes", "canal", "limpeza dental")),
+              ("odontologia", "odontologo", "odontologa", "odonto", "dentista",
+               "cirurgiao dentista"),
+              ("dente", "dentes", "dor de dente", "tratamento de canal", "limpeza dental")),
     Specialty("cardiologia", "Cardiologia", "other",
-              ("cardiologia", "cardiologista", "cardio", "coracao")),
+              ("cardiologia", "cardiologista", "cardio"),
+              ("coracao", "cardiaco", "pressao alta")),
     Specialty("ortopedia", "Ortopedia e Traumatologia", "other",
-              ("ortopedia", "ortopedista", "orto", "traumatologia", "coluna", "joelho")),
+              ("ortopedia", "ortopedista", "orto", "traumatologia", "traumatologista"),
+              ("coluna", "joelho", "fratura")),
     Specialty("dermatologia", "Dermatologia", "other",
-              ("dermatologia", "dermatologista", "dermato", "pele")),
+              ("dermatologia", "dermatologista", "dermato", "derma"),
+              ("pele", "manchas na pele")),
+    # "vista" alone is left out: "pagar à vista" is about money, not eyes.
     Specialty("oftalmologia", "Oftalmologia", "other",
-              ("oftalmologia", "oftalmologista", "oftalmo", "oculista", "olhos", "vista")),
+              ("oftalmologia", "oftalmologista", "oftalmo", "oculista"),
+              ("olhos", "exame de vista", "oculos")),
     Specialty("otorrinolaringologia", "Otorrinolaringologia", "other",
-              ("otorrinolaringologia", "otorrino", "otorrinolaringologista", "ouvido", "garganta")),
+              ("otorrinolaringologia", "otorrinolaringologista", "otorrino"),
+              ("ouvido", "garganta", "sinusite")),
     Specialty("endocrinologia", "Endocrinologia", "other",
-              ("endocrinologia", "endocrinologista", "endocrino", "tireoide", "diabetes")),
-    Specialty("neurologia", "Neurologia", "other", ("neurologia", "neurologista", "neuro")),
+              ("endocrinologia", "endocrinologista", "endocrino"),
+              ("tireoide", "diabetes")),
+    Specialty("neurologia", "Neurologia", "other",
+              ("neurologia", "neurologista", "neuro"),
+              ("enxaqueca",)),
+    Specialty("urologia", "Urologia", "other",
+              ("urologia", "urologista", "uro"),
+              ("prostata",)),
+    Specialty("psiquiatria", "Psiquiatria", "other",
+              ("psiquiatria", "psiquiatra"),
+              ()),
 )
 _BY_CODE = {s.code: s for s in CATALOGUE}
-_WORDS = {syn: s for s in CATALOGUE for syn in s.synonyms}
-# Ordinary words a fuzzy match must never turn into a specialty.
-_STOP = {"sim", "nao", "menu", "amanha", "hoje", "mais", "outra", "data", "para", "mim",
-         "consulta", "marcar", "quero", "agendar", "com", "uma", "um", "de", "em", "no", "na"}
+_NAMES = {syn: s for s in CATALOGUE for syn in s.synonyms}
+_KEYWORDS = {kw: s for s in CATALOGUE for kw in s.keywords}
+
+
+def _phrase_pattern(phrases) -> re.Pattern:
+    # Longest first, so "cirurgiao dentista" wins over "cirurgiao" at the same position.
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b")
+
+
+_NAME_RE = _phrase_pattern(_NAMES)
+_KEYWORD_RE = _phrase_pattern(_KEYWORDS)
+# Typo tolerance limits: short words collide with ordinary ones ("dente"/"gente"), and
+# typos rarely hit the first letters ("urologista" must not become "neurologista").
+_FUZZY_MIN_LEN = 6
+_FUZZY_CUTOFF = 86
+# Real words one typo away from a name that mean something else ("autorização de cirurgia"
+# is a procedure request, "a clínica" is a place).
+_NOT_TYPOS = {"cirurgia", "cirurgias", "clinica", "clinicas", "cardapio"}
 
 
 def by_code(code: str) -> Specialty:
@@ -65,18 +107,42 @@ def by_code(code: str) -> Specialty:
 
 
 def match_specialty(text: str) -> Specialty | None:
-    norm = normalize(text)
+    """The specialty a message asks for, or None. Names beat keywords; the last name
+    mentioned wins ("não é cardio, é dermato")."""
+    norm = _clean(text)
     if not norm:
         return None
-    padded = f" {norm} "
-    exact = [syn for syn in _WORDS if f" {syn} " in padded]
-    if exact:
-        return _WORDS[max(exact, key=len)]
-    words = [w for w in norm.replace(",", " ").split() if len(w) >= 5 and w not in _STOP]
-    best = None
-    for word in words:
-        found = process.extractOne(word, [s for s in _WORDS if len(s) >= 5],
-                                   scorer=fuzz.ratio, score_cutoff=80)
-        if found and (best is None or found[1] > best[1]):
-            best = found
-    return _WORDS[best[0]] if best else None
+    names = _NAME_RE.findall(norm)
+    if names:
+        return _NAMES[names[-1]]
+    keywords = _KEYWORD_RE.findall(norm)
+    if keywords:
+        return _KEYWORDS[keywords[-1]]
+    return _fuzzy(norm.split())
+
+
+# Idioms that contain a keyword but ask for nothing ("obrigada de coração").
+_IDIOMS = re.compile(r"\bde coracao\b")
+
+
+def _clean(text: str) -> str:
+    norm = re.sub(r"[^a-z0-9 ]+", " ", normalize(text))
+    return " ".join(_IDIOMS.sub(" ", norm).split())
+
+
+def _fuzzy(words: list[str]) -> Specialty | None:
+    # Single words against one-word names, word pairs against two-word names.
+    candidates = words + [" ".join(pair) for pair in zip(words, words[1:])]
+    best, best_score = None, 0.0
+    for candidate in candidates:
+        if len(candidate) < _FUZZY_MIN_LEN or candidate in _NOT_TYPOS:
+            continue
+        for name, specialty in _NAMES.items():
+            if len(name) < _FUZZY_MIN_LEN or name.count(" ") != candidate.count(" "):
+                continue
+            if name[:2] != candidate[:2]:
+                continue
+            score = fuzz.ratio(candidate, name)
+            if score >= _FUZZY_CUTOFF and score > best_score:
+                best, best_score = specialty, score
+    return best
