@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[["Turn"], None]
 
+OFFER_HELP_AFTER_MISUNDERSTANDINGS = 2  # then the menu and a human are offered
+ESCALATE_AFTER_MISUNDERSTANDINGS = 3  # then a human takes over
+
 
 @dataclass(frozen=True)
 class Message:
@@ -401,7 +404,11 @@ def _settle_misunderstanding(turn: Turn) -> None:
         return
     template, context = turn._retry
     c.misunderstandings = (c.misunderstandings or 0) + 1
-    turn.say(template, **context)
-    if c.misunderstandings >= 2:
-        turn.say("offer_help", options=_menu_options())
+    if c.misunderstandings >= ESCALATE_AFTER_MISUNDERSTANDINGS:
         c.misunderstandings = 0
+        turn.escalate("o bot não entendeu várias mensagens seguidas",
+                      template="handoff/not_understood")
+        return
+    turn.say(template, **context)
+    if c.misunderstandings == OFFER_HELP_AFTER_MISUNDERSTANDINGS:
+        turn.say("offer_help", options=_menu_options())

@@ -92,14 +92,18 @@ def _process_next(rt, key: str):
         raise
 
 
+def _oldest_pending(s, key: str) -> InboundMessage | None:
+    return s.scalars(
+        select(InboundMessage)
+        .where(InboundMessage.conversation_key == key, InboundMessage.status == "received")
+        .order_by(InboundMessage.id).limit(1).with_for_update()
+    ).first()
+
+
 def _record_failure(rt, key: str, exc: Exception) -> bool:
     """Count the failure; after the last attempt answer with an apology. True if given up."""
     with transaction(rt.sessions) as s:
-        msg = s.scalars(
-            select(InboundMessage)
-            .where(InboundMessage.conversation_key == key, InboundMessage.status == "received")
-            .order_by(InboundMessage.id).limit(1).with_for_update()
-        ).first()
+        msg = _oldest_pending(s, key)
         if msg is None:
             return False
         msg.attempts = (msg.attempts or 0) + 1
@@ -120,11 +124,7 @@ def _record_failure(rt, key: str, exc: Exception) -> bool:
 
 def _process_next_once(rt, key: str):
     with transaction(rt.sessions) as s:
-        msg = s.scalars(
-            select(InboundMessage)
-            .where(InboundMessage.conversation_key == key, InboundMessage.status == "received")
-            .order_by(InboundMessage.id).limit(1).with_for_update()
-        ).first()
+        msg = _oldest_pending(s, key)
         if msg is None:
             return None
         conversation = _conversation_for(s, rt, msg)

@@ -159,3 +159,13 @@ def test_cpf_is_masked_for_any_logger_once_logging_is_configured(caplog):
     with caplog.at_level(logging.INFO):
         logging.getLogger("some.library").info("job args %s", "116.764.967-26")
     assert "116.764.967-26" not in caplog.text and "116.***.***-26" in caplog.text
+
+
+def test_third_misunderstanding_in_a_row_escalates_to_a_human(wa, rt):
+    wa.say(MARIA, "quero uma pizza")
+    wa.say(MARIA, "pizza de calabresa")
+    reply = wa.say(MARIA, "com borda recheada")[0]
+    assert "Vou chamar um de nossos atendentes" in reply
+    with transaction(rt.sessions) as s:
+        c = s.scalars(select(Conversation)).one()
+        assert c.handoff == "waiting" and "não entendeu" in c.handoff_reason

@@ -57,50 +57,45 @@ def collect(turn: Turn) -> None:
 
 
 def extract(turn: Turn, text: str, quiet: bool = False) -> bool:
-    """Fill any slot the text mentions; answer a bad value (and return False) unless quiet."""
+    """Fill any slot the text mentions. A bad value is answered (unless quiet) and then
+    nothing at all is remembered from this message: the state stays as it was."""
     if not text:
         return True
-    filled = False
-    patient = _match_patient(turn, text) if "patient" not in turn.data else None
-    if patient:
-        turn.remember(patient=patient)
-        filled = True
-    specialty = match_specialty(text)
-    if specialty:
-        turn.remember(specialty=specialty.code)
-        filled = True
-    city = match_city(text, _cities(turn))
-    if city:
-        turn.remember(city=list(city))
-        filled = True
+    found: dict = {}
+    if "patient" not in turn.data and (patient := _match_patient(turn, text)):
+        found["patient"] = patient
+    if specialty := match_specialty(text):
+        found["specialty"] = specialty.code
+    if city := match_city(text, _cities(turn)):
+        found["city"] = list(city)
     wanted = parse_date_request(text, turn.today)
     if wanted is not None:
-        if getattr(wanted, "in_past", False) or wanted.start < turn.today:
+        if wanted.in_past or wanted.start < turn.today:
             if not quiet:
                 turn.retry("scheduling/date_in_past")
             return False
-        turn.remember(start=wanted.start.isoformat(),
-                      end=wanted.end.isoformat() if wanted.end else None)
-        filled = True
-    if not filled and not quiet:
-        missing = _missing(turn)
-        turn.retry(f"scheduling/not_understood_{missing or 'specialty'}",
-                   family=turn.data.get("family", []))
+        found.update(start=wanted.start.isoformat(),
+                     end=wanted.end.isoformat() if wanted.end else None)
+    if not found:
+        if not quiet:
+            turn.retry(f"scheduling/not_understood_{_missing(turn, fill=False) or 'specialty'}",
+                       family=turn.data.get("family", []))
         return False
+    turn.remember(**found)
     return True
 
 
-def _missing(turn: Turn) -> str | None:
+def _missing(turn: Turn, fill: bool = True) -> str | None:
     if "patient" not in turn.data:
         return "patient"
     if "specialty" not in turn.data:
         return "specialty"
     if "city" not in turn.data:
         home = (turn.beneficiary.city, turn.beneficiary.state)
-        if home in _cities(turn):
-            turn.remember(city=list(home))  # offer the person's own city instead of asking
-        else:
+        if home not in _cities(turn):
             return "city"
+        if fill:
+            turn.remember(city=list(home))  # offer the person's own city instead of asking
     return None
 
 
@@ -236,7 +231,7 @@ def ask_date(turn: Turn) -> None:
     wanted = parse_date_request(turn.text, turn.today)
     if wanted is None:
         return turn.retry("scheduling/date_not_understood")
-    if getattr(wanted, "in_past", False) or wanted.start < turn.today:
+    if wanted.in_past or wanted.start < turn.today:
         return turn.retry("scheduling/date_in_past")
     turn.remember(start=wanted.start.isoformat(), end=wanted.end.isoformat() if wanted.end else None)
     search(turn)

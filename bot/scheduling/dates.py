@@ -1,88 +1,187 @@
-"""Dates as people write them in pt-BR: 'amanhã', 'sexta', '15/12', 'dia 3',
-'semana que vem', 'a partir de 10/12', 'o quanto antes'.
+"""Dates as people write them in pt-BR: 'amanhã', 'sexta', '15/12', '15 de dezembro',
+'dia 3', 'semana que vem', 'a partir de 10/12', 'até sexta', 'o quanto antes'.
 
-dd/mm without a year means this year, or next year when that day has passed (nobody books
-in the past); an explicit past date comes back flagged `in_past` so the flow can say so.
+Rules (kept simple on purpose, the flow shows what it understood):
+- a weekday name means the next such day; today counts only when the text says "hoje";
+- dd/mm without a year is this year, or next year when that day has passed (nobody books
+  in the past); "dia N" is the next day N on or after today;
+- an explicit year in the past comes back flagged `in_past` so the flow can say so;
+- "a partir de X" is X onwards; "depois de X"/"após X" is the day after X onwards.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from bot.text import normalize
-
-WEEKDAYS = {"segunda": 0, "terca": 1, "quarta": 2, "quinta": 3, "sexta": 4, "sabado": 5, "domingo": 6}
-_NUMERIC = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b")
-_DAY_OF_MONTH = re.compile(r"\bdia (\d{1,2})\b")
-_ASAP = ("o quanto antes", "mais proximo", "mais cedo", "qualquer data", "qualquer dia",
-         "primeiro horario", "proximo horario", "mais rapido", "qualquer")
 
 
 @dataclass(frozen=True)
 class DateRequest:
     start: date
-    end: date | None = None  # None: open-ended ("a partir de", "o quanto antes")
-    from_on: bool = False
-    in_past: bool = False
+    end: date | None = None  # inclusive; None means open-ended
+    from_on: bool = False  # "a partir de", "o quanto antes": start onwards
+    in_past: bool = False  # an explicit date that has already passed
+
+
+WEEKDAYS = {"segunda": 0, "terca": 1, "quarta": 2, "quinta": 3, "sexta": 4, "sabado": 5,
+            "domingo": 6}
+MONTHS = {"janeiro": 1, "fevereiro": 2, "marco": 3, "abril": 4, "maio": 5, "junho": 6,
+          "julho": 7, "agosto": 8, "setembro": 9, "outubro": 10, "novembro": 11,
+          "dezembro": 12}
+
+_NUMERIC = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?\b")
+_MONTH_NAME = re.compile(
+    rf"\b(?:dia )?(\d{{1,2}}) (?:de )?({'|'.join(MONTHS)})(?: (?:de )?(\d{{4}}))?\b")
+_DAY_OF_MONTH = re.compile(r"\bdia (\d{1,2})\b")
+# "segunda via", "segunda opção" are ordinals, not Monday.
+_WEEKDAY = re.compile(rf"\b({'|'.join(WEEKDAYS)})(?:[- ]?feira)?\b"
+                      r"(?! (?:via|opcao|vez|alternativa|vaga|parcela)\b)")
+_RELATIVE = re.compile(r"\b(depois de amanha|amanha|hoje|hj)\b")
+_RELATIVE_DAYS = {"hoje": 0, "hj": 0, "amanha": 1, "depois de amanha": 2}
+
+_NEXT_WEEK = re.compile(r"\b(?:semana que vem|proxima semana|semana seguinte)\b")
+_THIS_WEEK = re.compile(r"\b(?:esta|essa|nesta|nessa) semana\b")
+_NEXT_MONTH = re.compile(r"\b(?:mes que vem|proximo mes|mes seguinte)\b")
+_THIS_MONTH = re.compile(r"\b(?:este|esse|neste|nesse) mes\b")
+_FROM_ON = re.compile(r"\b(?:a partir d[eoa]s?|de .+ em diante|em diante)\b")
+_AFTER = re.compile(r"\b(?:depois d[eoa]s?(?! amanha)|apos)\b")
+_UNTIL = re.compile(r"\bate\b")
+_BETWEEN = re.compile(r"\bentre\b|\b(?:de|do|da) .+ (?:a|ao|ate) ")
+_ASAP = re.compile(r"\b(?:o quanto antes|quanto antes|o mais rapido|mais rapido|mais cedo|"
+                   r"mais proxim[oa]|qualquer|tanto faz|primeir[oa] (?:data|vaga|horario)|"
+                   r"proxim[oa] (?:vaga|horario|data) disponivel)\b")
 
 
 def parse_date_request(text: str, today: date) -> DateRequest | None:
+    """What dates the person wants, or None when the text names no date."""
     norm = normalize(text)
     if not norm:
         return None
-    from_on = "a partir" in norm or "depois de" in norm and "depois de amanha" not in norm
-    if any(p in norm for p in _ASAP):
+    days = _mentions(norm, today)
+    after = bool(_AFTER.search(norm))
+    from_on = after or bool(_FROM_ON.search(norm))
+    if len(days) >= 2 and _BETWEEN.search(norm):  # "entre 10/12 e 15/12", "de sexta a terça"
+        return _range(days[0], days[1], today)
+    if days:
+        day, explicit, _ = days[0]
+        if after:
+            return _request(day + timedelta(days=1), None, True, today, explicit)
+        if from_on:
+            return _request(day, None, True, today, explicit)
+        if _UNTIL.search(norm):  # "até sexta": from today up to that day
+            return _request(today, day, False, today, explicit)
+        return _request(day, day, False, today, explicit)
+    span = _period(norm, today)
+    if span:
+        start, end = span
+        if after:
+            return DateRequest(start=end + timedelta(days=1), end=None, from_on=True)
+        return DateRequest(start=start, end=None if from_on else end, from_on=from_on)
+    if _ASAP.search(norm):
         return DateRequest(start=today, end=None, from_on=True)
-    day = _single_day(norm, today)
-    if isinstance(day, DateRequest):
-        return day
-    if day is None:
-        if "semana que vem" in norm or "proxima semana" in norm:
-            monday = today + timedelta(days=7 - today.weekday())
-            return DateRequest(start=monday, end=None if from_on else monday + timedelta(days=6),
-                               from_on=from_on)
-        if "esta semana" in norm or "essa semana" in norm:
-            return DateRequest(start=today, end=today + timedelta(days=6 - today.weekday()))
-        return None
-    if day < today:
-        return DateRequest(start=day, end=day, in_past=True)
-    return DateRequest(start=day, end=None if from_on else day, from_on=from_on)
-
-
-def _single_day(norm: str, today: date):
-    if "depois de amanha" in norm:
-        return today + timedelta(days=2)
-    if "amanha" in norm:
-        return today + timedelta(days=1)
-    if re.search(r"\bhoje\b", norm):
-        return today
-    m = _NUMERIC.search(norm)
-    if m:
-        d, mth, y = int(m.group(1)), int(m.group(2)), m.group(3)
-        try:
-            if y:
-                year = int(y) + (2000 if len(y) == 2 else 0)
-                return date(year, mth, d)
-            candidate = date(today.year, mth, d)
-            return candidate if candidate >= today else date(today.year + 1, mth, d)
-        except ValueError:
-            return None
-    m = _DAY_OF_MONTH.search(norm)
-    if m:
-        n = int(m.group(1))
-        for months_ahead in range(0, 3):
-            month_index = today.month - 1 + months_ahead
-            year, month = today.year + month_index // 12, month_index % 12 + 1
-            try:
-                candidate = date(year, month, n)
-            except ValueError:
-                continue
-            if candidate >= today:
-                return candidate
-        return None
-    for name, weekday in WEEKDAYS.items():
-        if re.search(rf"\b{name}(-feira| feira)?\b", norm):
-            ahead = (weekday - today.weekday()) % 7 or 7
-            return today + timedelta(days=ahead)
     return None
+
+
+def _range(first: _Mention, second: _Mention, today: date) -> DateRequest:
+    start, end = first.day, second.day
+    if end < start and second.weekday is not None:
+        end += timedelta(days=7 * ((start - end).days // 7 + 1))  # "de sexta a terça"
+    elif end < start:
+        start, end = end, start  # "de 15/12 a 10/12": the person swapped them
+    return _request(start, end, False, today, first.explicit or second.explicit)
+
+
+def _request(start: date, end: date | None, from_on: bool, today: date,
+             explicit: bool) -> DateRequest:
+    # Only a date written with its year can be in the past; the rest roll forward.
+    in_past = explicit and (start < today or (end is not None and end < today))
+    return DateRequest(start=start, end=end, from_on=from_on, in_past=in_past)
+
+
+class _Mention(NamedTuple):
+    day: date
+    explicit: bool  # written with its year
+    weekday: int | None  # set when named by weekday ("sexta")
+
+
+def _mentions(norm: str, today: date) -> list[_Mention]:
+    """Each day the text names, in order of appearance."""
+    found: list[tuple[int, _Mention]] = []
+    taken: list[range] = []
+
+    def add(match: re.Match, day: date | None, explicit: bool = False,
+            weekday: int | None = None) -> None:
+        span = range(match.start(), match.end())
+        if any(span.start < t.stop and t.start < span.stop for t in taken):
+            return  # "dia 3 de dezembro" is one mention, not two
+        taken.append(span)
+        if day is not None:
+            found.append((match.start(), _Mention(day, explicit, weekday)))
+
+    for m in _MONTH_NAME.finditer(norm):
+        add(m, *_calendar_day(int(m.group(1)), MONTHS[m.group(2)], m.group(3), today))
+    for m in _NUMERIC.finditer(norm):
+        add(m, *_calendar_day(int(m.group(1)), int(m.group(2)), m.group(3), today))
+    for m in _RELATIVE.finditer(norm):
+        add(m, today + timedelta(days=_RELATIVE_DAYS[m.group(1)]))
+    for m in _DAY_OF_MONTH.finditer(norm):
+        add(m, _next_day_of_month(int(m.group(1)), today))
+    for m in _WEEKDAY.finditer(norm):
+        weekday = WEEKDAYS[m.group(1)]
+        add(m, _weekday(weekday, norm, today), weekday=weekday)
+    return [mention for _, mention in sorted(found, key=lambda f: f[0])]
+
+
+def _calendar_day(day: int, month: int, year: str | None, today: date):
+    try:
+        if year:
+            return date(int(year) + (2000 if len(year) == 2 else 0), month, day), True
+        candidate = date(today.year, month, day)
+        if candidate < today:
+            candidate = date(today.year + 1, month, day)
+        return candidate, False
+    except ValueError:
+        return None, False  # "31/02", "10.30" (a time): not a date
+
+
+def _next_day_of_month(n: int, today: date) -> date | None:
+    for months_ahead in range(3):  # "dia 31" may skip a 30-day month
+        index = today.month - 1 + months_ahead
+        try:
+            candidate = date(today.year + index // 12, index % 12 + 1, n)
+        except ValueError:
+            continue
+        if candidate >= today:
+            return candidate
+    return None
+
+
+def _weekday(weekday: int, norm: str, today: date) -> date:
+    if _NEXT_WEEK.search(norm):  # "sexta da semana que vem": that week's Friday
+        return _next_monday(today) + timedelta(days=weekday)
+    return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
+
+
+def _next_monday(today: date) -> date:
+    return today + timedelta(days=7 - today.weekday())
+
+
+def _period(norm: str, today: date) -> tuple[date, date] | None:
+    if _NEXT_WEEK.search(norm):
+        monday = _next_monday(today)
+        return monday, monday + timedelta(days=6)
+    if _THIS_WEEK.search(norm):
+        return today, today + timedelta(days=6 - today.weekday())
+    if _NEXT_MONTH.search(norm):
+        first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+        return first, _month_end(first)
+    if _THIS_MONTH.search(norm):
+        return today, _month_end(today)
+    return None
+
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
