@@ -211,3 +211,13 @@ def test_every_installment_plan_obeys_every_rule(titles, n, entrada):
             assert all(b.value == b.value.quantize(D("0.01")) for b in plan.boletos)
             assert TODAY <= plan.due_date <= TODAY + timedelta(days=7)
             assert len(plan.boletos) == plan.installments + 1
+
+
+def test_invalid_rules_file_stops_the_app_start(tmp_path, monkeypatch, settings):
+    from bot.app import create_app
+
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("operator_name: X\n", encoding="utf-8")
+    monkeypatch.setenv("NEGOTIATION_RULES_FILE", str(bad))
+    with pytest.raises(RulesError, match="invalid negotiation rules"):
+        create_app(settings)

@@ -148,7 +148,7 @@ def test_add_business_days_rejects_negative():
     (TODAY, "pediatria", d(2, 12)),  # 7 business days
     (TODAY, "odontologia", d(2, 12)),
     (TODAY, "cardiologia", d(11, 12)),  # 14 business days
-    (d(19, 11), "clinica_medica", d(30, 11)),  # 20/11 holiday in between
+    (d(19, 11), "clinica_medica", d(1, 12)),  # 20/11 holiday in between
     (d(21, 12), "odontologia", d(31, 12)),  # Christmas in between
     (d(21, 12), "dermatologia", d(12, 1, 2027)),  # Christmas and New Year
 ])

@@ -301,3 +301,14 @@ def test_poison_message_gets_an_apology_after_three_attempts(wa, rt, twilio, mon
         drain(rt)
     assert "tive um problema" in twilio.bodies_to(MARIA)[-1]
     assert "Traceback" not in twilio.bodies_to(MARIA)[-1]
+
+
+def test_optional_professional_filter(wa):
+    wa.say(MARIA, "marcar cardiologia com a dra. Okamoto")
+    wa.say(MARIA, "116")
+    results = wa.say(MARIA, "eu")[0]
+    assert "Dra. Lúcia Okamoto" in results and "Dr. Ricardo Tavares" not in results
+    wa.say(MARIA, "menu")
+    wa.say(MARIA, "marcar cardiologia com dr. Fulano")
+    results = wa.say(MARIA, "eu")[0]
+    assert "Não encontrei horários livres com Fulano" in results and "Horários livres" in results

@@ -19,6 +19,7 @@ from bot.scheduling.dates import parse_date_request
 from bot.scheduling.specialties import by_code, match_specialty
 from bot.text import digits, normalize
 
+PROFESSIONAL = re.compile(r"\b(?:dr|dra|doutor|doutora)\.? ([a-z]{3,})")
 PAGE = 8
 SEARCH_LIMIT = 200
 SEARCH_DAYS = 60  # how far ahead "o quanto antes" looks
@@ -68,6 +69,8 @@ def extract(turn: Turn, text: str, quiet: bool = False) -> bool:
         found["specialty"] = specialty.code
     if city := match_city(text, _cities(turn)):
         found["city"] = list(city)
+    if professional := PROFESSIONAL.search(normalize(text)):
+        found["professional"] = professional.group(1)
     wanted = parse_date_request(text, turn.today)
     if wanted is not None:
         if wanted.in_past or wanted.start < turn.today:
@@ -149,6 +152,13 @@ def search(turn: Turn, offset: int = 0) -> None:
     except RegistryUnavailable:
         turn.say("generic_error")
         return
+    wanted_professional = turn.data.get("professional")
+    if wanted_professional:
+        slots = [s for s in slots if wanted_professional in normalize(s.provider.professional).split()]
+        if not slots:
+            turn.forget("professional")
+            turn.say("scheduling/no_professional", name=wanted_professional.title(), city=city)
+            return search(turn, offset)
     deadline = ans_deadline(turn.today, specialty, state)
     soonest_wanted = start <= deadline
     if soonest_wanted and (not slots or slots[0].starts_at.date() > deadline):
