@@ -1,6 +1,7 @@
 """Engine and session factory shared by the web app, the worker and the CLI."""
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -45,6 +46,16 @@ def _serialize_sqlite_writers(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _forget_pooled_connections_in_child() -> None:
+    # RQ forks a work horse per job and gunicorn forks workers: a child must never reuse
+    # the parent's pooled connections (two processes on one socket corrupt the protocol).
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_pooled_connections_in_child)
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
