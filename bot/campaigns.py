@@ -33,7 +33,7 @@ def start_negotiation_campaign(runtime, *, rate: float, started_by: str,
     wake: dict[int, float] = {}
     counts = {"queued": 0, "skipped": 0}
     with transaction(runtime.sessions) as s:
-        registry = runtime.registry.bind(s) if hasattr(runtime.registry, "bind") else runtime.registry
+        registry = runtime.registry.bind(s)
         people = [p for p in registry.delinquents(min_days=1) if p.phones][: limit or None]
         campaign = Campaign(kind="negotiation", rate_per_second=Decimal(str(rate)),
                             started_by=started_by[:120], created_at=start)

@@ -8,8 +8,7 @@ def render(runtime, item: dict) -> bytes | None:
     if item["kind"] != "bill":
         return None
     with runtime.sessions() as session:
-        registry = runtime.registry
-        registry = registry.bind(session) if hasattr(registry, "bind") else registry
+        registry = runtime.registry.bind(session)
         bill = registry.bill(item["ref"])
         if bill is None:
             return None

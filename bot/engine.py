@@ -106,8 +106,7 @@ class Turn:
 
     @property
     def registry(self):
-        registry = self.runtime.registry
-        return registry.bind(self.session) if hasattr(registry, "bind") else registry
+        return self.runtime.registry.bind(self.session)
 
     @property
     def text(self) -> str:

@@ -148,8 +148,7 @@ def _conversation_for(s, rt, msg: InboundMessage) -> Conversation:
         return conversation
     person = None
     if msg.channel in ("whatsapp", "chat"):
-        person = rt.registry.bind(s).beneficiary_by_phone(msg.sender) \
-            if hasattr(rt.registry, "bind") else rt.registry.beneficiary_by_phone(msg.sender)
+        person = rt.registry.bind(s).beneficiary_by_phone(msg.sender)
     conversation = Conversation(channel=msg.channel, address=msg.sender, data={},
                                 beneficiary_ref=person.ref if person else None,
                                 created_at=clock.now())
