@@ -3,25 +3,39 @@
 Everything that varies between portfolios is data (config/negotiation/*.yaml, validated
 here); everything here is arithmetic on Decimal, rounded to centavos explicitly. The
 conversation (bot/flows/negotiation.py) only asks these functions and words the answers.
+Titles are duck-typed: anything with code, due_date, principal, interest and fine (the
+registry's TitleInfo, or `Title` below).
 
-Readings of the script we took (seed 004):
-- The minimums (entrada ≥ R$ 100,00, installment ≥ R$ 75,00, entrada > installment) apply
-  to the negotiated values; the R$ 2,50 added to every boleto comes on top of them.
-- Installment rounding: every installment has the same value (rounded down to the
-  centavo) and the entrada absorbs the remaining centavos, so the boletos add up exactly
-  to the financed amount and the entrada stays the largest.
-- ATZ: an active agreement of ours whose next due date is within `atz_window_days`
-  (before or after today) is reissued with a new due date instead of a new agreement.
+Readings of the script (seed 004) we took:
+- One agreement = the titles of one code (`group_agreements`); every builder refuses a
+  mixed list, so "different codes, different negotiations" cannot be broken by accident.
+- Discount band = the band of the title with the FEWEST days overdue in the agreement.
+- Cash discounts are worked gradually (`cash_ladder`): step 0 is the full amount; each
+  further step grants the next thing the band allows; past the last step nothing more.
+- Installment plans get the band's interest+fine discount at once, never a principal
+  discount (the rules file cannot even express one).
+- The minimums (entrada ≥ R$ 100,00, installment ≥ R$ 75,00, entrada > installment)
+  apply to the negotiated values; the R$ 2,50 added to every boleto comes on top of them,
+  so a plan obeys the minimums under either reading of the script.
+- Rounding: percentages are rounded ROUND_HALF_UP on the agreement's totals. In a plan
+  every installment has the same value (rounded DOWN to the centavo) and the entrada
+  absorbs the remaining centavos: the boletos add up exactly to the financed amount, the
+  entrada only grows (never below what the person offered) and stays the largest boleto.
+- ATZ: "acordos recentes feitos pela Portes com vencimento até 5 dias" read as an active
+  agreement of ours whose (next) due date is at most `atz_window_days` away from today,
+  either still to come or already past: both cases are a boleto to update, not a debt to
+  negotiate again.
 """
 from __future__ import annotations
 
 import calendar
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -31,10 +45,11 @@ from bot.text import normalize
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
+ZERO = Decimal("0.00")
 
 
-def cents(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+def cents(value) -> Decimal:
+    return Decimal(str(value) if isinstance(value, float) else value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # -- the rules file ----------------------------------------------------------------------
@@ -42,19 +57,26 @@ class RulesError(Exception):
     """An invalid rules file: the message names the file and the field."""
 
 
+Pct = Annotated[Decimal, Field(ge=0, le=100)]
+Money = Annotated[Decimal, Field(ge=0, decimal_places=2)]
+PLACEHOLDERS = ("phone", "operator", "collector")
+
+
 class Band(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Days overdue [min_days, max_days] (max_days None = open-ended) and its discounts.
+    There is deliberately no installments principal field: extra keys are refused."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
     min_days: int = Field(ge=0)
     max_days: int | None = Field(default=None, ge=0)
-    cash_interest_fine_pct: Decimal = Field(ge=0, le=100)
-    cash_principal_pct: Decimal = Field(ge=0, le=100)
-    installments_interest_fine_pct: Decimal = Field(ge=0, le=100)
+    cash_interest_fine_pct: Pct
+    cash_principal_pct: Pct
+    installments_interest_fine_pct: Pct
 
 
 class TitleCode(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     description: str = Field(min_length=1)
-    max_installments: int = Field(ge=1, le=60)
+    max_installments: int = Field(ge=1, le=60)  # after the entrada: "Entrada + 9x" -> 9
 
 
 class NegotiationRules(BaseModel):
@@ -62,10 +84,10 @@ class NegotiationRules(BaseModel):
     operator_name: str = Field(min_length=1)
     collector_name: str = Field(min_length=1)
     plan_phone: str = Field(min_length=8)
-    boleto_surcharge: Decimal = Field(ge=0)
+    boleto_surcharge: Money
     max_due_days: int = Field(ge=0, le=60)
-    min_entrada: Decimal = Field(ge=0)
-    min_installment: Decimal = Field(ge=0)
+    min_entrada: Money
+    min_installment: Money
     atz_window_days: int = Field(ge=0, le=60)
     discount_bands: list[Band] = Field(min_length=1)
     title_codes: dict[str, TitleCode] = Field(min_length=1)
@@ -73,37 +95,56 @@ class NegotiationRules(BaseModel):
     reports_to_credit_bureaus: bool
     phrases: dict[str, str]
 
-    @field_validator("title_codes")
+    @field_validator("title_codes", "non_blocking_codes", mode="before")
     @classmethod
-    def _codes_have_three_digits(cls, codes: dict) -> dict:
+    def _codes_are_quoted(cls, value):
+        # Unquoted, YAML reads 050 as the octal number 40 and 001 as 1: say so plainly.
+        for code in (value.keys() if isinstance(value, dict) else value or []):
+            if not isinstance(code, str):
+                raise ValueError(f"code {code!r} must be a quoted 3-digit string, e.g. \"050\"")
+        return value
+
+    @field_validator("title_codes", "non_blocking_codes")
+    @classmethod
+    def _codes_have_three_digits(cls, codes):
         bad = [c for c in codes if not re.fullmatch(r"\d{3}", c)]
         if bad:
             raise ValueError(f"title codes must have 3 digits: {bad}")
         return codes
 
+    @field_validator("discount_bands")
+    @classmethod
+    def _bands_cover_every_day_once(cls, bands: list[Band]) -> list[Band]:
+        expected = 0
+        for i, band in enumerate(bands):
+            last = i == len(bands) - 1
+            if band.min_days != expected:
+                raise ValueError(f"discount_bands[{i}] must start at day {expected} (no gaps or overlaps)")
+            if band.max_days is None and not last:
+                raise ValueError(f"discount_bands[{i}]: only the last band is open-ended")
+            if band.max_days is not None:
+                if last:
+                    raise ValueError("the last discount band must be open-ended (max_days: null)")
+                if band.max_days < band.min_days:
+                    raise ValueError(f"discount_bands[{i}]: max_days before min_days")
+                expected = band.max_days + 1
+        return bands
+
     @field_validator("phrases")
     @classmethod
-    def _closing_phrase(cls, phrases: dict) -> dict:
-        if "closing" not in phrases or "{phone}" not in phrases["closing"]:
-            raise ValueError("phrases.closing is required and must contain {phone}")
+    def _phrases_render(cls, phrases: dict[str, str]) -> dict[str, str]:
+        if "{phone}" not in phrases.get("closing", ""):
+            raise ValueError("phrases.closing (the mandatory closing sentence) is required and must contain {phone}")
+        for name, text in phrases.items():
+            try:  # a typo in a placeholder would otherwise crash mid-conversation
+                text.format(**dict.fromkeys(PLACEHOLDERS, ""))
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"phrases.{name}: bad placeholder {exc}; allowed: "
+                                 + ", ".join("{%s}" % p for p in PLACEHOLDERS)) from None
         return phrases
 
     @model_validator(mode="after")
-    def _bands_cover_every_day_once(self):
-        expected = 0
-        for i, band in enumerate(self.discount_bands):
-            if band.min_days != expected:
-                raise ValueError(f"discount_bands[{i}] must start at day {expected} (no gaps or overlaps)")
-            last = i == len(self.discount_bands) - 1
-            if band.max_days is None:
-                if not last:
-                    raise ValueError(f"discount_bands[{i}]: only the last band is open-ended")
-            else:
-                if band.max_days < band.min_days:
-                    raise ValueError(f"discount_bands[{i}]: max_days before min_days")
-                if last:
-                    raise ValueError("the last discount band must be open-ended (max_days: null)")
-                expected = band.max_days + 1
+    def _non_blocking_codes_known(self):
         unknown = [c for c in self.non_blocking_codes if c not in self.title_codes]
         if unknown:
             raise ValueError(f"non_blocking_codes not in title_codes: {unknown}")
@@ -121,12 +162,23 @@ class NegotiationRules(BaseModel):
         # adds it to the table: the bot never invents a longer plan.
         return entry.max_installments if entry else 1
 
+    def phrase(self, name: str) -> str:
+        return self.phrases[name].format(phone=self.plan_phone, operator=self.operator_name,
+                                         collector=self.collector_name)
+
     def closing_phrase(self) -> str:
-        return self.phrases["closing"].format(phone=self.plan_phone)
+        return self.phrase("closing")
 
 
 def default_rules_path() -> Path:
     return Path(os.environ.get("NEGOTIATION_RULES_FILE") or ROOT / "config" / "negotiation" / "cassems.yaml")
+
+
+def _where(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "file"
 
 
 def load_rules(path: Path | str | None = None) -> NegotiationRules:
@@ -142,15 +194,32 @@ def load_rules(path: Path | str | None = None) -> NegotiationRules:
     try:
         return NegotiationRules.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{_where(err['loc'])}: {err['msg']}" for err in exc.errors())
         raise RulesError(f"{path}: invalid negotiation rules — {problems}") from exc
 
 
 # -- titles and agreements ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Title:
+    code: str
+    description: str
+    competence: date
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    fine: Decimal
+    id: str | int
+
+    def __post_init__(self):
+        for name in ("principal", "interest", "fine"):
+            value = cents(getattr(self, name))
+            if value < 0:
+                raise ValueError(f"title {self.id}: {name} must not be negative")
+            object.__setattr__(self, name, value)
+
+
 def days_overdue(title, today: date) -> int:
-    return max(0, (today - title.due_date).days)
+    return max(0, (today - title.due_date).days)  # not yet due counts as 0
 
 
 def group_agreements(titles) -> list[list]:
@@ -161,34 +230,139 @@ def group_agreements(titles) -> list[list]:
     return [groups[code] for code in sorted(groups)]
 
 
+def _one_agreement(titles) -> list:
+    titles = list(titles)
+    if not titles:
+        raise ValueError("an agreement needs at least one title")
+    if len({t.code for t in titles}) > 1:
+        raise ValueError("titles of different codes are separate agreements: use group_agreements()")
+    return titles
+
+
 def discount_band(titles, today: date, rules: NegotiationRules) -> Band:
     """The band of the title with the FEWEST days overdue (the script's rule)."""
-    return rules.band_for(min(days_overdue(t, today) for t in titles))
+    return rules.band_for(min(days_overdue(t, today) for t in _one_agreement(titles)))
 
 
-def _sums(titles) -> tuple[Decimal, Decimal]:
-    principal = sum((Decimal(t.principal) for t in titles), Decimal(0))
-    extras = sum((Decimal(t.interest) + Decimal(t.fine) for t in titles), Decimal(0))
-    return cents(principal), cents(extras)
+def _share(amounts: list[Decimal], pct: Decimal) -> list[Decimal]:
+    """pct% of each amount, adding up to pct% of the total rounded HALF_UP: each part is
+    its exact share rounded down, the leftover centavos go one each to the largest cut-off
+    fractions, so no title ever gets more than its exact share rounded up."""
+    exact = [a * pct / HUNDRED for a in amounts]
+    parts = [e.quantize(CENT, rounding=ROUND_DOWN) for e in exact]
+    leftover = int((cents(sum(exact, ZERO)) - sum(parts, ZERO)) / CENT)
+    for i in sorted(range(len(exact)), key=lambda i: parts[i] - exact[i])[:leftover]:
+        parts[i] += CENT
+    return parts
 
 
+@dataclass(frozen=True)
+class TitleLine:
+    """One title's share of an agreement."""
+    title: object
+    original: Decimal  # principal + interest + fine
+    interest_fine_discount: Decimal
+    principal_discount: Decimal
+
+    @property
+    def discount(self) -> Decimal:
+        return self.interest_fine_discount + self.principal_discount
+
+    @property
+    def to_pay(self) -> Decimal:  # without the boleto surcharge
+        return self.original - self.discount
+
+
+def _lines(titles, interest_fine_pct: Decimal, principal_pct: Decimal) -> tuple[TitleLine, ...]:
+    principals = [cents(t.principal) for t in titles]
+    extras = [cents(t.interest) + cents(t.fine) for t in titles]
+    return tuple(TitleLine(t, p + x, xd, pd) for t, p, x, xd, pd in zip(
+        titles, principals, extras, _share(extras, interest_fine_pct), _share(principals, principal_pct)))
+
+
+# -- dates -------------------------------------------------------------------------------
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later, clamped to the month's end (31/01 + 1 → 28/02)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def default_due_date(today: date, rules: NegotiationRules) -> date:
+    return today + timedelta(days=rules.max_due_days)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request the rules do not allow. reason is one of: max_installments (limit = max n
+    for the code) | min_installment (limit = R$ minimum) | min_entrada (limit = R$ minimum)
+    | entrada_not_greater (limit = the installment value) | entrada_too_large (limit = the
+    financed amount) | due_date (limit = the latest due date) | too_small (no plan at all).
+    nearest: the closest valid Plan, or None (then only cash is possible)."""
+    reason: str
+    limit: object = None
+    nearest: Plan | None = None
+
+
+def due_date_for(today: date, rules: NegotiationRules, *, day_of_month: int | None = None,
+                 requested: date | int | None = None) -> date | Refusal:
+    """The boleto's due date: by default the last allowed day (today + max_due_days); the
+    person's date if it is within 0..max_due_days calendar days; a day of the month ("dia
+    10", or an int `requested`) means the next such date from today on (today included)."""
+    latest = default_due_date(today, rules)
+    if isinstance(requested, int):
+        day_of_month, requested = requested, None
+    if day_of_month is not None:
+        requested = None
+        for ahead in range(2):  # this month or the next: anything later is beyond the window
+            month_start = add_months(today.replace(day=1), ahead)
+            if 1 <= day_of_month <= calendar.monthrange(month_start.year, month_start.month)[1]:
+                candidate = month_start.replace(day=day_of_month)
+                if candidate >= today:
+                    requested = candidate
+                    break
+        if requested is None:
+            return Refusal("due_date", limit=latest)
+    if requested is None:
+        return latest
+    if not today <= requested <= latest:
+        return Refusal("due_date", limit=latest)
+    return requested
+
+
+# -- cash --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CashOffer:
     step: int
     max_step: int
     original: Decimal  # principal + interest + fine
     discount: Decimal
-    total: Decimal  # what the person pays (surcharge included)
+    total: Decimal  # what the person pays: original - discount + surcharge
     due_date: date
+    surcharge: Decimal = ZERO
+    lines: tuple[TitleLine, ...] = ()  # per-title breakdown; discounts add up to `discount`
+    kind: str = "cash"
 
     @property
     def is_max_discount(self) -> bool:
         return self.step >= self.max_step
 
+    @property
+    def total_to_pay(self) -> Decimal:
+        return self.total
+
+    @property
+    def breakdown(self) -> tuple[TitleLine, ...]:
+        return self.lines
+
+
+Offer = CashOffer
+
 
 def cash_ladder(band: Band) -> list[tuple[Decimal, Decimal]]:
-    """Discount steps (interest+fine %, principal %): first none, then interest and fine,
-    then the principal — each step only when the band grants it, never beyond it."""
+    """Discount steps (interest+fine %, principal %): first nothing, then the band's
+    interest+fine discount, then also its principal discount — each step only if the band
+    grants it, so a 0–90 band has the single step 0 and is at its maximum at once."""
     steps = [(Decimal(0), Decimal(0))]
     if band.cash_interest_fine_pct > 0:
         steps.append((band.cash_interest_fine_pct, Decimal(0)))
@@ -198,46 +372,59 @@ def cash_ladder(band: Band) -> list[tuple[Decimal, Decimal]]:
 
 
 def cash_offer(titles, today: date, rules: NegotiationRules, *, step: int = 0,
-               due: date | None = None) -> CashOffer:
+               due: date | None = None, due_date: date | None = None) -> CashOffer:
+    """The cash offer at `step` of the ladder (clamped: asking beyond the last step gives
+    the maximum discount again). `due`/`due_date` come from `due_date_for`; one outside
+    the window (e.g. kept from an old session) gives way to the default due date, so no
+    offer ever breaks the 7-day rule."""
+    titles = _one_agreement(titles)
+    latest = default_due_date(today, rules)
+    due = due or due_date
+    due = due if due is not None and today <= due <= latest else latest
     ladder = cash_ladder(discount_band(titles, today, rules))
     step = max(0, min(step, len(ladder) - 1))
-    extras_pct, principal_pct = ladder[step]
-    principal, extras = _sums(titles)
-    discount = cents(extras * extras_pct / HUNDRED) + cents(principal * principal_pct / HUNDRED)
-    original = principal + extras
+    lines = _lines(titles, *ladder[step])
+    original = sum((x.original for x in lines), ZERO)
+    discount = sum((x.discount for x in lines), ZERO)
     return CashOffer(step=step, max_step=len(ladder) - 1, original=original, discount=discount,
                      total=original - discount + rules.boleto_surcharge,
-                     due_date=due or default_due_date(today, rules))
+                     due_date=due,
+                     surcharge=rules.boleto_surcharge, lines=lines)
 
 
-def financed_amount(titles, today: date, rules: NegotiationRules) -> tuple[Decimal, Decimal]:
-    """(amount financed in installments, its discount): interest and fine only."""
-    band = discount_band(titles, today, rules)
-    principal, extras = _sums(titles)
-    discount = cents(extras * band.installments_interest_fine_pct / HUNDRED)
-    return principal + extras - discount, discount
+cash_offers = cash_offer  # the name the design notes use
 
 
+# -- installments ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Boleto:
-    number: int  # 0 = entrada
+    number: int  # 0 = entrada, then 1..n
     due_date: date
-    value: Decimal  # negotiated value
-    amount: Decimal  # value + surcharge: what the boleto charges
+    value: Decimal  # negotiated value (what the minimums are about)
+    amount: Decimal  # value + surcharge: what the boleto charges and the person is told
 
 
 @dataclass(frozen=True)
 class Plan:
-    financed: Decimal
-    discount: Decimal
-    entrada: Decimal
-    installments: int
+    financed: Decimal  # original - discount: what entrada + installments add up to
+    discount: Decimal  # interest and fine only
+    entrada: Decimal  # negotiated values, without the surcharge
+    installments: int  # after the entrada
     installment: Decimal
     boletos: tuple[Boleto, ...]
+    surcharge: Decimal = ZERO
+    lines: tuple[TitleLine, ...] = ()
+    kind: str = "installments"
 
     @property
-    def total(self) -> Decimal:
-        return sum((b.amount for b in self.boletos), Decimal(0))
+    def original(self) -> Decimal:
+        return self.financed + self.discount
+
+    @property
+    def total(self) -> Decimal:  # financed + surcharge × boletos
+        return sum((b.amount for b in self.boletos), ZERO)
+
+    total_to_pay = total
 
     @property
     def due_date(self) -> date:
@@ -252,74 +439,34 @@ class Plan:
         return self.boletos[1].amount
 
 
-@dataclass(frozen=True)
-class Refusal:
-    reason: str  # max_installments | min_installment | min_entrada | entrada_not_greater |
-    #              entrada_too_large | due_date | too_small
-    limit: object = None
-    nearest: Plan | None = None
+def _installment_lines(titles, today, rules) -> tuple[TitleLine, ...]:
+    return _lines(titles, discount_band(titles, today, rules).installments_interest_fine_pct, Decimal(0))
 
 
-def add_months(day: date, months: int) -> date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def default_due_date(today: date, rules: NegotiationRules) -> date:
-    return today + timedelta(days=rules.max_due_days)
-
-
-def due_date_for(today: date, rules: NegotiationRules, *, day_of_month: int | None = None,
-                 requested: date | None = None) -> date | Refusal:
-    """The boleto's due date: the person's day if it is within the allowed window."""
-    if day_of_month is not None:
-        requested = None
-        for ahead in range(0, 2):
-            index = today.month - 1 + ahead
-            year, month = today.year + index // 12, index % 12 + 1
-            if day_of_month <= calendar.monthrange(year, month)[1]:
-                candidate = date(year, month, day_of_month)
-                if candidate >= today:
-                    requested = candidate
-                    break
-        if requested is None:
-            return Refusal("due_date", limit=default_due_date(today, rules))
-    if requested is None:
-        return default_due_date(today, rules)
-    if requested < today or requested > default_due_date(today, rules):
-        return Refusal("due_date", limit=default_due_date(today, rules))
-    return requested
-
-
-def _build(financed: Decimal, discount: Decimal, n: int, entrada: Decimal | None,
-           due: date, rules: NegotiationRules) -> Plan:
+def _build(financed: Decimal, n: int, entrada: Decimal | None, due: date,
+           rules: NegotiationRules, **extra) -> Plan:
     if entrada is None:
-        # Smallest entrada that is both above the minimum and above each installment.
+        # No entrada asked for: split evenly, the entrada one centavo-step above the
+        # installments, and never below the minimum entrada.
         installment = (financed / (n + 1)).quantize(CENT, rounding=ROUND_DOWN)
-        entrada = financed - installment * n
-        if entrada == installment:
+        if financed - installment * n == installment:
             installment -= CENT
-            entrada = financed - installment * n
-        if entrada < rules.min_entrada:
-            entrada = rules.min_entrada
-            installment = ((financed - entrada) / n).quantize(CENT, rounding=ROUND_DOWN)
-            entrada = financed - installment * n
-    else:
-        installment = ((financed - entrada) / n).quantize(CENT, rounding=ROUND_DOWN)
-        entrada = financed - installment * n  # the rounding centavos go to the entrada
-    boletos = [Boleto(0, due, entrada, entrada + rules.boleto_surcharge)]
-    boletos += [Boleto(k, add_months(due, k), installment, installment + rules.boleto_surcharge)
-                for k in range(1, n + 1)]
-    return Plan(financed, discount, entrada, n, installment, tuple(boletos))
+        entrada = max(rules.min_entrada, financed - installment * n)
+    installment = ((financed - entrada) / n).quantize(CENT, rounding=ROUND_DOWN)
+    entrada = financed - installment * n  # the rounding centavos go to the entrada
+    fee = rules.boleto_surcharge
+    boletos = [Boleto(0, due, entrada, entrada + fee)]
+    boletos += [Boleto(k, add_months(due, k), installment, installment + fee) for k in range(1, n + 1)]
+    return Plan(financed, entrada=entrada, installments=n, installment=installment,
+                boletos=tuple(boletos), surcharge=fee, **extra)
 
 
-def _problem(plan: Plan, financed: Decimal, rules: NegotiationRules, max_n: int) -> str | None:
+def _problem(plan: Plan, asked_entrada: Decimal | None, rules: NegotiationRules, max_n: int) -> str | None:
     if plan.installments > max_n:
         return "max_installments"
-    if plan.entrada >= financed or plan.installment <= 0:
+    if plan.entrada >= plan.financed or plan.installment <= 0:
         return "entrada_too_large"
-    if plan.entrada < rules.min_entrada:
+    if (plan.entrada if asked_entrada is None else asked_entrada) < rules.min_entrada:
         return "min_entrada"
     if plan.installment < rules.min_installment:
         return "min_installment"
@@ -328,76 +475,96 @@ def _problem(plan: Plan, financed: Decimal, rules: NegotiationRules, max_n: int)
     return None
 
 
+def _gt(plan: Plan) -> bool:
+    return plan.entrada > plan.installment
+
+
 def installment_plan(titles, today: date, rules: NegotiationRules, *,
                      installments: int | None = None, entrada: Decimal | None = None,
-                     due: date | None = None) -> Plan | Refusal:
-    """The plan asked for, or a Refusal naming the limit and the nearest valid plan."""
-    due = due or default_due_date(today, rules)
-    if due < today or due > default_due_date(today, rules):
-        return Refusal("due_date", limit=default_due_date(today, rules))
-    code = titles[0].code
-    max_n = rules.max_installments(code)
-    financed, discount = financed_amount(titles, today, rules)
-    entrada = cents(entrada) if entrada is not None else None
-    n = installments or _longest_valid(financed, discount, entrada, due, rules, max_n) or 1
-    if n < 1:
-        return Refusal("min_installment", limit=rules.min_installment)
-    plan = _build(financed, discount, n, entrada, due, rules)
-    problem = _problem(plan, financed, rules, max_n)
+                     due: date | None = None, due_date: date | None = None) -> Plan | Refusal:
+    """The plan asked for, or a Refusal naming the limit and the nearest valid plan.
+
+    installments: the number after the entrada (None → the longest valid plan);
+    entrada: what the person offers (None → even split); due/due_date: the entrada's due
+    date (None → today + max_due_days), installments monthly after it."""
+    titles = _one_agreement(titles)
+    latest = default_due_date(today, rules)
+    due = due or due_date or latest
+    if not today <= due <= latest:
+        fallback = installment_plan(titles, today, rules, installments=installments, entrada=entrada)
+        return Refusal("due_date", limit=latest,
+                       nearest=fallback if isinstance(fallback, Plan) else fallback.nearest)
+    if installments is not None and installments < 1:
+        raise ValueError("installments counts the boletos after the entrada: at least 1")
+    max_n = rules.max_installments(titles[0].code)
+    lines = _installment_lines(titles, today, rules)
+    financed = sum((x.to_pay for x in lines), ZERO)
+    asked = cents(entrada) if entrada is not None else None
+
+    def valid(n: int, e: Decimal | None) -> Plan | None:
+        if not 1 <= n <= max_n:
+            return None
+        plan = build(n, e)
+        return plan if _problem(plan, e, rules, max_n) is None else None
+
+    def build(n: int, e: Decimal | None) -> Plan:
+        return _build(financed, n, e, due, rules,
+                      discount=sum((x.discount for x in lines), ZERO), lines=lines)
+
+    if valid(1, None) is None:  # one installment, even split: the least any plan needs
+        return Refusal("too_small", limit=rules.min_entrada + rules.min_installment)
+    if installments is None:
+        # The longest valid plan; if none fits this entrada, the first n where it is
+        # above the installments, so the refusal names the limit that really bites.
+        installments = next((n for n in range(max_n, 0, -1) if valid(n, asked)), None) or next(
+            (n for n in range(1, max_n + 1) if _gt(build(n, asked))), max_n)
+    plan = build(installments, asked)
+    problem = _problem(plan, asked, rules, max_n)
     if problem is None:
         return plan
-    return Refusal(problem, limit=_limit(problem, rules, max_n, plan, financed),
-                   nearest=_nearest(problem, financed, discount, n, entrada, due, rules, max_n))
+    limit = {"max_installments": max_n, "min_entrada": rules.min_entrada,
+             "min_installment": rules.min_installment, "entrada_not_greater": plan.installment,
+             "entrada_too_large": financed}[problem]
+    return Refusal(problem, limit=limit,
+                   nearest=_nearest(problem, installments, asked, max_n, financed, valid, rules))
 
 
-def _limit(problem: str, rules: NegotiationRules, max_n: int, plan: Plan, financed: Decimal):
-    return {
-        "max_installments": max_n, "min_entrada": rules.min_entrada,
-        "min_installment": rules.min_installment, "entrada_not_greater": plan.installment,
-        "entrada_too_large": financed,
-    }.get(problem)
-
-
-def _valid(financed, discount, n, entrada, due, rules, max_n) -> Plan | None:
-    if n < 1:
-        return None
-    plan = _build(financed, discount, n, entrada, due, rules)
-    return plan if _problem(plan, financed, rules, max_n) is None else None
-
-
-def _longest_valid(financed, discount, entrada, due, rules, max_n) -> int | None:
-    for n in range(max_n, 0, -1):
-        if _valid(financed, discount, n, entrada, due, rules, max_n):
-            return n
-    return None
-
-
-def _nearest(problem, financed, discount, n, entrada, due, rules, max_n) -> Plan | None:
-    """The valid plan closest to what was asked: same n with a valid entrada, else the
-    nearest number of installments (fewer first), else none (cash only)."""
-    candidates: list[tuple[int, Decimal | None]] = []
-    if entrada is not None:
-        candidates.append((min(n, max_n), None))  # let the rules pick the entrada
-        smallest = max(rules.min_entrada, (financed / (min(n, max_n) + 1)).quantize(CENT, rounding=ROUND_DOWN) + CENT)
-        candidates.append((min(n, max_n), smallest))
-    for m in list(range(min(n, max_n), 0, -1)) + list(range(min(n, max_n) + 1, max_n + 1)):
-        candidates.append((m, entrada))
-        candidates.append((m, None))
-    for m, e in candidates:
-        plan = _valid(financed, discount, m, e, due, rules, max_n)
+def _nearest(problem, n, asked, max_n, financed, valid, rules) -> Plan | None:
+    """The valid plan closest to what was asked, changing first what was refused:
+    too many → the maximum n; installment too small → fewer installments; entrada too
+    small → the smallest valid entrada; entrada not above the installments → more
+    installments with the same entrada, else the smallest valid entrada; then any n,
+    nearest first, with the person's entrada or an even split. None: cash only."""
+    m = min(n, max_n)
+    smallest = max(rules.min_entrada, (financed / (m + 1)).quantize(CENT, rounding=ROUND_DOWN) + CENT)
+    first: list[tuple[int, Decimal | None]] = {
+        "max_installments": [(max_n, asked)],
+        "min_installment": [(k, asked) for k in range(m - 1, 0, -1)],
+        "min_entrada": [(m, smallest), (m, None)],
+        "entrada_not_greater": [(k, asked) for k in range(m + 1, max_n + 1)] + [(m, smallest), (m, None)],
+    }.get(problem, [])
+    around = sorted(range(1, max_n + 1), key=lambda k: (abs(k - m), k))
+    for k, e in first + [(k, e) for k in around for e in (asked, None)]:
+        plan = valid(k, e)
         if plan is not None:
             return plan
     return None
 
 
 # -- ATZ (reissue of a recent agreement) -------------------------------------------------
-def find_reissue(agreements, today: date, rules: NegotiationRules):
-    """The active agreement to reissue instead of negotiating again, if any.
+def _field(agreement, name):
+    value = agreement.get(name) if isinstance(agreement, dict) else getattr(agreement, name)
+    return date.fromisoformat(value) if name == "due_date" and isinstance(value, str) else value
 
-    `agreements`: objects with `status` and `due_date` (next boleto due)."""
+
+def find_reissue(agreements, today: date, rules: NegotiationRules):
+    """The active agreement to reissue (ATZ) instead of negotiating again, if any: status
+    "active" and (next) due date within today ± atz_window_days; the earliest due first.
+    `agreements`: objects or dicts with `status` and `due_date`."""
     window = timedelta(days=rules.atz_window_days)
-    for agreement in sorted(agreements, key=lambda a: a.due_date):
-        if agreement.status == "active" and today - window <= agreement.due_date <= today + window:
+    for agreement in sorted(agreements, key=lambda a: _field(a, "due_date")):
+        if _field(agreement, "status") == "active" and \
+                today - window <= _field(agreement, "due_date") <= today + window:
             return agreement
     return None
 
@@ -406,11 +573,10 @@ def find_reissue(agreements, today: date, rules: NegotiationRules):
 @dataclass(frozen=True)
 class InstallmentRequest:
     wants_installments: bool = False
-    installments: int | None = None
+    installments: int | None = None  # after the entrada, as in "entrada + 6x"
     entrada: Decimal | None = None
-    day: int | None = None
+    day: int | None = None  # day of the month for the due date ("dia 10")
     wants_cash: bool = False
-    extra: dict = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -418,35 +584,44 @@ class InstallmentRequest:
                     or self.day or self.wants_cash)
 
 
-_N = re.compile(r"\b(\d{1,2})\s*(?:x|vezes|parcelas?|prestacoes?|meses)\b")
+_WORDS = {"uma": 1, "um": 1, "duas": 2, "dois": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6,
+          "sete": 7, "oito": 8, "nove": 9, "dez": 10, "onze": 11, "doze": 12}
+_COUNT = r"(\d{1,2}|" + "|".join(_WORDS) + r")"
+_MONEY = r"(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+[.,]\d{1,2}(?!\d)|\d+)"
+_NOT_A_COUNT = r"(?!\d|[.,]\d| ?(?:x\b|vez|parcela|prestac|mes|por mes|ao mes))"
+_N = [re.compile(rf"\b{_COUNT} ?(?:x\b|vez(?:es)?\b|parcelas?\b|prestac(?:oes|ao)\b|meses\b)"),
+      re.compile(rf"\bparcel\w* (?:em )?{_COUNT}\b{_NOT_A_COUNT}")]
 _ENTRADA = [
-    re.compile(r"entrada (?:de )?(?:r\$ ?)?(\d+(?:[.,]\d{1,2})?)"),
-    re.compile(r"(?:r\$ ?)?(\d+(?:[.,]\d{1,2})?) (?:reais )?(?:de|na|como) entrada"),
-    re.compile(r"(?:dar|dou|posso dar|consigo dar) (?:r\$ ?)?(\d+(?:[.,]\d{1,2})?)"),
+    re.compile(rf"\bentrada (?:de |com |sendo )?(?:r )?{_MONEY}{_NOT_A_COUNT}"),
+    re.compile(rf"(?:r )?{_MONEY} (?:reais )?(?:de|na|como|pra|para) (?:a )?entrada\b"),
+    re.compile(rf"\b(?:dar|dou|posso dar|consigo dar) (?:r )?{_MONEY}{_NOT_A_COUNT}"),
 ]
-_DAY = re.compile(r"\bdia (\d{1,2})\b")
+_DAY = re.compile(r"\bdia (\d{1,2})\b(?![/.-]\d)")
 
 
 def _money(raw: str) -> Decimal:
-    raw = raw.replace(".", "").replace(",", ".") if "," in raw else raw
+    if "," in raw:  # 1.200,50
+        return cents(Decimal(raw.replace(".", "").replace(",", ".")))
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):  # 1.200
+        return cents(Decimal(raw.replace(".", "")))
     return cents(Decimal(raw))
 
 
 def parse_installment_request(text: str) -> InstallmentRequest:
     """'em 5x', 'parcelar', 'quanto fica em 10 vezes', 'só consigo dar 150 de entrada',
-    'consigo pagar dia 10', 'entrada de R$ 200,00 e 6x', 'à vista'."""
-    norm = normalize(re.sub(r"(?i)r\$", " ", text or ""))
-    n = _N.search(norm)
-    entrada = None
-    for pattern in _ENTRADA:
-        m = pattern.search(norm)
-        if m:
-            entrada = _money(m.group(1))
-            break
+    'consigo pagar dia 10', 'entrada de R$ 200,00 e 6x', '12 parcelas', 'à vista'.
+    A bare "1x"/"uma vez" is read as cash: people say it for a single payment."""
+    norm = normalize(re.sub(r"(?i)r\$", " r ", text or ""))
+    n = next((m for m in (p.search(norm) for p in _N) if m), None)
+    count = (_WORDS.get(n.group(1)) or int(n.group(1))) if n else None
+    entrada = next((_money(m.group(1)) for m in (p.search(norm) for p in _ENTRADA) if m), None)
     day = _DAY.search(norm)
-    wants = bool(n or entrada or re.search(r"\bparcel|\bprestac|\bem vezes\b|\bdividir\b", norm))
-    cash = bool(re.search(r"\ba vista\b|\bavista\b", norm))
-    return InstallmentRequest(
-        wants_installments=wants, installments=int(n.group(1)) if n else None,
-        entrada=entrada, day=int(day.group(1)) if day else None, wants_cash=cash and not wants,
-    )
+    day = int(day.group(1)) if day and 1 <= int(day.group(1)) <= 31 else None
+    cash = bool(re.search(r"\ba ?vista\b", norm))
+    if count == 1 and entrada is None:
+        count, cash = None, True
+    if count == 0:
+        count = None
+    wants = bool(count or entrada or re.search(r"\bparcel|\bprestac|\bdividir\b", norm))
+    return InstallmentRequest(wants_installments=wants, installments=count, entrada=entrada,
+                              day=day, wants_cash=cash and not wants)
