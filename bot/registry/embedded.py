@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import clock
+from bot import clock, phones
 from bot.billing import boleto
 from storage.models import (
     Beneficiary,
@@ -52,8 +52,10 @@ class EmbeddedRegistry:
 
     # -- beneficiaries -------------------------------------------------------------
     def beneficiary_by_phone(self, phone: str) -> BeneficiaryInfo | None:
+        # The loader stores E.164 with the ninth digit; WhatsApp may deliver either spelling.
         row = self.s.scalars(
-            select(Beneficiary).join(BeneficiaryPhone).where(BeneficiaryPhone.phone == phone)
+            select(Beneficiary).join(BeneficiaryPhone)
+            .where(BeneficiaryPhone.phone.in_(phones.variants(phone)))
             .order_by(Beneficiary.holder_ref.is_not(None), Beneficiary.id)
         ).first()
         return _beneficiary(row) if row else None

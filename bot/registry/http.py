@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import requests
 
+from bot import phones
+
 from .base import (
     BeneficiaryInfo,
     Bill,
@@ -53,8 +55,13 @@ class HttpRegistry:
 
     # -- beneficiaries -------------------------------------------------------------
     def beneficiary_by_phone(self, phone: str) -> BeneficiaryInfo | None:
-        items = self._call("GET", "/beneficiaries", params={"phone": phone}) or []
-        return _beneficiary(items[0]) if items else None
+        # The operator's records may hold a Brazilian mobile with or without its ninth
+        # digit, and WhatsApp may deliver either: ask for each spelling, as received first.
+        for spelling in phones.variants(phone):
+            items = self._call("GET", "/beneficiaries", params={"phone": spelling}) or []
+            if items:
+                return _beneficiary(items[0])
+        return None
 
     def beneficiary_by_cpf(self, cpf: str) -> BeneficiaryInfo | None:
         items = self._call("GET", "/beneficiaries", params={"cpf": cpf}) or []
