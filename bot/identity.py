@@ -130,7 +130,7 @@ def _failed(turn, *, again_state: str, ask: str | None = None) -> None:
         c.blocked_until = clock.now() + timedelta(minutes=turn.settings.identity_block_minutes)
         turn.close_protocol("cancelado", "identidade não confirmada")
         turn.end()
-        turn.say("identity/blocked", minutes=turn.settings.identity_block_minutes)
+        turn.say("identity/blocked", minutes=turn.settings.identity_block_minutes, attempts=limit)
         return
     c.state = again_state
     turn.say("identity/wrong", remaining=limit - c.identity_failures)

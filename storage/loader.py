@@ -85,6 +85,7 @@ def load(session: Session, data: dict, today: date, replace: bool = True) -> dic
             due_date=parse_day(item["due_date"], today), principal=Decimal(item["principal"]),
             interest=Decimal(item.get("interest", "0")), fine=Decimal(item.get("fine", "0")),
             status=item.get("status", "open"), our_number=item["our_number"],
+            paid_at=parse_day(item["paid_at"], today) if item.get("paid_at") else None,
         ))
     for item in data.get("guides", []):
         owner = people[item["beneficiary_ref"]]

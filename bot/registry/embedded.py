@@ -78,12 +78,16 @@ class EmbeddedRegistry:
         return self.s.scalars(select(Beneficiary).where(Beneficiary.ref == ref)).first()
 
     # -- financial -----------------------------------------------------------------
-    def titles(self, beneficiary_ref: str, statuses: tuple[str, ...] = ("open",)) -> list[TitleInfo]:
-        rows = self.s.scalars(
+    def titles(self, beneficiary_ref: str, statuses: tuple[str, ...] = ("open",),
+               competence_from: date | None = None) -> list[TitleInfo]:
+        stmt = (
             select(FinancialTitle).join(Beneficiary)
             .where(Beneficiary.ref == beneficiary_ref, FinancialTitle.status.in_(statuses))
             .order_by(FinancialTitle.competence.desc(), FinancialTitle.id)
         )
+        if competence_from is not None:
+            stmt = stmt.where(FinancialTitle.competence >= competence_from)
+        rows = self.s.scalars(stmt)
         return [_title(r, beneficiary_ref) for r in rows]
 
     def title(self, ref: str) -> TitleInfo | None:
@@ -227,7 +231,7 @@ def _title(row: FinancialTitle, beneficiary_ref: str) -> TitleInfo:
         ref=row.ref, beneficiary_ref=beneficiary_ref, code=row.code, description=row.description,
         competence=row.competence, due_date=row.due_date, principal=Decimal(row.principal),
         interest=Decimal(row.interest), fine=Decimal(row.fine), status=row.status,
-        our_number=row.our_number,
+        our_number=row.our_number, paid_at=row.paid_at,
     )
 
 

@@ -164,6 +164,7 @@ def _title(i: dict) -> TitleInfo:
         due_date=date.fromisoformat(i["due_date"]), principal=Decimal(i["principal"]),
         interest=Decimal(i.get("interest", "0")), fine=Decimal(i.get("fine", "0")),
         status=i.get("status", "open"), our_number=i.get("our_number", ""),
+        paid_at=date.fromisoformat(i["paid_at"]) if i.get("paid_at") else None,
     )
 
 
