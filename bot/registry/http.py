@@ -75,9 +75,12 @@ class HttpRegistry:
         return [_beneficiary(i) for i in self._call("GET", f"/beneficiaries/{holder_ref}/dependents") or []]
 
     # -- financial -----------------------------------------------------------------
-    def titles(self, beneficiary_ref: str, statuses: tuple[str, ...] = ("open",)) -> list[TitleInfo]:
-        items = self._call("GET", f"/beneficiaries/{beneficiary_ref}/titles",
-                           params={"status": ",".join(statuses)}) or []
+    def titles(self, beneficiary_ref: str, statuses: tuple[str, ...] = ("open",),
+               competence_from: date | None = None) -> list[TitleInfo]:
+        params = {"status": ",".join(statuses)}
+        if competence_from is not None:
+            params["competence_from"] = competence_from.isoformat()
+        items = self._call("GET", f"/beneficiaries/{beneficiary_ref}/titles", params=params) or []
         return sorted((_title(i) for i in items), key=lambda t: t.competence, reverse=True)
 
     def title(self, ref: str) -> TitleInfo | None:
