@@ -95,9 +95,21 @@ def sweep():
     click.echo(jobs.sweep(reschedule=False))
 
 
+def _phone_option(ctx, param, value: str) -> str:
+    """Accept the phone as people type it ("67999990001", "(67) 99999-0001"); Brazilian
+    when it has no country code, stored in E.164 like the WhatsApp webhook's senders."""
+    from bot import phones
+
+    try:
+        return phones.to_e164(value)
+    except phones.InvalidPhone as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @click.command("chat")
-@click.option("--phone", default="+5567999990001", show_default=True,
-              help="Talk as this phone (demo beneficiaries: +5567999990001..4).")
+@click.option("--phone", default="+5567999990001", show_default=True, callback=_phone_option,
+              help="Talk as this phone (demo beneficiaries: +5567999990001..4); "
+                   "national format (67999990001) is read as Brazilian.")
 @click.option("--inline/--via-worker", default=None,
               help="Run the jobs in this process (default when no worker is running).")
 def chat(phone: str, inline: bool | None):

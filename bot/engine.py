@@ -253,8 +253,15 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     if conversation.handoff == "waiting":
         if cmd not in ("menu", "cancel"):
             return turn  # queued for a human: nothing the bot says would help
-        conversation.handoff = None
-        conversation.handoff_reason = None
+        _leave_human_queue(turn)
+        if cmd == "cancel":
+            turn.say("cancelled")
+            turn.flush()
+            return turn
+    if conversation.flow is None and not turn.identity_confirmed:
+        from bot import identity
+
+        identity.refresh_binding(turn)
 
     flows()
     if message.payload and any(route(turn) for route in _payload_routes):
@@ -286,14 +293,27 @@ def _expire_idle_session(turn: Turn, now: datetime) -> bool:
     if c.last_activity_at is None or now - c.last_activity_at < idle:
         return False
     had_session = c.flow is not None or c.identity_verified_at is not None
-    if c.flow is not None:
-        turn.close_protocol("expirado", "conversa encerrada por inatividade")
-    turn.end()
     c.identity_verified_at = None
     c.misunderstandings = 0
     if c.handoff == "waiting":
-        return had_session  # still in the human queue; a new session does not cancel it
+        # Still queued for a human: the request and its protocol stay open and the bot
+        # stays silent, so there is no fresh start to announce — only the identity
+        # confirmation lapses, as in any idle session.
+        return False
+    if c.flow is not None:
+        turn.close_protocol("expirado", "conversa encerrada por inatividade")
+    turn.end()
     return had_session
+
+
+def _leave_human_queue(turn: Turn) -> None:
+    """`menu`/`cancelar` while waiting: the person gave up on the human, so the request
+    is closed rather than left "com um atendente" forever."""
+    c = turn.conversation
+    turn.close_protocol("cancelado", "beneficiário saiu da fila do atendimento humano")
+    turn.end()
+    c.handoff = None
+    c.handoff_reason = None
 
 
 def handle_idle(turn: Turn) -> None:
@@ -384,14 +404,19 @@ def start_flow(turn: Turn, flow: Flow, **data) -> None:
 
 
 def escalate(turn: Turn, reason: str, *, template: str = "handoff/waiting", **context) -> None:
+    from bot.handoff import HUMAN_JOURNEY
+
     c = turn.conversation
+    protocol = turn.protocol
+    if protocol is None or protocols.is_closed(protocol):
+        # ANS: a request for a person is a request too — its own protocol, told first.
+        protocol = turn.open_protocol(HUMAN_JOURNEY)
+        turn.say("protocol_opened", number=protocol.number, journey=HUMAN_JOURNEY)
     c.handoff = "waiting"
     c.handoff_reason = reason[:200]
     c.escalated_at = clock.now()
     c.attendant_id = None
-    protocol = turn.protocol
-    if protocol is not None:
-        protocols.set_status(protocol, "encaminhado", reason)
+    protocols.set_status(protocol, "encaminhado", reason)
     turn._retry = None
     turn.say(template, reason=reason, **context)
 

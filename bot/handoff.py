@@ -8,9 +8,11 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import clock, outbox
+from bot import clock, outbox, protocols
 from bot.templates import render
-from storage.models import Attendant, Conversation, InboundMessage, OutboundMessage
+from storage.models import Attendant, Conversation, InboundMessage, OutboundMessage, Protocol
+
+HUMAN_JOURNEY = "atendimento_humano"  # protocol journey of a request for a person
 
 
 class HandoffError(Exception):
@@ -88,12 +90,17 @@ def reply(session: Session, attendant: Attendant, conversation_id: int, text: st
     return c
 
 
-def release(session: Session, attendant: Attendant, conversation_id: int) -> Conversation:
+def release(session: Session, attendant: Attendant, conversation_id: int,
+            resolved: bool = True, note: str | None = None) -> Conversation:
+    """Hand the conversation back to the bot and settle the request's protocol: resolved
+    (the default) closes it as "concluido"; `resolved=False` keeps it open ("aberto",
+    shown as "em andamento") for the team to finish outside the chat."""
     c = _locked(session, conversation_id)
     if c.handoff == "attendant" and c.attendant_id != attendant.id:
         raise HandoffError("another attendant owns this conversation")
     if c.handoff is None:
         raise HandoffError("the bot already owns this conversation")
+    protocol = _settle_protocol(session, c, attendant, resolved, (note or "").strip() or None)
     c.handoff = None
     c.handoff_reason = None
     c.attendant_id = None
@@ -102,5 +109,21 @@ def release(session: Session, attendant: Attendant, conversation_id: int) -> Con
     c.data = {}
     c.misunderstandings = 0
     c.last_activity_at = clock.now()
-    outbox.enqueue_text(session, c, render("handoff/released"), author="system")
+    outbox.enqueue_text(session, c, render("handoff/released", protocol=protocol,
+                                           resolved=resolved), author="system")
     return c
+
+
+def _settle_protocol(session: Session, c: Conversation, attendant: Attendant, resolved: bool,
+                     note: str | None) -> Protocol | None:
+    number = (c.data or {}).get("protocol")
+    protocol = protocols.by_number(session, number) if number else None
+    if protocol is None or protocols.is_closed(protocol):
+        return None
+    if resolved:
+        protocols.set_status(protocol, "concluido",
+                             note or f"atendimento humano concluído por {attendant.name}")
+    else:
+        protocols.set_status(protocol, "aberto",
+                             note or f"segue em andamento com a equipe ({attendant.name})")
+    return protocol

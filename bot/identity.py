@@ -130,7 +130,7 @@ def _failed(turn, *, again_state: str, ask: str | None = None) -> None:
         c.blocked_until = clock.now() + timedelta(minutes=turn.settings.identity_block_minutes)
         turn.close_protocol("cancelado", "identidade não confirmada")
         turn.end()
-        turn.say("identity/blocked", minutes=turn.settings.identity_block_minutes)
+        turn.say("identity/blocked", minutes=turn.settings.identity_block_minutes, attempts=limit)
         return
     c.state = again_state
     turn.say("identity/wrong", remaining=limit - c.identity_failures)
@@ -147,3 +147,24 @@ def _blocked(turn) -> bool:
         turn.say("identity/still_blocked", minutes=minutes)
         return True
     return False
+
+
+PHONE_CHANNELS = ("whatsapp", "chat")
+
+
+def refresh_binding(turn) -> None:
+    """Look the phone up again at the start of a session (no journey running, identity
+    not confirmed): a phone added to the registry, moved to another beneficiary or
+    removed since the conversation began counts from now on. A binding made by full CPF +
+    birth date from an unregistered phone lapses with its session, so that phone proves
+    the full identity again rather than only 3 digits of someone else's CPF."""
+    from bot.registry.base import RegistryUnavailable
+
+    c = turn.conversation
+    if c.channel not in PHONE_CHANNELS:
+        return
+    try:
+        person = turn.registry.beneficiary_by_phone(c.address)
+    except RegistryUnavailable:
+        return  # keep the last binding: identity is still checked before any data
+    c.beneficiary_ref = person.ref if person else None

@@ -44,6 +44,13 @@ def open_protocol(session: Session, settings, journey: str, *, beneficiary_ref: 
     return protocol
 
 
+CLOSED_STATUSES = frozenset({"concluido", "cancelado", "expirado"})
+
+
+def is_closed(protocol: Protocol) -> bool:
+    return protocol.status in CLOSED_STATUSES
+
+
 def set_status(protocol: Protocol, status: str, note: str | None = None) -> None:
     protocol.status = status
     protocol.updated_at = clock.now()

@@ -72,7 +72,15 @@ def reply(conversation_id: int):
 
 @bp.post("/conversations/<int:conversation_id>/release")
 def release(conversation_id: int):
-    return _act(handoff.release, conversation_id, deliver=True)
+    # Optional body {"resolved": false, "note": "..."}; without one the request is resolved.
+    body = request.get_json(silent=True)
+    body = {} if body is None else body
+    if not isinstance(body, dict):
+        return jsonify(error='JSON body {"resolved": true|false, "note": "..."} expected'), 400
+    resolved, note = body.get("resolved", True), body.get("note")
+    if not isinstance(resolved, bool) or not (note is None or isinstance(note, str)):
+        return jsonify(error='"resolved" must be true or false and "note" a string'), 400
+    return _act(handoff.release, conversation_id, resolved, note, deliver=True)
 
 
 @bp.post("/campaigns/negotiation")

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from bot import clock
+from bot import clock, phones
 from storage.models import (
     Beneficiary,
     BeneficiaryPhone,
@@ -67,7 +67,7 @@ def load(session: Session, data: dict, today: date, replace: bool = True) -> dic
             raise RegistryFileError(f"beneficiary {item['ref']}: invalid CPF check digits")
         b = Beneficiary(
             ref=item["ref"], name=item["name"], cpf=item["cpf"],
-            birth_date=parse_day(item["birth_date"], today), phones=item.get("phones", []),
+            birth_date=parse_day(item["birth_date"], today), phones=_phones(item),
             email=item.get("email"), address=item.get("address", {}), plan=item["plan"],
             card_number=item["card_number"], holder_ref=item.get("holder_ref"),
         )
@@ -85,6 +85,7 @@ def load(session: Session, data: dict, today: date, replace: bool = True) -> dic
             due_date=parse_day(item["due_date"], today), principal=Decimal(item["principal"]),
             interest=Decimal(item.get("interest", "0")), fine=Decimal(item.get("fine", "0")),
             status=item.get("status", "open"), our_number=item["our_number"],
+            paid_at=parse_day(item["paid_at"], today) if item.get("paid_at") else None,
         ))
     for item in data.get("guides", []):
         owner = people[item["beneficiary_ref"]]
@@ -112,6 +113,18 @@ def load(session: Session, data: dict, today: date, replace: bool = True) -> dic
     session.flush()
     return {"beneficiaries": len(people), "titles": len(data.get("titles", [])),
             "providers": len(data.get("providers", [])), "slots": slots}
+
+
+def _phones(item: dict) -> list[str]:
+    """Registry files carry phones as people write them ("(67) 99999-0001"); lookups
+    need one spelling, so they are stored in E.164 with a Brazilian mobile's ninth digit."""
+    normalized = []
+    for raw in item.get("phones", []):
+        try:
+            normalized.append(phones.canonical(phones.to_e164(str(raw))))
+        except phones.InvalidPhone as exc:
+            raise RegistryFileError(f"beneficiary {item['ref']}: invalid phone ({exc})") from exc
+    return list(dict.fromkeys(normalized))  # two spellings of one line are one phone
 
 
 def _slot_times(schedule: dict | None, today: date):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from urllib.parse import urlparse
 
 from sqlalchemy import select
@@ -105,3 +106,60 @@ def test_three_wrong_identity_answers_block_for_15_minutes(wa):
     again = wa.say(MARIA, "2a via")[0]
     assert "bloqueada" in again
     assert "boletos em aberto" not in again
+
+
+def test_listing_has_recent_paid_competences_marked_paid(wa):
+    from bot import clock
+    from bot.formatting import month_year
+
+    wa.say(MARIA, "2a via")
+    listing = wa.say(MARIA, MARIA_CPF[:3])[0]
+    assert "boletos em aberto e os pagos recentemente" in listing
+    today = clock.today()
+    two_months_ago = date(today.year, today.month, 1) - timedelta(days=32)
+    three_months_ago = date(two_months_ago.year, two_months_ago.month, 1) - timedelta(days=1)
+    [paid_line] = [l for l in listing.splitlines() if "*pago*" in l]
+    assert month_year(two_months_ago) in paid_line
+    assert month_year(three_months_ago) not in listing  # paid long ago: not "recent"
+    assert listing.count("vence ") == 3  # the three open titles are all still there
+
+
+def test_choosing_a_paid_competence_says_so_instead_of_sending_a_bill(wa, rt, twilio):
+    from bot import clock
+    from bot.formatting import brdate
+
+    wa.say(MARIA, "2a via")
+    listing = wa.say(MARIA, MARIA_CPF[:3])[0]
+    number = next(l for l in listing.splitlines() if "*pago*" in l).split(".")[0]
+    reply = wa.say(MARIA, number)
+    assert len(reply) == 1
+    assert "já está *pago*" in reply[0] and "Não é preciso pagar de novo" in reply[0]
+    assert f"registrado em {brdate(clock.today() - timedelta(days=52))}" in reply[0]
+    assert "Linha digitável" not in reply[0] and "MediaUrl" not in twilio.created[-1]
+    with transaction(rt.sessions) as s:
+        protocol = s.scalars(select(Protocol)).one()
+        assert protocol.status == "concluido" and "já pago" in protocol.events[-1].note
+
+
+def test_no_open_bill_lists_the_recent_payments(wa, rt):
+    from sqlalchemy import update
+
+    from storage.models import FinancialTitle
+
+    with transaction(rt.sessions) as s:
+        s.execute(update(FinancialTitle).where(FinancialTitle.ref.in_(["T1001", "T1002", "T1004"]))
+                  .values(status="cancelled"))
+    wa.say(MARIA, "2a via")
+    reply = wa.say(MARIA, MARIA_CPF[:3])[0]
+    assert "não tem boletos em aberto" in reply
+    assert "Pagamentos recentes" in reply and "pago em" in reply
+
+
+def test_identity_block_names_the_configured_number_of_attempts(app, rt, wa):
+    from dataclasses import replace
+
+    rt.settings = replace(rt.settings, identity_max_attempts=2)
+    wa.say(MARIA, "2a via")
+    assert "1 tentativa" in wa.say(MARIA, "999")[0]
+    blocked = wa.say(MARIA, "998")[0]
+    assert "depois de 2 tentativas" in blocked

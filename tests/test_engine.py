@@ -169,3 +169,50 @@ def test_third_misunderstanding_in_a_row_escalates_to_a_human(wa, rt):
     with transaction(rt.sessions) as s:
         c = s.scalars(select(Conversation)).one()
         assert c.handoff == "waiting" and "não entendeu" in c.handoff_reason
+
+
+def _set_phones(rt, ref: str, phones: list[str]) -> None:
+    """What a registry reload does: the beneficiary's phones change under the conversation."""
+    from sqlalchemy import delete
+
+    from storage.models import Beneficiary, BeneficiaryPhone
+
+    with transaction(rt.sessions) as s:
+        person = s.scalars(select(Beneficiary).where(Beneficiary.ref == ref)).one()
+        s.execute(delete(BeneficiaryPhone).where(BeneficiaryPhone.phone.in_(phones)))
+        person.phones = phones
+        s.add_all(BeneficiaryPhone(phone=p, beneficiary_id=person.id) for p in phones)
+
+
+def test_phone_added_to_the_registry_counts_from_the_next_session(wa, rt):
+    from .conftest import UNKNOWN
+
+    assert wa.say(UNKNOWN, "oi")[0].startswith("Olá! ")
+    _set_phones(rt, "B001", ["+5567999990001", UNKNOWN])
+    clock.freeze(clock.now() + timedelta(minutes=31))
+    asked = wa.say(UNKNOWN, "2a via")[0]
+    assert "Maria" in asked and "3 primeiros dígitos" in asked
+    with transaction(rt.sessions) as s:
+        assert s.scalars(select(Conversation)).one().beneficiary_ref == "B001"
+
+
+def test_phone_moved_to_another_beneficiary_is_seen(wa, rt):
+    assert wa.say(MARIA, "oi")[0].startswith("Olá, Maria!")
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, "116")  # identity confirmed for Maria in this session
+    _set_phones(rt, "B020", [MARIA])  # the line now belongs to Fernanda
+    assert "Linha digitável" in wa.say(MARIA, "1")[0]  # the running session is not cut short
+    clock.freeze(clock.now() + timedelta(minutes=31))
+    assert "Fernanda" in wa.say(MARIA, "oi")[-1]
+    assert "Fernanda" in wa.say(MARIA, "2a via")[0]
+
+
+def test_identity_by_cpf_from_an_unregistered_phone_lasts_one_session(wa):
+    from .conftest import UNKNOWN
+
+    wa.say(UNKNOWN, "2a via")
+    wa.say(UNKNOWN, "116.764.967-26")
+    assert "boletos em aberto" in wa.say(UNKNOWN, "05/03/1980")[0]
+    clock.freeze(clock.now() + timedelta(minutes=31))
+    wa.say(UNKNOWN, "oi")
+    assert "informe seu *CPF*" in wa.say(UNKNOWN, "2a via")[0]

@@ -94,3 +94,58 @@ def test_configuration_picks_the_adapter(settings):
 
     assert isinstance(build_registry(settings, None), EmbeddedRegistry)
     assert isinstance(build_registry(replace(settings, operator_api_url=API), None), HttpRegistry)
+
+
+# -- titles and bills ------------------------------------------------------------------
+def _bill_json(ref: str, title: dict) -> dict:
+    from bot.billing import boleto
+
+    amount = Decimal(title["principal"])
+    due = date.fromisoformat(title["due_date"])
+    barcode = boleto.build_barcode("001", amount, due, boleto.free_field("123456", title["our_number"]))
+    return {"ref": ref, "beneficiary_ref": title["beneficiary_ref"], "description": title["description"],
+            "amount": str(amount), "due_date": title["due_date"], "barcode": barcode,
+            "linha_digitavel": boleto.linha_digitavel(barcode), "competence": title["competence"],
+            "title_code": title["code"]}
+
+
+PAID = {**TITLE, "ref": "T7", "competence": "2026-09-01", "due_date": "2026-09-27",
+        "status": "paid", "paid_at": "2026-09-25", "our_number": "7"}
+OVERDUE = {**TITLE, "ref": "T8", "competence": "2026-10-01", "due_date": "2026-10-27",
+           "interest": "4.10", "fine": "9.80", "our_number": "8"}
+
+
+def test_title_and_bill_endpoints(api):
+    api.get(f"{API}/titles/T7", json=PAID)
+    api.get(f"{API}/titles/T404", status=404)
+    api.get(f"{API}/titles/T9/bill", json=_bill_json("BT9", TITLE))
+    api.get(f"{API}/bills/BT9", json=_bill_json("BT9", TITLE))
+    api.get(f"{API}/bills/B404", status=404)
+    registry = HttpRegistry(API, "t")
+    paid = registry.title("T7")
+    assert paid.status == "paid" and paid.paid_at == date(2026, 9, 25)
+    assert registry.title("T404") is None
+    bill = registry.bill_for_title("T9")
+    assert bill.ref == "BT9" and bill.amount == Decimal("489.90") and bill.title_code == "001"
+    assert bill.competence == date(2026, 11, 1) and len(bill.linha_digitavel) == 47
+    assert registry.bill("BT9") == bill
+    assert registry.bill("B404") is None
+
+
+def test_recent_paid_titles_are_asked_for_by_status_and_competence(api):
+    api.get(f"{API}/beneficiaries/900/titles", json=[PAID], match=[
+        responses.matchers.query_param_matcher({"status": "paid", "competence_from": "2026-09-01"})])
+    [paid] = HttpRegistry(API, "t").titles("900", ("paid",), competence_from=date(2026, 9, 1))
+    assert paid.ref == "T7" and paid.paid_at == date(2026, 9, 25)
+
+
+def test_timeouts_and_rate_limits_are_unavailable(api):
+    import requests
+
+    api.get(f"{API}/titles/T9", body=requests.exceptions.ReadTimeout("slow"))
+    api.get(f"{API}/titles/T9/bill", status=429)
+    registry = HttpRegistry(API, "t")
+    with pytest.raises(RegistryUnavailable):
+        registry.title("T9")
+    with pytest.raises(RegistryUnavailable):
+        registry.bill_for_title("T9")

@@ -9,5 +9,7 @@ flow = register(Flow("atendente", journey=None, needs_identity=False, menu_order
 
 @flow.on_entry
 def start(turn: Turn) -> None:
+    # No journey of its own: escalate() opens the "atendimento humano" protocol, the same
+    # as for the `atendente` command typed anywhere.
     turn.end()
     turn.escalate("pedido do beneficiário pelo menu")

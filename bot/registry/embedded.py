@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import clock
+from bot import clock, phones
 from bot.billing import boleto
 from storage.models import (
     Beneficiary,
@@ -52,8 +52,10 @@ class EmbeddedRegistry:
 
     # -- beneficiaries -------------------------------------------------------------
     def beneficiary_by_phone(self, phone: str) -> BeneficiaryInfo | None:
+        # The loader stores E.164 with the ninth digit; WhatsApp may deliver either spelling.
         row = self.s.scalars(
-            select(Beneficiary).join(BeneficiaryPhone).where(BeneficiaryPhone.phone == phone)
+            select(Beneficiary).join(BeneficiaryPhone)
+            .where(BeneficiaryPhone.phone.in_(phones.variants(phone)))
             .order_by(Beneficiary.holder_ref.is_not(None), Beneficiary.id)
         ).first()
         return _beneficiary(row) if row else None
@@ -76,12 +78,16 @@ class EmbeddedRegistry:
         return self.s.scalars(select(Beneficiary).where(Beneficiary.ref == ref)).first()
 
     # -- financial -----------------------------------------------------------------
-    def titles(self, beneficiary_ref: str, statuses: tuple[str, ...] = ("open",)) -> list[TitleInfo]:
-        rows = self.s.scalars(
+    def titles(self, beneficiary_ref: str, statuses: tuple[str, ...] = ("open",),
+               competence_from: date | None = None) -> list[TitleInfo]:
+        stmt = (
             select(FinancialTitle).join(Beneficiary)
             .where(Beneficiary.ref == beneficiary_ref, FinancialTitle.status.in_(statuses))
             .order_by(FinancialTitle.competence.desc(), FinancialTitle.id)
         )
+        if competence_from is not None:
+            stmt = stmt.where(FinancialTitle.competence >= competence_from)
+        rows = self.s.scalars(stmt)
         return [_title(r, beneficiary_ref) for r in rows]
 
     def title(self, ref: str) -> TitleInfo | None:
@@ -225,7 +231,7 @@ def _title(row: FinancialTitle, beneficiary_ref: str) -> TitleInfo:
         ref=row.ref, beneficiary_ref=beneficiary_ref, code=row.code, description=row.description,
         competence=row.competence, due_date=row.due_date, principal=Decimal(row.principal),
         interest=Decimal(row.interest), fine=Decimal(row.fine), status=row.status,
-        our_number=row.our_number,
+        our_number=row.our_number, paid_at=row.paid_at,
     )
 
 

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import requests
 
+from bot import phones
+
 from .base import (
     BeneficiaryInfo,
     Bill,
@@ -53,8 +55,13 @@ class HttpRegistry:
 
     # -- beneficiaries -------------------------------------------------------------
     def beneficiary_by_phone(self, phone: str) -> BeneficiaryInfo | None:
-        items = self._call("GET", "/beneficiaries", params={"phone": phone}) or []
-        return _beneficiary(items[0]) if items else None
+        # The operator's records may hold a Brazilian mobile with or without its ninth
+        # digit, and WhatsApp may deliver either: ask for each spelling, as received first.
+        for spelling in phones.variants(phone):
+            items = self._call("GET", "/beneficiaries", params={"phone": spelling}) or []
+            if items:
+                return _beneficiary(items[0])
+        return None
 
     def beneficiary_by_cpf(self, cpf: str) -> BeneficiaryInfo | None:
         items = self._call("GET", "/beneficiaries", params={"cpf": cpf}) or []
@@ -68,9 +75,12 @@ class HttpRegistry:
         return [_beneficiary(i) for i in self._call("GET", f"/beneficiaries/{holder_ref}/dependents") or []]
 
     # -- financial -----------------------------------------------------------------
-    def titles(self, beneficiary_ref: str, statuses: tuple[str, ...] = ("open",)) -> list[TitleInfo]:
-        items = self._call("GET", f"/beneficiaries/{beneficiary_ref}/titles",
-                           params={"status": ",".join(statuses)}) or []
+    def titles(self, beneficiary_ref: str, statuses: tuple[str, ...] = ("open",),
+               competence_from: date | None = None) -> list[TitleInfo]:
+        params = {"status": ",".join(statuses)}
+        if competence_from is not None:
+            params["competence_from"] = competence_from.isoformat()
+        items = self._call("GET", f"/beneficiaries/{beneficiary_ref}/titles", params=params) or []
         return sorted((_title(i) for i in items), key=lambda t: t.competence, reverse=True)
 
     def title(self, ref: str) -> TitleInfo | None:
@@ -157,6 +167,7 @@ def _title(i: dict) -> TitleInfo:
         due_date=date.fromisoformat(i["due_date"]), principal=Decimal(i["principal"]),
         interest=Decimal(i.get("interest", "0")), fine=Decimal(i.get("fine", "0")),
         status=i.get("status", "open"), our_number=i.get("our_number", ""),
+        paid_at=date.fromisoformat(i["paid_at"]) if i.get("paid_at") else None,
     )
 
 

@@ -48,7 +48,9 @@ class InboundMessage(Base):
     sender: Mapped[str] = mapped_column(String(254))
     recipient: Mapped[str] = mapped_column(String(254))
     text: Mapped[str] = mapped_column(Text, default="")
-    payload: Mapped[str | None] = mapped_column(String(200))
+    # Text, not String(n): Twilio does not bound ButtonPayload/ListId, and a too-long value
+    # failing the INSERT would answer 500 and lose the message to Twilio's retries.
+    payload: Mapped[str | None] = mapped_column(Text)
     attachments: Mapped[list] = mapped_column(default=list)
     raw: Mapped[dict] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20), default="received")  # received|processed|failed

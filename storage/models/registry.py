@@ -51,6 +51,7 @@ class FinancialTitle(Base):
     interest: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     fine: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     status: Mapped[str] = mapped_column(String(20), default="open")  # open|paid|cancelled|negotiated
+    paid_at: Mapped[date | None]  # when status is paid and the registry knows the day
     our_number: Mapped[str] = mapped_column(String(17))
 
 

@@ -1,0 +1,19 @@
+"""Button/list answers of any length are stored: a too-long payload must not turn the
+webhook into a 500 that Twilio's retries can never get past."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.db import transaction
+from storage.models import InboundMessage
+
+from .conftest import MARIA
+
+
+def test_an_oversized_button_payload_is_stored_and_answered(wa, rt):
+    payload = "item-" + "x" * 500
+    reply = wa.say(MARIA, "Sim", extra={"ButtonPayload": payload, "ButtonText": "Sim"})
+    assert reply  # processed like any other message: the person gets an answer
+    with transaction(rt.sessions) as s:
+        stored = s.scalars(select(InboundMessage)).one()
+        assert stored.payload == payload and stored.status == "processed"
