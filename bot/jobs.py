@@ -4,7 +4,8 @@ process_conversation: runs every pending inbound message of one conversation, on
   time and in arrival order, each in its own transaction with its replies (outbox).
 deliver_conversation: sends one conversation's pending outbox rows in order, once.
 sweep: re-enqueues whatever the database says is unfinished (Redis lost it, a worker
-  died, a retry budget ran out) and re-arms itself on the scheduler.
+  died, a retry budget ran out) and re-arms itself on the scheduler, even when it fails;
+  workers re-arm it too (bot.worker_main), in case Redis lost the chain.
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import logging
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
+from enum import Enum
 
-from redis.exceptions import LockError, RedisError
+from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -37,11 +39,11 @@ STALE_SENDING = timedelta(seconds=60)
 
 @contextmanager
 def conversation_lock(rt, name: str):
-    """Hold a Redis lock or yield False at once: another worker already has the work."""
+    """Hold a Redis lock or yield None at once: another worker already has the work."""
     lock = rt.redis.lock(f"planbot:lock:{name}", timeout=LOCK_TIMEOUT, blocking=False)
     acquired = lock.acquire()
     try:
-        yield acquired
+        yield lock if acquired else None
     finally:
         if acquired:
             try:
@@ -50,15 +52,26 @@ def conversation_lock(rt, name: str):
                 log.warning("lock %s expired while held", name)
 
 
+def still_holding(lock) -> bool:
+    """Call before each unit of work: restart the lock's timeout, or take the lock back if
+    it lapsed (a long backlog, a slow provider, a Redis restart) while nobody else took it.
+    False: another worker owns the conversation now and must be left alone."""
+    try:
+        lock.reacquire()
+        return True
+    except LockNotOwnedError:
+        return lock.acquire(blocking=False)
+
+
 # -- inbound --------------------------------------------------------------------------
 def process_conversation(conversation_key: str) -> int:
     rt = runtime_module.current()
     handled = 0
     while True:
-        with conversation_lock(rt, f"in:{conversation_key}") as acquired:
-            if not acquired:
+        with conversation_lock(rt, f"in:{conversation_key}") as lock:
+            if lock is None:
                 return handled  # the holder re-checks for new messages after releasing
-            while (done := _process_next(rt, conversation_key)) is not None:
+            while still_holding(lock) and (done := _process_next(rt, conversation_key)) is not None:
                 conversation_id, turn = done
                 handled += 1
                 for fn in turn.deferred:
@@ -162,16 +175,26 @@ def _conversation_for(s, rt, msg: InboundMessage) -> Conversation:
 
 
 # -- outbound -------------------------------------------------------------------------
+class Delivery(Enum):
+    SENT = "sent"  # the provider has it (now or from an earlier attempt)
+    NOT_SENT = "not_sent"  # settled without sending: failed, expired, already handled
+    IN_FLIGHT = "in_flight"  # a recent attempt may still be running: hands off
+
+
 def deliver_conversation(conversation_id: int) -> int:
     rt = runtime_module.current()
     sent = 0
     while True:
-        with conversation_lock(rt, f"out:{conversation_id}") as acquired:
-            if not acquired:
+        with conversation_lock(rt, f"out:{conversation_id}") as lock:
+            if lock is None:
                 return sent
             while (row_id := _next_outgoing(rt, conversation_id)) is not None:
-                if _deliver_one(rt, row_id):
-                    sent += 1
+                if not still_holding(lock):
+                    return sent  # its new holder sends the rest, in order
+                outcome = _deliver_one(rt, row_id)
+                if outcome is Delivery.IN_FLIGHT:
+                    return sent  # later rows wait behind it; the sweeper settles it
+                sent += outcome is Delivery.SENT
         if not _has_outgoing(rt, conversation_id):
             return sent
 
@@ -196,20 +219,25 @@ def _has_outgoing(rt, conversation_id: int) -> bool:
     return _next_outgoing(rt, conversation_id) is not None
 
 
-def _deliver_one(rt, row_id: int) -> bool:
+def _deliver_one(rt, row_id: int) -> Delivery:
     """Send one outbox row; raises to make RQ retry (later rows wait, keeping order)."""
-    sender = None
     with transaction(rt.sessions) as s:
         row = s.get(OutboundMessage, row_id, with_for_update=True)
         if row.status not in ("pending", "sending"):
-            return False
+            return Delivery.NOT_SENT
         sender = rt.sender(row.channel)
         if row.status == "sending":
-            # A previous attempt may have reached the provider before the worker died.
-            found = sender.find_sent(_outgoing(rt, row))
-            if found is not None:
-                _mark_sent(row, found)
-                return True
+            if _attempt_may_be_in_flight(row):
+                return Delivery.IN_FLIGHT
+            settled = _settle_previous_attempt(rt, s, sender, row)
+            if settled is not None:
+                return settled
+        if _too_old_to_send(rt, row):
+            _mark_failed(row, "expired", f"not sent within {rt.settings.outbound_max_age_hours} h "
+                         "(OUTBOUND_MAX_AGE_HOURS); given up so later messages go out")
+            log.error("outbound %s given up after %s attempts: too old to send",
+                      row_id, row.attempts)
+            return Delivery.NOT_SENT
         row.status = "sending"
         row.attempts += 1
         row.sending_started_at = clock.now()
@@ -223,20 +251,60 @@ def _deliver_one(rt, row_id: int) -> bool:
             row.status = "pending"  # the provider refused it: certainly not sent
         raise
     except AmbiguousSendError:
-        raise  # stays "sending": the next attempt asks the provider before resending
+        raise  # stays "sending": once stale, the sweeper asks the provider before resending
     except PermanentSendError as exc:
         with transaction(rt.sessions) as s:
-            row = s.get(OutboundMessage, row_id, with_for_update=True)
-            row.status = "failed"
-            row.error_code = exc.code
-            row.error_message = exc.message[:2000]
-            row.status_updated_at = clock.now()
+            _mark_failed(s.get(OutboundMessage, row_id, with_for_update=True),
+                         exc.code, exc.message)
         log.warning("outbound %s failed permanently: %s", row_id, exc.code)
-        return False
+        return Delivery.NOT_SENT
     with transaction(rt.sessions) as s:
         row = s.get(OutboundMessage, row_id, with_for_update=True)
         _mark_sent(row, result)
-    return True
+    return Delivery.SENT
+
+
+def _attempt_may_be_in_flight(row: OutboundMessage) -> bool:
+    """A "sending" row younger than STALE_SENDING may be in another worker's hands right
+    now (its lock lapsed or Redis lost it): asking the provider could miss a request still
+    on the wire and send it twice. Only the sweeper picks it up, once stale."""
+    started = row.sending_started_at
+    return started is not None and clock.now() - started < STALE_SENDING
+
+
+def _settle_previous_attempt(rt, s, sender, row: OutboundMessage) -> Delivery | None:
+    """A previous attempt may have reached the provider before the worker died."""
+    try:
+        found = sender.find_sent(_outgoing(rt, row),
+                                 is_recorded=lambda sid: _external_id_recorded(s, sid))
+    except PermanentSendError as exc:
+        # Cannot tell whether it went out; resending could deliver it twice, waiting
+        # would block the conversation: record it for a person to look at.
+        _mark_failed(row, exc.code, f"could not check the previous attempt: {exc.message}")
+        log.error("outbound %s: previous attempt cannot be checked (%s)", row.id, exc.code)
+        return Delivery.NOT_SENT
+    if found is None:
+        return None
+    _mark_sent(row, found)
+    return Delivery.SENT
+
+
+def _external_id_recorded(s, external_id: str) -> bool:
+    return s.scalar(select(func.count()).select_from(OutboundMessage)
+                    .where(OutboundMessage.external_id == external_id)) > 0
+
+
+def _too_old_to_send(rt, row: OutboundMessage) -> bool:
+    # A row scheduled for later (campaign pacing) ages from when it was due.
+    due = max(row.created_at, row.not_before or row.created_at)
+    return clock.now() - due > timedelta(hours=rt.settings.outbound_max_age_hours)
+
+
+def _mark_failed(row: OutboundMessage, code: str, message: str) -> None:
+    row.status = "failed"
+    row.error_code = code[:20]
+    row.error_message = message[:2000]
+    row.status_updated_at = clock.now()
 
 
 def _mark_sent(row: OutboundMessage, result) -> None:
@@ -267,6 +335,15 @@ SWEEPER_JOB_ID = "planbot-sweeper"
 
 def sweep(reschedule: bool = True) -> dict:
     rt = runtime_module.current()
+    try:
+        return _sweep(rt)
+    finally:
+        # Whatever happened above (database down, Redis blip), the chain goes on.
+        if reschedule:
+            schedule_sweeper(rt)
+
+
+def _sweep(rt) -> dict:
     now = clock.now()
     with transaction(rt.sessions) as s:
         inbound_keys = list(s.scalars(
@@ -288,13 +365,17 @@ def sweep(reschedule: bool = True) -> dict:
     from bot import scheduled
 
     scheduled.run_due(rt)
-    if reschedule:
-        schedule_sweeper(rt)
     return {"inbound": len(inbound_keys), "outbound": len(outbound_ids)}
 
 
 def schedule_sweeper(rt) -> None:
-    """Keep exactly one future sweep on RQ's scheduler (fixed job id)."""
+    """Keep one future sweep on RQ's scheduler.
+
+    Called at the end of every sweep and at every worker's maintenance tick (see
+    bot.worker_main), so the chain survives a failed sweep and a Redis that lost it. Two
+    callers racing may both schedule one; the next round merges them, as a sweep that
+    finds another one scheduled does not schedule its own.
+    """
     from rq.registry import ScheduledJobRegistry
 
     try:
@@ -305,6 +386,6 @@ def schedule_sweeper(rt) -> None:
         # finished job delete the one just scheduled.
         rt.queue.enqueue_in(timedelta(seconds=rt.settings.sweep_interval_seconds),
                             "bot.jobs.sweep", job_id=f"{SWEEPER_JOB_ID}-{uuid.uuid4().hex}",
-                            result_ttl=0)
-    except RedisError as exc:
+                            result_ttl=0, failure_ttl=86400)
+    except (RedisError, OSError) as exc:
         log.warning("could not schedule the sweeper: %s", exc)

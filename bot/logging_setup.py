@@ -1,4 +1,12 @@
-"""Logging with CPFs masked: a full CPF never reaches a log line, whoever logs it."""
+"""Logging with CPFs masked: a full CPF never reaches a log line, whoever logs it.
+
+A CPF can hide in the message, its arguments, an exception's text (an operator API error
+quoting `?cpf=…`), a chained cause or a stack dump. Every record is masked when it is
+created (a record factory, so handlers set up by others — RQ, gunicorn — are covered):
+the traceback is formatted there once, masked, and left in `exc_text`, which standard
+formatters print instead of formatting `exc_info` again. Our own handler also masks the
+final line, for formatters that ignore `exc_text`.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,18 +14,35 @@ import re
 
 CPF_PATTERN = re.compile(r"(?<![\w.-])(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?![\w-])")
 
+_traceback_formatter = logging.Formatter()
+
 
 def mask_cpfs(text: str) -> str:
     return CPF_PATTERN.sub(lambda m: f"{m.group(1)}.***.***-{m.group(4)}", text)
 
 
+def mask_record(record: logging.LogRecord) -> None:
+    message = record.getMessage()
+    masked = mask_cpfs(message)
+    if masked != message:
+        record.msg, record.args = masked, ()
+    if record.exc_info and not record.exc_text:
+        record.exc_text = _traceback_formatter.formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_cpfs(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_cpfs(record.stack_info)
+
+
 class CpfMaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_cpfs(message)
-        if masked != message:
-            record.msg, record.args = masked, ()
+        mask_record(record)
         return True
+
+
+class CpfMaskingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_cpfs(super().format(record))
 
 
 _configured = False
@@ -31,7 +56,7 @@ def _install_masking_record_factory() -> None:
 
     def factory(*args, **kwargs):
         record = previous(*args, **kwargs)
-        CpfMaskingFilter().filter(record)
+        mask_record(record)
         return record
 
     factory.masks_cpf = True
@@ -44,7 +69,7 @@ def configure_logging(level: int = logging.INFO) -> None:
     if _configured:
         return
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(CpfMaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(CpfMaskingFilter())
     root = logging.getLogger()
     root.addHandler(handler)

@@ -1,13 +1,29 @@
 """Attachments we send are never public: each URL is signed and expires."""
 from __future__ import annotations
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from datetime import timezone
+
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeTimedSerializer,
+)
+
+from bot import clock
 
 SALT = "planbot-media"
 
 
+class _ClockTimestampSigner(TimestampSigner):
+    """Link age measured with bot.clock, the one source of time (tests can move it)."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now().replace(tzinfo=timezone.utc).timestamp())
+
+
 def _serializer(settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key, salt=SALT)
+    return URLSafeTimedSerializer(settings.secret_key, salt=SALT, signer=_ClockTimestampSigner)
 
 
 def sign(settings, item: dict) -> str:

@@ -14,6 +14,7 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import clock
 from bot.config import Settings
 from storage.db import session_factory
 
@@ -25,6 +26,11 @@ QUEUE_NAME = "planbot"
 @dataclass
 class Runtime:
     settings: Settings
+
+    def __post_init__(self) -> None:
+        # Every process (web, worker, CLI) builds one: refuse to run misconfigured.
+        self.settings.validate()
+        clock.use_timezone(self.settings.timezone)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

@@ -1,20 +1,60 @@
+"""`python worker.py`: an RQ worker with RQ's scheduler that also keeps our sweeper alive."""
 from __future__ import annotations
 
 import logging
+import sys
 
 from rq import Worker
 
 from bot import jobs, runtime
+from bot.config import SettingsError
 from bot.logging_setup import configure_logging
 
 log = logging.getLogger("planbot.worker")
 
 
+class SweeperKeeping:
+    """Mixin for RQ workers.
+
+    On its first maintenance tick (before taking any job) the worker sweeps: whatever
+    Redis lost (restart, no persistence) or a dead worker left is found in the database
+    and queued again. On every later tick it re-arms the sweeper if no sweep is scheduled:
+    the sweeper's own chain dies with a Redis that lost its scheduled job, and nothing
+    else would bring it back until a worker restarted.
+    """
+
+    _swept_at_start = False
+
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
+        rt = runtime.current()
+        if self._swept_at_start:
+            jobs.schedule_sweeper(rt)
+            return
+        self._swept_at_start = True
+        try:
+            log.info("start-up sweep: %s", jobs.sweep(reschedule=True))
+        except Exception:  # the worker is still useful; the scheduled sweep retries
+            log.exception("start-up sweep failed")
+
+
+class PlanbotWorker(SweeperKeeping, Worker):
+    pass
+
+
+def worker_options(settings) -> dict:
+    """Maintenance as often as the sweeper runs. RQ runs maintenance between blocking
+    dequeues of worker_ttl - 15 s, so the TTL must follow for an idle worker to tick."""
+    interval = max(settings.sweep_interval_seconds, 1)
+    return {"maintenance_interval": interval, "worker_ttl": max(interval + 15, 30)}
+
+
 def main() -> None:
     configure_logging()
-    rt = runtime.current()
+    try:
+        rt = runtime.current()
+    except SettingsError as exc:
+        sys.exit(f"planbot worker not started: {exc}")
     rt.negotiation_rules  # refuse to start with an invalid rules file
-    # Whatever Redis lost (restart, no persistence) or a dead worker left is found in the
-    # database and queued again before this worker takes new work.
-    log.info("startup sweep: %s", jobs.sweep(reschedule=True))
-    Worker([rt.queue], connection=rt.redis).work(with_scheduler=True)
+    PlanbotWorker([rt.queue], connection=rt.redis, **worker_options(rt.settings)).work(
+        with_scheduler=True)

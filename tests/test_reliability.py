@@ -152,11 +152,142 @@ def test_long_replies_are_split_at_paragraphs():
     assert len(parts) > 1
 
 
-def test_worker_start_sweeps_and_keeps_one_sweeper_on_the_scheduler(rt):
+def _scheduled_sweepers(rt) -> list[str]:
     from rq.registry import ScheduledJobRegistry
 
-    jobs.sweep(reschedule=True)
-    jobs.sweep(reschedule=True)  # a second worker starting: still one sweeper
-    scheduled = [j for j in ScheduledJobRegistry(queue=rt.queue).get_job_ids()
-                 if j.startswith(jobs.SWEEPER_JOB_ID)]
-    assert len(scheduled) == 1
+    return [j for j in ScheduledJobRegistry(queue=rt.queue).get_job_ids()
+            if j.startswith(jobs.SWEEPER_JOB_ID)]
+
+
+def _worker(rt):
+    """A planbot worker as worker.py builds it, running jobs in this process."""
+    from rq import SimpleWorker
+
+    from bot.worker_main import SweeperKeeping
+
+    class InProcessPlanbotWorker(SweeperKeeping, SimpleWorker):
+        pass
+
+    # maintenance at every loop turn, so a burst run shows what an idle worker does
+    return InProcessPlanbotWorker([rt.queue], connection=rt.redis, maintenance_interval=0)
+
+
+def test_worker_start_sweeps_and_keeps_one_sweeper_on_the_scheduler(wa, rt, twilio, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(rt.queue, "enqueue", broken)
+    wa.post(MARIA, "oi")  # stored, but its job never reached Redis
+    monkeypatch.undo()
+    _worker(rt).work(burst=True, logging_level="WARNING")  # a worker starting up
+    assert len(twilio.bodies_to(MARIA)) == 1  # its start-up sweep found the message
+    _worker(rt).work(burst=True, logging_level="WARNING")  # a second worker starting
+    assert len(_scheduled_sweepers(rt)) == 1
+    assert len(twilio.bodies_to(MARIA)) == 1
+
+
+def test_a_failing_sweep_still_leaves_one_sweeper_scheduled(rt, monkeypatch):
+    def database_down(*args, **kwargs):
+        raise ConnectionRefusedError("database unavailable")
+
+    monkeypatch.setattr(jobs, "transaction", database_down)
+    with pytest.raises(ConnectionRefusedError):
+        jobs.sweep()
+    assert len(_scheduled_sweepers(rt)) == 1
+
+
+def test_a_redis_blip_while_rearming_is_survived(rt, monkeypatch):
+    def blip(*args, **kwargs):
+        raise RedisConnectionError("Connection reset by peer")
+
+    monkeypatch.setattr(rt.queue, "enqueue_in", blip)
+    assert jobs.sweep() == {"inbound": 0, "outbound": 0}  # the sweep itself is not lost
+    assert _scheduled_sweepers(rt) == []
+    monkeypatch.undo()
+    worker = _worker(rt)
+    worker.work(burst=True, logging_level="WARNING")
+    assert len(_scheduled_sweepers(rt)) == 1
+
+
+def test_a_worker_rearms_the_sweeper_after_redis_lost_it(rt):
+    worker = _worker(rt)
+    worker.work(burst=True, logging_level="WARNING")
+    assert len(_scheduled_sweepers(rt)) == 1
+    rt.redis.flushdb()  # Redis restarted without persistence: the chain is gone
+    assert _scheduled_sweepers(rt) == []
+    worker.work(burst=True, logging_level="WARNING")  # the same worker, later on
+    assert len(_scheduled_sweepers(rt)) == 1
+
+
+def test_worker_maintenance_follows_the_sweep_interval(settings):
+    from dataclasses import replace
+
+    from bot.worker_main import worker_options
+
+    options = worker_options(replace(settings, sweep_interval_seconds=60))
+    assert options["maintenance_interval"] == 60
+    # RQ runs maintenance between blocking dequeues of worker_ttl - 15 seconds
+    assert options["worker_ttl"] - 15 <= 60
+
+
+def test_two_workers_on_one_conversation_answer_a_burst_once_each_in_order(
+        wa, rt, twilio, client, monkeypatch):
+    """Worker A holds the conversation; worker B is woken by every message of the burst
+    (one job each) and by one more message stored while A works. Then both deliver."""
+    import threading
+
+    key = f"whatsapp:{MARIA}"
+    for text in ("2a via", "abc", "menu"):
+        wa.post(MARIA, text)
+    a_has_the_conversation, b_is_done = threading.Event(), threading.Event()
+    real_next = jobs._process_next
+
+    def first_turn_waits_for_b(rt_, key_):
+        if not a_has_the_conversation.is_set():
+            a_has_the_conversation.set()
+            assert b_is_done.wait(30)
+        return real_next(rt_, key_)
+
+    monkeypatch.setattr(jobs, "_process_next", first_turn_waits_for_b)
+    outcome: dict = {}
+
+    def worker_a():
+        outcome["a"] = jobs.process_conversation(key)
+
+    def worker_b():
+        a_has_the_conversation.wait(30)
+        outcome["b"] = [jobs.process_conversation(key) for _ in range(3)]
+        wa.post(MARIA, "xyzzy")  # arrives while A holds the conversation
+        outcome["b"].append(jobs.process_conversation(key))
+        b_is_done.set()
+
+    threads = [threading.Thread(target=worker_a), threading.Thread(target=worker_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert outcome == {"a": 4, "b": [0, 0, 0, 0]}  # A answered all, B stood aside
+
+    with transaction(rt.sessions) as s:
+        cid = s.scalars(select(InboundMessage.conversation_id)
+                        .where(InboundMessage.conversation_id.is_not(None))).first()
+    start = threading.Barrier(2)
+    delivered: list[int] = []
+
+    def deliverer():
+        start.wait(30)
+        delivered.append(jobs.deliver_conversation(cid))
+
+    threads = [threading.Thread(target=deliverer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    drain(rt)  # every job the burst queued runs too, and finds nothing left to do
+    assert sum(delivered) == 4
+    bodies = twilio.bodies_to(MARIA)
+    assert len(bodies) == 4
+    assert "3 primeiros dígitos" in bodies[0]
+    assert "Envie apenas os *3 primeiros dígitos*" in bodies[1]
+    assert "Como posso ajudar?" in bodies[2]
+    assert "não entendi" in bodies[3].lower()

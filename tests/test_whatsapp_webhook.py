@@ -121,3 +121,112 @@ def test_webhook_without_auth_token_configured_refuses(settings, database_url):
     response = app.test_client().post("/webhooks/whatsapp", data={"MessageSid": "SM1", "From": "whatsapp:+5567999990001"})
     assert response.status_code == 403
     assert b"not configured" in response.data
+
+
+def test_signature_without_public_base_url_uses_the_request_url(settings, twilio):
+    from dataclasses import replace
+
+    from bot.app import create_app
+
+    # Receiving only (no sender number): the URL Twilio signed is the one we were called at.
+    app = create_app(replace(settings, public_base_url="", twilio_whatsapp_from=""))
+    params = {"MessageSid": "SMnobase0000000000000000000000001", "From": f"whatsapp:{MARIA}",
+              "To": "whatsapp:+556730000000", "Body": "oi", "NumMedia": "0"}
+    client = app.test_client()
+    wrong = client.post("/webhooks/whatsapp", data=params,
+                        headers={"X-Twilio-Signature": sign("https://localhost/webhooks/whatsapp", params)})
+    assert wrong.status_code == 403
+    right = client.post("/webhooks/whatsapp", data=params,
+                        headers={"X-Twilio-Signature": sign("http://localhost/webhooks/whatsapp", params)})
+    assert right.status_code == 200
+    assert _count(app.extensions["planbot"]) == 1
+
+
+def test_document_link_expires_after_its_ttl(wa, rt, client, twilio):
+    from datetime import timedelta
+    from urllib.parse import urlparse
+
+    from bot import clock
+
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "1")
+    path = urlparse(twilio.created[-1]["MediaUrl"]).path
+    sent_at = clock.now()
+    ttl = rt.settings.media_url_ttl_seconds
+    clock.freeze(sent_at + timedelta(seconds=ttl - 1))
+    assert client.get(path).data.startswith(b"%PDF")
+    clock.freeze(sent_at + timedelta(seconds=ttl + 1))
+    expired = client.get(path)
+    assert expired.status_code == 404
+    assert not expired.data.startswith(b"%PDF") and b"expired" in expired.data
+
+
+def test_status_callback_settles_a_message_left_sending_by_a_crash(wa, rt, client, twilio, monkeypatch):
+    from datetime import timedelta
+
+    from bot import clock, jobs
+    from bot.channels.whatsapp import TwilioWhatsAppSender
+
+    real_mark = jobs._mark_sent
+
+    def worker_dies_before_recording(row, result):
+        monkeypatch.setattr(jobs, "_mark_sent", real_mark)
+        raise SystemExit("worker killed after Twilio accepted")
+
+    monkeypatch.setattr(jobs, "_mark_sent", worker_dies_before_recording)
+    wa.post(MARIA, "oi")
+    try:
+        drain(rt)
+    except SystemExit:
+        pass
+    [created] = twilio.created
+    with transaction(rt.sessions) as s:
+        row = s.scalars(select(OutboundMessage)).one()
+        assert (row.status, row.external_id) == ("sending", None)
+        oid = row.id
+
+    params = {"MessageSid": created["sid"], "MessageStatus": "sent"}
+    url = f"{PUBLIC_URL}/webhooks/whatsapp/status?oid={oid}"
+    response = client.post(f"/webhooks/whatsapp/status?oid={oid}", data=params,
+                           headers={"X-Twilio-Signature": sign(url, params)})
+    assert response.status_code == 204
+
+    def must_not_ask(*args, **kwargs):
+        raise AssertionError("the callback settled it: nothing to look up")
+
+    monkeypatch.setattr(TwilioWhatsAppSender, "find_sent", must_not_ask)
+    rt.redis.flushall()
+    clock.freeze(clock.now() + timedelta(minutes=5))
+    jobs.sweep(reschedule=False)
+    drain(rt)
+    assert len(twilio.created) == 1  # not resent
+    with transaction(rt.sessions) as s:
+        row = s.get(OutboundMessage, oid)
+        assert (row.status, row.external_id) == ("sent", created["sid"])
+
+
+def test_reply_over_1600_characters_goes_as_several_messages_split_at_paragraphs(
+        wa, rt, client, twilio):
+    from bot import handoff
+
+    wa.say(MARIA, "atendente")
+    with transaction(rt.sessions) as s:
+        token = handoff.create_attendant(s, "Ana")
+    auth = {"Authorization": f"Bearer {token}"}
+    [waiting] = client.get("/api/attendant/conversations", headers=auth).get_json()["conversations"]
+    assert client.post(f"/api/attendant/conversations/{waiting['id']}/take", headers=auth).status_code == 200
+    paragraphs = [f"Parágrafo {i}: " + "orientação detalhada sobre o seu plano. " * 12
+                  for i in range(1, 9)]
+    text = "\n\n".join(p.strip() for p in paragraphs)
+    assert len(text) > 3200
+    before = len(twilio.created)
+    response = client.post(f"/api/attendant/conversations/{waiting['id']}/reply",
+                           headers=auth, json={"text": text})
+    assert response.status_code == 200
+    drain(rt)
+    bodies = twilio.bodies_to(MARIA)[before:]
+    assert len(bodies) >= 3
+    assert all(len(b) <= 1600 for b in bodies)
+    assert "\n\n".join(bodies) == text  # whole paragraphs, in order, nothing lost
+    assert all(b.startswith("Parágrafo ") for b in bodies)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ class SendResult:
 
 
 class RetryableSendError(Exception):
-    """The provider did not take the message (429, 5xx): safe to try again later."""
+    """The provider certainly did not take the message (429, 5xx, auth/configuration
+    errors, no connection): safe to try again later."""
 
 
 class AmbiguousSendError(Exception):
@@ -69,6 +70,11 @@ class Sender(Protocol):
 
     def send(self, message: Outgoing, status_callback: str | None) -> SendResult: ...
 
-    def find_sent(self, message: Outgoing) -> SendResult | None:
-        """After a crash mid-send: did the provider already accept this message?"""
+    def find_sent(self, message: Outgoing,
+                  is_recorded: Callable[[str], bool]) -> SendResult | None:
+        """After a crash mid-send: did the provider already accept this message?
+
+        `is_recorded(external_id)` tells whether that provider message already belongs to
+        one of our outbox rows, so an identical earlier message is never adopted twice.
+        """
         ...

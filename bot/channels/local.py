@@ -17,5 +17,5 @@ class LocalSender:
                  message.recipient[:6] + "…", len(message.body))
         return SendResult(external_id=None, status="local")
 
-    def find_sent(self, message: Outgoing) -> SendResult | None:
+    def find_sent(self, message: Outgoing, is_recorded) -> SendResult | None:
         return None

@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta, timezone
+from typing import Callable
 
 import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
 
 from .base import (
     AmbiguousSendError,
@@ -52,15 +54,24 @@ class TwilioWhatsAppSender:
             created = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:
             raise _classify(exc) from exc
-        except requests.exceptions.ConnectTimeout as exc:
-            # The connection never opened, so Twilio cannot have the message.
-            raise RetryableSendError(str(exc)) from exc
+        except requests.exceptions.ConnectionError as exc:
+            if never_reached_twilio(exc):
+                raise RetryableSendError(str(exc)) from exc
+            raise AmbiguousSendError(str(exc)) from exc
         except requests.exceptions.RequestException as exc:
+            # e.g. ReadTimeout: the request left, Twilio may well have the message.
             raise AmbiguousSendError(str(exc)) from exc
         return SendResult(external_id=created.sid, status=created.status)
 
-    def find_sent(self, message: Outgoing) -> SendResult | None:
-        """Look for a message Twilio accepted before we could record it (worker died)."""
+    def find_sent(self, message: Outgoing,
+                  is_recorded: Callable[[str], bool]) -> SendResult | None:
+        """Look for a message Twilio accepted before we could record it (worker died).
+
+        Only messages created since this attempt started count (minus a little clock skew),
+        and never one already recorded on an outbox row: the same body sent earlier ("menu"
+        twice) is a different message, and adopting its SID would break the unique
+        external_id and stall the conversation.
+        """
         try:
             recent = self.client.messages.list(
                 to=wa_address(message.recipient), from_=self.from_, limit=50
@@ -69,35 +80,71 @@ class TwilioWhatsAppSender:
             raise _classify(exc) from exc
         except requests.exceptions.RequestException as exc:
             raise RetryableSendError(str(exc)) from exc
-        since = message.sending_started_at
-        # Twilio stamps creation to the second and our clock may be a little off; a
-        # template message has no body of ours to compare, so its window is tighter.
-        slack = timedelta(seconds=5) if message.content_sid else timedelta(minutes=2)
-        for candidate in recent:
-            created = candidate.date_created
-            if since is not None and created is not None:
-                if created.astimezone(timezone.utc).replace(tzinfo=None) < since - slack:
-                    continue
-            if message.content_sid or (candidate.body or "") == message.body:
-                return SendResult(external_id=candidate.sid, status=candidate.status)
+        # Twilio lists newest first; oldest first lets an earlier row claim an earlier copy.
+        for candidate in reversed(recent):
+            if not _created_since(candidate, message.sending_started_at):
+                continue
+            if not (message.content_sid or (candidate.body or "") == message.body):
+                continue  # a template has no body of ours to compare: time only
+            if is_recorded(candidate.sid):
+                continue
+            return SendResult(external_id=candidate.sid, status=candidate.status)
         return None
 
 
-# Twilio codes that will fail the same way on every retry.
+# Twilio stamps creation to the second and our clock may be a little off Twilio's.
+CLOCK_SKEW = timedelta(seconds=5)
+
+
+def _created_since(candidate, since) -> bool:
+    created = candidate.date_created
+    if since is None or created is None:
+        return True
+    return created.astimezone(timezone.utc).replace(tzinfo=None) >= since - CLOCK_SKEW
+
+
+def never_reached_twilio(exc: requests.exceptions.ConnectionError) -> bool:
+    """Connection refused, DNS failure or connect timeout: no byte of the request left.
+
+    A connection reset or a read error may come after Twilio took the message, so those
+    stay ambiguous.
+    """
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    cause = exc.args[0] if exc.args else None
+    reason = getattr(cause, "reason", cause)  # urllib3 wraps it in MaxRetryError
+    return isinstance(reason, NewConnectionError)
+
+
+# Message-level Twilio errors: this message to this person will fail the same way on
+# every retry, so it is recorded as failed. Anything else that is not 429/5xx (a rotated
+# auth token 20003, a wrong account 20404, a sender not configured 63007, ...) is a
+# problem of ours that an operator can fix: the message waits and is retried.
 PERMANENT_CODES = {
-    21211,  # invalid 'To'
-    21408,  # region not enabled
-    21610,  # recipient unsubscribed
-    21614,  # not a mobile number
-    63003,  # invalid WhatsApp number
+    21211,  # invalid 'To' number
+    21408,  # sending to that region is not enabled
+    21610,  # recipient unsubscribed (STOP)
+    21612,  # 'To' not reachable on this channel
+    21614,  # 'To' is not a mobile number
+    21617,  # body over 1600 characters
+    21619,  # neither body nor media
+    21658,  # a parameter over its character limit
+    63003,  # not a WhatsApp number
+    63013,  # violates WhatsApp's policy
     63016,  # outside the 24 h window: needs an approved template
+    63021,  # content rejected by the channel
     63024,  # invalid message recipient
-    63032,  # user's number cannot receive this message
+    63032,  # WhatsApp will not deliver this message to this user
 }
 
 
 def _classify(exc: TwilioRestException) -> Exception:
     status = exc.status or 0
-    if status == 429 or status >= 500:
-        return RetryableSendError(f"twilio {status} {exc.code}: {exc.msg}")
-    return PermanentSendError(str(exc.code or status), str(exc.msg))
+    description = f"twilio {status} {exc.code}: {exc.msg}"
+    if exc.code in PERMANENT_CODES:
+        return PermanentSendError(str(exc.code), str(exc.msg))
+    if status != 429 and status < 500:
+        log.error("Twilio refused our request (%s): not an error about this message, so "
+                  "probably our configuration (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
+                  "TWILIO_WHATSAPP_FROM); retrying until OUTBOUND_MAX_AGE_HOURS", description)
+    return RetryableSendError(description)

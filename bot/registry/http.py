@@ -42,7 +42,9 @@ class HttpRegistry:
             response = self.http.request(method, f"{self.base_url}{path}", params=params,
                                          json=json, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise RegistryUnavailable(str(exc)) from exc
+            # requests' message quotes the URL with its query (?cpf=…, ?phone=…), which
+            # would end up in logs and on the inbound row's error: keep only the path.
+            raise RegistryUnavailable(f"{method} {path}: {type(exc).__name__}") from None
         if response.status_code == 404 and allow_404:
             return None
         if response.status_code == 409 and conflict is not None:
