@@ -300,33 +300,41 @@ def _holiday_state(turn: Turn, provider_state: str) -> str:
 
 def slot_items(slots) -> list[dict]:
     """List-picker items: distinct, clean titles of at most 24 characters."""
-    titles = [_fit(render("scheduling/slot_title", slot=s), LIST_TITLE_MAX) for s in slots]
     return [{"id": f"slot:{s.ref}", "title": title,
              "description": _fit(render("scheduling/slot_description", slot=s),
                                  LIST_DESCRIPTION_MAX)}
-            for s, title in zip(slots, _distinct(titles))]
+            for s, title in zip(slots, _titles(slots))]
+
+
+def _titles(slots) -> list[str]:
+    # "25/11 09:30 Dr. Ricardo"; two Ricardos at the same time become "Ricardo T." and
+    # "Ricardo L."; should even that collide, a number tells them apart.
+    def title(slot, detailed: bool) -> str:
+        return _fit(render("scheduling/slot_title", slot=slot, detailed=detailed), LIST_TITLE_MAX)
+
+    titles = [title(s, False) for s in slots]
+    counts = Counter(titles)
+    titles = [title(s, True) if counts[t] > 1 else t for s, t in zip(slots, titles)]
+    counts, seen = Counter(titles), Counter()
+    for i, t in enumerate(titles):
+        if counts[t] > 1:
+            seen[t] += 1
+            suffix = f" ({seen[t]})"
+            titles[i] = _fit(t, LIST_TITLE_MAX - len(suffix)) + suffix
+    return titles
 
 
 def _fit(text: str, limit: int) -> str:
-    """Cut at a word boundary so a title never ends in half a name or a blank."""
+    """At most `limit` characters, never ending in a blank or a dash; a partial last word
+    is dropped unless that would drop too much."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[:limit + 1].rsplit(" ", 1)[0] if " " in text[:limit + 1] else text[:limit]
-    return cut[:limit].rstrip(" -–,")
-
-
-def _distinct(titles: list[str]) -> list[str]:
-    # Two professionals with the same first name at the same time would read the same.
-    counts, seen = Counter(titles), Counter()
-    result = []
-    for title in titles:
-        if counts[title] > 1:
-            seen[title] += 1
-            suffix = f" ({seen[title]})"
-            title = _fit(title, LIST_TITLE_MAX - len(suffix)) + suffix
-        result.append(title)
-    return result
+    cut = text[:limit]
+    whole_words = cut.rsplit(" ", 1)[0]
+    if len(whole_words) >= limit * 3 // 4:
+        cut = whole_words
+    return cut.rstrip(" -–,")
 
 
 def _by_day(slots) -> list[dict]:
