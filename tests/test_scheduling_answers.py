@@ -201,3 +201,24 @@ def test_reminder_cancel_with_the_registry_down_keeps_the_reminder_state(wa, rt,
                         lambda self, *a: (_ for _ in ()).throw(RegistryUnavailable("down")))
     assert "continua marcada" in wa.say(MARIA, "cancelar")[0]
     assert conversation_state(rt) == before and appointments(rt)[0].status == "booked"
+
+
+def test_reminder_takes_over_a_journey_the_person_left_long_ago(wa, rt):
+    book(wa)
+    [appointment] = appointments(rt)
+    wa.say(MARIA, "2a via do boleto")  # started days before, never finished
+    left = conversation_state(rt)[2]["protocol"]
+    send_reminder_inside_window(rt, appointment)
+    assert conversation_state(rt)[:2] == ("minhas_consultas", "reminder_reply")
+    assert protocols(rt)[left][1] == "expirado"
+    assert wa.say(MARIA, "sim") == ["Presença confirmada para 30/11/2026 às 09:00. Até lá!"]
+
+
+def test_reminder_leaves_a_journey_in_progress_alone(wa, rt):
+    book(wa)
+    [appointment] = appointments(rt)
+    clock.freeze(appointment.reminder_at - timedelta(minutes=5))
+    wa.say(MARIA, "2a via do boleto")  # the person is busy with something else right now
+    send_reminder_inside_window(rt, appointment)  # 6 minutes later
+    assert conversation_state(rt)[0] == "segunda_via"
+    assert "Lembrete" in wa.twilio.bodies_to(MARIA)[-1]
