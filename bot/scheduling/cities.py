@@ -42,6 +42,8 @@ _NOT_PLACES = {
     "outubro", "novembro", "dezembro", "segunda", "terca", "quarta", "quinta", "sexta",
     "sabado", "domingo", "hoje", "amanha", "semana", "mes", "cima", "tempo", "principio",
     "relacao", "caso", "especial", "particular", "primeiro", "primeira", "um", "uma",
+    "nossa", "nosso", "minha", "meu", "sua", "seu", "esta", "essa", "este", "esse", "algum",
+    "alguma", "todo", "toda", "qual", "que",
 }
 # Where a place name ends ("em Cuiabá com o dr. X", "em Corumbá amanhã").
 _PLACE_END = {"de", "do", "da", "com", "para", "pra", "a", "o", "no", "na", "e", "ou", "dia",
