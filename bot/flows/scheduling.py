@@ -51,6 +51,9 @@ NOT_UNDERSTOOD = {"patient": "scheduling/not_understood_patient",
                   "specialty": "scheduling/not_understood_specialty",
                   "city": "scheduling/not_understood_city",
                   "date": "scheduling/date_not_understood"}
+# A bad value in the opening message is asked for again, not silently replaced.
+_REJECTED = {"scheduling/not_understood_city": "city_rejected",
+             "scheduling/date_in_past": "date_rejected"}
 
 
 # -- form ------------------------------------------------------------------------------
@@ -90,10 +93,6 @@ def collect(turn: Turn) -> None:
                           cities=_cities(turn))
     _fill(turn, reading.found)
     advance(turn)
-
-
-_REJECTED = {"scheduling/not_understood_city": "city_rejected",
-             "scheduling/date_in_past": "date_rejected"}
 
 
 def read_form(turn: Turn, text: str) -> Reading:
@@ -441,11 +440,14 @@ def confirm(turn: Turn) -> None:
 
 
 def _wrong_data(turn: Turn) -> None:
-    """Registration updates are a later journey: a human corrects the data with the
-    person; the chosen slot stays in the conversation, not booked, for when they return."""
+    """Registration updates are a later journey: a human corrects the data with the person,
+    who then books again. Nothing is booked with data the person says is wrong."""
     patient = turn.registry.beneficiary(turn.data["patient"])
+    number = turn.data.get("protocol")
     turn.escalate(f"dados cadastrais a corrigir antes de agendar ({_specialty_name(turn)}) "
                   f"para {patient.name}", template="scheduling/wrong_data")
+    turn.end()
+    turn.remember(protocol=number)  # attendants see the case number
 
 
 def _book(turn: Turn) -> None:
