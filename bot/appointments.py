@@ -5,13 +5,13 @@ Shared by the scheduling journey, "minhas consultas" and the reminder job.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import clock, outbox, protocols
-from bot.registry.base import SlotInfo
+from bot.registry.base import RegistryUnavailable, SlotInfo
 from bot.templates import render
 from storage.models import Appointment, Conversation
 
@@ -68,9 +68,20 @@ def cancel(session: Session, registry, appointment: Appointment, note: str) -> N
         protocols.set_status(protocol, "cancelado", note)
 
 
-def replace(session: Session, registry, old: Appointment, new: Appointment) -> None:
-    """Reschedule: the new appointment keeps the old one's protocol and history."""
-    registry.release_slot(old.slot_ref, old.booking_key)
+def replace(session: Session, registry, old: Appointment, new: Appointment, runtime=None,
+            defer=None) -> None:
+    """Reschedule: the new appointment keeps the old one's protocol and history.
+
+    The new slot is already booked; if the operator's API is down when freeing the old
+    one, the release is retried by a job after this turn commits (`defer`)."""
+    if old.status == "booked":
+        try:
+            registry.release_slot(old.slot_ref, old.booking_key)
+        except RegistryUnavailable:
+            if runtime is None or defer is None:
+                raise
+            slot_ref, key = old.slot_ref, old.booking_key
+            defer(lambda: release_later(runtime, slot_ref, key))
     old.status = "rescheduled"
     old.cancelled_at = clock.now()
     old.replaced_by_id = new.id
@@ -80,6 +91,34 @@ def replace(session: Session, registry, old: Appointment, new: Appointment) -> N
     if protocol is not None:
         protocols.set_status(protocol, "remarcado",
                              f"de {old.starts_at:%d/%m/%Y %H:%M} para {new.starts_at:%d/%m/%Y %H:%M}")
+
+
+RELEASE_RETRY_INTERVALS = [60, 300, 900, 3600, 3600, 3600]
+
+
+def release_later(runtime, slot_ref: str, booking_key: str) -> None:
+    """Free an old slot the operator's API could not free during the turn."""
+    from redis.exceptions import RedisError
+    from rq import Retry
+
+    log.warning("slot %s not released (registry unavailable); retrying in a job", slot_ref)
+    try:
+        runtime.queue.enqueue("bot.appointments.release_slot_job", slot_ref, booking_key,
+                              retry=Retry(max=len(RELEASE_RETRY_INTERVALS),
+                                          interval=RELEASE_RETRY_INTERVALS),
+                              job_id=f"release-{booking_key}", failure_ttl=30 * 86400)
+    except RedisError as exc:  # nothing else remembers it: say so loudly
+        log.error("slot %s must be released by hand (%s)", slot_ref, exc)
+
+
+def release_slot_job(slot_ref: str, booking_key: str) -> None:
+    """RQ job: the release is idempotent, so retries are safe."""
+    from bot import runtime as runtime_module
+    from storage.db import transaction
+
+    rt = runtime_module.current()
+    with transaction(rt.sessions) as s:
+        rt.registry.bind(s).release_slot(slot_ref, booking_key)
 
 
 def upcoming_for(session: Session, beneficiary_ref: str) -> list[Appointment]:
@@ -97,10 +136,11 @@ def schedule_reminder(runtime, appointment_id: int, reminder_at: datetime) -> No
     """Put the reminder on RQ's scheduler; the sweeper is the backstop if Redis loses it."""
     from redis.exceptions import RedisError
 
-    delay = max(0, (reminder_at - clock.now()).total_seconds())
     try:
-        runtime.queue.enqueue_in(timedelta(seconds=delay), "bot.appointments.send_reminder",
-                                 appointment_id, job_id=f"reminder-{appointment_id}")
+        # An absolute UTC time: RQ's scheduler runs it then, whatever the worker's clock zone.
+        runtime.queue.enqueue_at(reminder_at.replace(tzinfo=timezone.utc),
+                                 "bot.appointments.send_reminder", appointment_id,
+                                 job_id=f"reminder-{appointment_id}")
     except RedisError as exc:
         log.warning("reminder %s not scheduled (%s); the sweeper will send it", appointment_id, exc)
 
@@ -124,13 +164,14 @@ def send_reminder(appointment_id: int) -> bool:
         if conversation is None:
             appointment.reminder_status = "skipped"
             return False
-        _queue_reminder(s, rt.settings, conversation, appointment)
+        _queue_reminder(s, rt, conversation, appointment)
         conversation_id = conversation.id
     queueing.deliver_later(rt, conversation_id)
     return True
 
 
-def _queue_reminder(s: Session, settings, conversation: Conversation, appointment: Appointment) -> None:
+def _queue_reminder(s: Session, rt, conversation: Conversation, appointment: Appointment) -> None:
+    settings = rt.settings
     p = appointment.provider
     context = dict(appointment=appointment, provider=p)
     body = render("scheduling/reminder", **context)
@@ -142,11 +183,30 @@ def _queue_reminder(s: Session, settings, conversation: Conversation, appointmen
                    "6": f"appt-confirm:{appointment.id}", "7": f"appt-cancel:{appointment.id}"},
     )
     appointment.reminder_status = "skipped" if row.status == "skipped" else "queued"
-    if row.status != "skipped" and conversation.flow is None and conversation.handoff is None:
-        # A bare "sim" / "cancelar" after the reminder answers it.
+    if row.status != "skipped" and _free_for_reminder_answer(s, rt, conversation):
+        # A bare "sim" / "cancelar" after the reminder answers it, however late: the state
+        # outlives idle expiry until the appointment itself (engine: keep_until).
         conversation.flow, conversation.state = "minhas_consultas", "reminder_reply"
-        conversation.data = {"appointment_id": appointment.id}
+        conversation.data = {"appointment_id": appointment.id,
+                             "keep_until": clock.from_local(appointment.starts_at).isoformat()}
         conversation.last_activity_at = clock.now()  # the answer belongs to this new session
+
+
+def _free_for_reminder_answer(s: Session, rt, conversation: Conversation) -> bool:
+    """Nothing live in the conversation: no journey, or one the person left (idle). An
+    idle session is closed first exactly as the engine would (its protocol "expirado",
+    identity no longer confirmed). A human's conversation is never taken."""
+    if conversation.handoff is not None:
+        return False
+    idle = timedelta(minutes=rt.settings.session_idle_minutes)
+    last = conversation.last_activity_at
+    if last is not None and clock.now() - last < idle:
+        return conversation.flow is None
+    from bot import engine
+
+    engine._expire_idle_session(engine.Turn(s, rt, conversation, engine.Message(text="")),
+                                clock.now())
+    return True
 
 
 def send_due_reminders(runtime) -> int:

@@ -56,14 +56,19 @@ class Flow:
         self.recognizer = recognizer  # extra free-text trigger, e.g. a specialty name
         self.entry: Handler | None = None
         self.states: dict[str, Handler] = {}
+        self.claims: dict[str, frozenset[str]] = {}  # state -> global commands it answers
 
     def on_entry(self, fn: Handler) -> Handler:
         self.entry = fn
         return fn
 
-    def state(self, name: str) -> Callable[[Handler], Handler]:
+    def state(self, name: str, *, claims: set[str] = frozenset()) -> Callable[[Handler], Handler]:
+        """Register a state. `claims`: global commands ("cancel", ...) whose words this
+        state's own prompt offers as answers ("responda *cancelar* para desmarcar"); the
+        engine hands them to the state instead of acting on them."""
         def register(fn: Handler) -> Handler:
             self.states[name] = fn
+            self.claims[name] = frozenset(claims)
             return fn
         return register
 
@@ -250,6 +255,9 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
         turn.say("session_expired")
 
     cmd = intents.command(turn.text) if not message.payload else None
+    # Someone waiting for a human who types "cancelar" wants out of the queue, not the
+    # state's meaning of the word (e.g. cancelling an appointment).
+    claimable = cmd is not None and conversation.handoff is None
     if conversation.handoff == "waiting":
         if cmd not in ("menu", "cancel"):
             return turn  # queued for a human: nothing the bot says would help
@@ -265,6 +273,8 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
 
     flows()
     if message.payload and any(route(turn) for route in _payload_routes):
+        pass
+    elif claimable and _answered_by_claiming_state(turn, cmd):
         pass
     elif cmd == "menu":
         turn.end()
@@ -287,10 +297,36 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     return turn
 
 
+def _answered_by_claiming_state(turn: Turn, cmd: str) -> bool:
+    """Give a claimed command word to the current state. Should the state not understand
+    it after all ("sair" where only "cancelar" is an answer), the global command runs."""
+    c = turn.conversation
+    flow = flows().get(c.flow) if c.flow else None
+    if flow is None or cmd not in flow.claims.get(c.state, ()):
+        return False
+    said = len(turn._texts)
+    _handle_in_flow(turn)
+    if turn._retry is None:
+        return True
+    turn._retry = None
+    del turn._texts[said:]
+    return False
+
+
+def _kept_open(conversation: Conversation, now: datetime) -> bool:
+    """A state may outlive idle expiry until data["keep_until"] (UTC ISO): a reminder waits
+    for its "sim"/"cancelar" until the appointment, however long the person takes."""
+    until = (conversation.data or {}).get("keep_until")
+    return bool(until) and now < datetime.fromisoformat(until)
+
+
 def _expire_idle_session(turn: Turn, now: datetime) -> bool:
     c = turn.conversation
     idle = timedelta(minutes=turn.settings.session_idle_minutes)
     if c.last_activity_at is None or now - c.last_activity_at < idle:
+        return False
+    if _kept_open(c, now):
+        c.identity_verified_at = None  # the state survives; the identity check does not
         return False
     had_session = c.flow is not None or c.identity_verified_at is not None
     c.identity_verified_at = None

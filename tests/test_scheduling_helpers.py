@@ -231,3 +231,25 @@ def test_relative_dates_never_fall_in_the_past(today, text):
         return
     assert wanted.start >= today and not wanted.in_past
     assert wanted.end is None or wanted.end >= wanted.start
+
+
+# -- places the network does not have ----------------------------------------------------
+@pytest.mark.parametrize("text,place", [
+    ("marcar cardiologia em Cuiabá", "cuiaba"),
+    ("quero marcar em Três Lagoas amanhã", "tres lagoas"),
+    ("cardio em corumbá com o dr. Ricardo", "corumba"),
+    ("na cidade de Ponta Porã", "ponta pora"),
+    ("consulta em dezembro", None), ("a partir de 10/12 em diante", None),
+    ("em breve", None), ("marcar em nome do meu filho", None), ("em 15/12", None),
+    ("pode ser em qualquer dia", None), ("em nossa cidade", None), ("pediatra", None),
+])
+def test_named_place(text, place):
+    from bot.scheduling.cities import named_place
+
+    assert named_place(text) == place
+
+
+@pytest.mark.parametrize("text", ["ontem", "anteontem", "semana passada", "mês passado",
+                                  "a partir de ontem"])
+def test_past_words_are_flagged(text):
+    assert parse_date_request(text, TODAY).in_past

@@ -74,10 +74,10 @@ def test_no_slot_within_the_ans_deadline_opens_a_guarantee_protocol(wa, rt):
     wa.say(JOSE, "preciso de endocrinologista em campo grande")
     reply = wa.say(JOSE, "682")[0]
     assert "prazo de atendimento garantido pela ANS" in reply
-    number = re.search(r"garantia de atendimento \*(\d+)\*", reply).group(1)
+    number = re.search(r"Seu protocolo \*(\d+)\* agora é de garantia de atendimento", reply).group(1)
     with transaction(rt.sessions) as s:
         protocol = s.scalars(select(Protocol).where(Protocol.number == number)).one()
-        assert protocol.journey == "garantia_atendimento"
+        assert protocol.journey == "garantia_atendimento" and protocol.status == "encaminhado"
         deadline = date.fromisoformat(protocol.details["deadline"])
         assert (deadline - clock.today()).days >= 14  # 14 business days for "other" specialties
         conversation = s.scalars(select(Conversation).where(Conversation.address == JOSE)).one()
@@ -87,9 +87,11 @@ def test_no_slot_within_the_ans_deadline_opens_a_guarantee_protocol(wa, rt):
 def test_bad_inputs_get_help_and_keep_the_state(wa, rt):
     wa.say(MARIA, "marcar consulta")
     wa.say(MARIA, "116")
+    wa.say(MARIA, "eu")
     before = _state(rt)
-    assert "Não reconheci essa especialidade" in wa.say(MARIA, "astrologia")[0] or True
-    wa.say(MARIA, "1, cardiologia")
+    assert "Não reconheci essa especialidade" in wa.say(MARIA, "astrologia")[0]
+    assert _state(rt) == before
+    wa.say(MARIA, "cardiologia")
     before = _state(rt)
     past = wa.say(MARIA, "10/01/2020")[0]
     assert "Essa data já passou" in past

@@ -7,17 +7,21 @@ city when it has providers. Booking is atomic (see EmbeddedRegistry.book_slot).
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from bot import appointments, clock
+from bot import appointments
 from bot.engine import Flow, Turn, register
+from bot.outbox import LIST_DESCRIPTION_MAX, LIST_TITLE_MAX
 from bot.registry.base import RegistryUnavailable, SlotQuery, SlotTaken
 from bot.scheduling.business_days import ans_deadline
-from bot.scheduling.cities import match_city
-from bot.scheduling.dates import parse_date_request
+from bot.scheduling.cities import match_city, named_place
+from bot.scheduling.dates import DateRequest, parse_date_request
 from bot.scheduling.specialties import by_code, match_specialty
+from bot.templates import render
 from bot.text import digits, normalize
+from storage.models import Appointment
 
 PROFESSIONAL = re.compile(r"\b(?:dr|dra|doutor|doutora)\.? ([a-z]{3,})")
 PAGE = 8
@@ -36,9 +40,31 @@ flow = register(Flow(
 YES = {"sim", "s", "isso", "confirmo", "confirmar", "pode", "pode ser", "ok", "certo", "correto", "sim confirmo"}
 NO = {"nao", "n", "errado", "nao confirmo", "outro", "outro horario"}
 MYSELF = {"eu", "para mim", "pra mim", "mim", "eu mesmo", "eu mesma", "pra eu", "para eu"}
+MORE = {"mais", "ver mais", "mais horarios", "proximos"}
+OTHER_DATE = {"outra data", "outro dia", "outra", "mudar data", "outras datas"}
+# "dados incorretos", "meu telefone está errado", "preciso atualizar meu cadastro"
+WRONG_DATA = re.compile(
+    r"\b(?:dados?|nome|telefone|celular|nascimento|cadastro)\b.*\b(?:incorret|errad|desatualizad|"
+    r"mudou|diferente)|\b(?:corrigir|atualizar|alterar)\b.*\b(?:dados?|cadastro|nome|telefone|"
+    r"celular|nascimento)\b")
+NOT_UNDERSTOOD = {"patient": "scheduling/not_understood_patient",
+                  "specialty": "scheduling/not_understood_specialty",
+                  "city": "scheduling/not_understood_city",
+                  "date": "scheduling/date_not_understood"}
+# A bad value in the opening message is asked for again, not silently replaced.
+_REJECTED = {"scheduling/not_understood_city": "city_rejected",
+             "scheduling/date_in_past": "date_rejected"}
 
 
 # -- form ------------------------------------------------------------------------------
+@dataclass
+class Reading:
+    """What one message says about the form: valid values, and what was wrong in it."""
+
+    found: dict = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # templates explaining bad values
+
+
 @flow.on_entry
 def start(turn: Turn) -> None:
     person = turn.beneficiary
@@ -46,46 +72,79 @@ def start(turn: Turn) -> None:
     turn.remember(family=[{"ref": p.ref, "name": p.name} for p in [person, *dependents]])
     if not dependents:
         turn.remember(patient=person.ref)
-    extract(turn, turn.data.get("entry_text", ""), quiet=True)
+    # The opening words are not an answer to a question: keep what is valid, explain what
+    # is not ("em Cuiabá", "10/01/2020") and ask for it again with the rest of the form.
+    reading = read_form(turn, turn.data.get("entry_text", ""))
+    _fill(turn, reading.found)
+    for problem in reading.problems:
+        turn.say(problem, cities=_cities(turn))
+        turn.remember(**{_REJECTED[problem]: True})
     advance(turn)
 
 
 @flow.state("collect")
 def collect(turn: Turn) -> None:
-    if not extract(turn, turn.text):
-        return
+    reading = read_form(turn, turn.text)
+    if reading.problems:  # nothing from this message is kept: the state stays as it was
+        return turn.retry(reading.problems[0], cities=_cities(turn))
+    if not reading.found:
+        missing = _missing(turn, fill=False) or "specialty"
+        return turn.retry(NOT_UNDERSTOOD[missing], family=turn.data.get("family", []),
+                          cities=_cities(turn))
+    _fill(turn, reading.found)
     advance(turn)
 
 
-def extract(turn: Turn, text: str, quiet: bool = False) -> bool:
-    """Fill any slot the text mentions. A bad value is answered (unless quiet) and then
-    nothing at all is remembered from this message: the state stays as it was."""
+def read_form(turn: Turn, text: str) -> Reading:
+    reading = Reading()
     if not text:
-        return True
-    found: dict = {}
+        return reading
+    found = reading.found
     if "patient" not in turn.data and (patient := _match_patient(turn, text)):
         found["patient"] = patient
     if specialty := match_specialty(text):
         found["specialty"] = specialty.code
     if city := match_city(text, _cities(turn)):
         found["city"] = list(city)
+    elif _names_unknown_city(text):
+        reading.problems.append("scheduling/not_understood_city")
     if professional := PROFESSIONAL.search(normalize(text)):
         found["professional"] = professional.group(1)
     wanted = parse_date_request(text, turn.today)
     if wanted is not None:
         if wanted.in_past or wanted.start < turn.today:
-            if not quiet:
-                turn.retry("scheduling/date_in_past")
-            return False
-        found.update(start=wanted.start.isoformat(),
-                     end=wanted.end.isoformat() if wanted.end else None)
-    if not found:
-        if not quiet:
-            turn.retry(f"scheduling/not_understood_{_missing(turn, fill=False) or 'specialty'}",
-                       family=turn.data.get("family", []))
-        return False
+            reading.problems.append("scheduling/date_in_past")
+        else:
+            found.update(date_fields(wanted, turn.today))
+    return reading
+
+
+def _names_unknown_city(text: str) -> bool:
+    place = named_place(text)
+    return place is not None and match_specialty(place) is None
+
+
+def date_fields(wanted: DateRequest, today: date) -> dict:
+    """What the form remembers of a date request. `when` decides what an empty search
+    means: only "soonest" (and a near period) can be an ANS guarantee case."""
+    if wanted.from_on and wanted.start <= today:
+        when = "soonest"  # "o quanto antes", "a partir de hoje"
+    elif wanted.from_on:
+        when = "from"
+    elif wanted.end == wanted.start:
+        when = "day"
+    else:
+        when = "period"  # "semana que vem", "até sexta", "entre 10 e 15/12"
+    return {"start": wanted.start.isoformat(),
+            "end": wanted.end.isoformat() if wanted.end else None, "when": when}
+
+
+def _fill(turn: Turn, found: dict) -> None:
     turn.remember(**found)
-    return True
+    if "city" in found:
+        turn.forget("city_rejected")
+    if "start" in found:
+        turn.forget("date_rejected")
 
 
 def _missing(turn: Turn, fill: bool = True) -> str | None:
@@ -95,10 +154,12 @@ def _missing(turn: Turn, fill: bool = True) -> str | None:
         return "specialty"
     if "city" not in turn.data:
         home = (turn.beneficiary.city, turn.beneficiary.state)
-        if home not in _cities(turn):
+        if turn.data.get("city_rejected") or home not in _cities(turn):
             return "city"
         if fill:
             turn.remember(city=list(home))  # offer the person's own city instead of asking
+    if turn.data.get("date_rejected"):
+        return "date"
     return None
 
 
@@ -140,48 +201,139 @@ def _specialty_name(turn: Turn) -> str | None:
 
 
 # -- search and results -----------------------------------------------------------------
-def search(turn: Turn, offset: int = 0) -> None:
+@dataclass
+class Found:
+    slots: list
+    nearest: bool = False  # the wanted dates had no slot: these are the nearest ones
+    breach: bool = False  # no slot by the ANS deadline for someone who wants the soonest
+
+
+def search(turn: Turn, offset: int = 0, announce: bool = True) -> None:
+    """Show free slots for the form; `announce` says why they differ from the request."""
     specialty = by_code(turn.data["specialty"])
     city, state = turn.data["city"]
-    start = date.fromisoformat(turn.data["start"]) if turn.data.get("start") else turn.today
-    end = date.fromisoformat(turn.data["end"]) if turn.data.get("end") else start + timedelta(days=SEARCH_DAYS)
+    professional = turn.data.get("professional")
     try:
-        slots = turn.registry.search_slots(SlotQuery(
-            specialty=specialty.code, city=city, state=state, start=start, end=end,
-            limit=SEARCH_LIMIT))
+        deadline = ans_deadline(turn.today, specialty, _holiday_state(turn, state))
+        found = _find_slots(turn, specialty.code, city, state, deadline, professional)
+        if professional and (found.breach or not found.slots):
+            turn.forget("professional")
+            turn.say("scheduling/no_professional", name=professional.title(), city=city)
+            found = _find_slots(turn, specialty.code, city, state, deadline, None)
     except RegistryUnavailable:
         turn.say("generic_error")
         return
-    wanted_professional = turn.data.get("professional")
-    if wanted_professional:
-        slots = [s for s in slots if wanted_professional in normalize(s.provider.professional).split()]
-        if not slots:
-            turn.forget("professional")
-            turn.say("scheduling/no_professional", name=wanted_professional.title(), city=city)
-            return search(turn, offset)
-    deadline = ans_deadline(turn.today, specialty, state)
-    soonest_wanted = start <= deadline
-    if soonest_wanted and (not slots or slots[0].starts_at.date() > deadline):
-        _guarantee(turn, specialty, city, state, deadline)
-        return
-    if not slots:
-        turn.goto("collect")
-        turn.forget("start", "end")
-        turn.say("scheduling/no_slots_on_date", specialty=specialty.name, city=city)
-        return
-    page = slots[offset:offset + PAGE]
-    turn.remember(results=[s.ref for s in page], offset=offset, has_more=len(slots) > offset + PAGE)
+    if found.breach and not turn.data.get("reschedule_id"):
+        # Someone rescheduling already has an appointment: not a guarantee case.
+        return _guarantee(turn, specialty, city, state, deadline)
+    if not found.slots:
+        turn.goto("ask_date")
+        return turn.say("scheduling/no_slots_on_date", specialty=specialty.name, city=city,
+                        nearest=False, **_wanted_for_template(turn))
+    page = found.slots[offset:offset + PAGE]
+    items = slot_items(page)
+    more = len(found.slots) > offset + PAGE
+    turn.remember(results=[s.ref for s in page], titles=[i["title"] for i in items],
+                  offset=offset, has_more=more)
     turn.goto("pick")
-    items = [_item(s) for s in page]
+    if found.nearest and announce and offset == 0:
+        turn.say("scheduling/no_slots_on_date", specialty=specialty.name, city=city,
+                 nearest=True, **_wanted_for_template(turn))
     turn.say_choices("scheduling/results", items=items, days=_by_day(page),
-                     specialty=specialty.name, city=city, more=len(slots) > offset + PAGE,
-                     first_number=1)
+                     specialty=specialty.name, city=city, more=more, first_number=1)
 
 
-def _item(slot) -> dict:
-    return {"id": f"slot:{slot.ref}",
-            "title": f"{slot.starts_at:%d/%m %H:%M} {slot.provider.professional}",
-            "description": slot.provider.address}
+def _wanted_dates(turn: Turn) -> tuple[str, date | None, date | None]:
+    data = turn.data
+    if not data.get("start"):
+        return "soonest", None, None
+    start = date.fromisoformat(data["start"])
+    end = date.fromisoformat(data["end"]) if data.get("end") else None
+    when = data.get("when") or ("from" if end is None else "day" if end == start else "period")
+    return when, start, end
+
+
+def _wanted_for_template(turn: Turn) -> dict:
+    when, start, end = _wanted_dates(turn)
+    return {"when": when, "start": start, "end": end}
+
+
+def _find_slots(turn: Turn, specialty: str, city: str, state: str, deadline: date,
+                professional: str | None) -> Found:
+    today = turn.today
+    window = timedelta(days=SEARCH_DAYS)
+
+    def query(start: date, end: date) -> list:
+        slots = turn.registry.search_slots(SlotQuery(
+            specialty=specialty, city=city, state=state, start=start, end=end,
+            limit=SEARCH_LIMIT))
+        if professional:
+            slots = [s for s in slots if professional in normalize(s.provider.professional).split()]
+        return slots
+
+    def too_late(slots: list) -> bool:
+        return not slots or slots[0].starts_at.date() > deadline
+
+    when, start, end = _wanted_dates(turn)
+    if when == "soonest":
+        slots = query(today, today + window)
+        return Found(slots, breach=too_late(slots))
+    slots = query(start, end or start + window)
+    if slots:
+        return Found(slots)
+    if when == "period" and start <= deadline:
+        # "semana que vem" wants it soon: only nothing from today to the deadline is a breach.
+        soonest = query(today, today + window)
+        return Found(soonest, nearest=True, breach=too_late(soonest))
+    # A date the person chose: never a guarantee case; offer the nearest slots instead.
+    after = query(start, start + window) if end is not None else []
+    return Found(after or query(today, today + window), nearest=True)
+
+
+def _holiday_state(turn: Turn, provider_state: str) -> str:
+    """ANS deadlines skip the holidays of the beneficiary's state (the patient's address);
+    the searched city's state when the registry has no address for them."""
+    patient = turn.registry.beneficiary(turn.data["patient"]) if turn.data.get("patient") else None
+    return (patient.state if patient else "") or provider_state
+
+
+def slot_items(slots) -> list[dict]:
+    """List-picker items: distinct, clean titles of at most 24 characters."""
+    return [{"id": f"slot:{s.ref}", "title": title,
+             "description": _fit(render("scheduling/slot_description", slot=s),
+                                 LIST_DESCRIPTION_MAX)}
+            for s, title in zip(slots, _titles(slots))]
+
+
+def _titles(slots) -> list[str]:
+    # "25/11 09:30 Dr. Ricardo"; two Ricardos at the same time become "Ricardo T." and
+    # "Ricardo L."; should even that collide, a number tells them apart.
+    def title(slot, detailed: bool) -> str:
+        return _fit(render("scheduling/slot_title", slot=slot, detailed=detailed), LIST_TITLE_MAX)
+
+    titles = [title(s, False) for s in slots]
+    counts = Counter(titles)
+    titles = [title(s, True) if counts[t] > 1 else t for s, t in zip(slots, titles)]
+    counts, seen = Counter(titles), Counter()
+    for i, t in enumerate(titles):
+        if counts[t] > 1:
+            seen[t] += 1
+            suffix = f" ({seen[t]})"
+            titles[i] = _fit(t, LIST_TITLE_MAX - len(suffix)) + suffix
+    return titles
+
+
+def _fit(text: str, limit: int) -> str:
+    """At most `limit` characters, never ending in a blank or a dash; a partial last word
+    is dropped unless that would drop too much."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    whole_words = cut.rsplit(" ", 1)[0]
+    if len(whole_words) >= limit * 3 // 4:
+        cut = whole_words
+    return cut.rstrip(" -–,")
 
 
 def _by_day(slots) -> list[dict]:
@@ -192,18 +344,20 @@ def _by_day(slots) -> list[dict]:
 
 
 def _guarantee(turn: Turn, specialty, city: str, state: str, deadline: date) -> None:
-    """No slot within the ANS deadline (RN 566/2022): protocol + attendants' queue."""
-    protocol = turn.open_protocol("garantia_atendimento", details={
-        "specialty": specialty.code, "city": city, "state": state,
-        "deadline": deadline.isoformat(), "patient": turn.data.get("patient"),
-    })
+    """No slot within the ANS deadline (RN 566/2022). The journey's own protocol becomes
+    the guarantee case: one number for the person, with the deadline, in the queue."""
+    protocol = turn.protocol or turn.open_protocol("agendamento")
+    protocol.journey = "garantia_atendimento"
+    protocol.details = {**(protocol.details or {}), "specialty": specialty.code,
+                        "city": city, "state": state, "deadline": deadline.isoformat(),
+                        "patient": turn.data.get("patient")}
     turn.say("scheduling/guarantee", specialty=specialty.name, city=city, deadline=deadline,
              number=protocol.number)
-    turn.end()
     turn.escalate(f"garantia de atendimento: {specialty.name} em {city}/{state} até "
                   f"{deadline:%d/%m/%Y} (protocolo {protocol.number})",
                   template="scheduling/guarantee_queued")
-    turn.remember(protocol=protocol.number)
+    turn.end()
+    turn.remember(protocol=protocol.number)  # attendants see the case number
 
 
 @flow.state("pick")
@@ -213,11 +367,11 @@ def pick(turn: Turn) -> None:
     if choice.startswith("slot:") and choice[5:] in results:
         return _chosen(turn, choice[5:])
     norm = turn.norm
-    if norm in {"mais", "ver mais", "mais horarios", "proximos"}:
+    if norm in MORE:
         if turn.data.get("has_more"):
             return search(turn, offset=turn.data["offset"] + PAGE)
         return turn.retry("scheduling/no_more")
-    if norm in {"outra data", "outro dia", "outra", "mudar data", "outras datas"}:
+    if norm in OTHER_DATE:
         turn.goto("ask_date")
         return turn.say("scheduling/ask_date")
     number = digits(turn.text)
@@ -226,39 +380,51 @@ def pick(turn: Turn) -> None:
         if 0 <= index < len(results):
             return _chosen(turn, results[index])
         return turn.retry("scheduling/pick_again", count=len(results))
-    if parse_date_request(turn.text, turn.today) is not None:
-        return ask_date(turn)  # "sexta", "15/12": search that date
-    # Another specialty or city in free text ("em dourados", "pediatra") searches again.
-    before = (turn.data.get("specialty"), turn.data.get("city"))
-    extract(turn, turn.text, quiet=True)
-    if (turn.data.get("specialty"), turn.data.get("city")) != before:
+    # A typed item title ("25/11 09:30 Dr. Ricardo") is a choice, not a date.
+    titles = [normalize(t) for t in turn.data.get("titles", [])]
+    if norm in titles:
+        return _chosen(turn, results[titles.index(norm)])
+    # Another date, specialty, city or professional in free text searches again.
+    reading = read_form(turn, turn.text)
+    if reading.problems:
+        return turn.retry(reading.problems[0], cities=_cities(turn))
+    changed = {k: v for k, v in reading.found.items() if turn.data.get(k) != v}
+    if changed:
+        _fill(turn, changed)
         return advance(turn)
     turn.retry("scheduling/pick_again", count=len(results))
 
 
 @flow.state("ask_date")
 def ask_date(turn: Turn) -> None:
-    wanted = parse_date_request(turn.text, turn.today)
-    if wanted is None:
+    reading = read_form(turn, turn.text)  # a date, or another city/specialty ("em dourados")
+    if reading.problems:
+        return turn.retry(reading.problems[0], cities=_cities(turn))
+    if not reading.found:
         return turn.retry("scheduling/date_not_understood")
-    if wanted.in_past or wanted.start < turn.today:
-        return turn.retry("scheduling/date_in_past")
-    turn.remember(start=wanted.start.isoformat(), end=wanted.end.isoformat() if wanted.end else None)
-    search(turn)
+    _fill(turn, reading.found)
+    advance(turn)
 
 
 def _chosen(turn: Turn, slot_ref: str) -> None:
-    slot = turn.registry.slot(slot_ref)
+    try:
+        slot = turn.registry.slot(slot_ref)
+    except RegistryUnavailable:
+        return turn.say("scheduling/try_later")
     if slot is None:
         return turn.retry("scheduling/pick_again", count=len(turn.data["results"]))
     patient = turn.registry.beneficiary(turn.data["patient"])
     turn.remember(slot=slot_ref)
     turn.goto("confirm")
-    turn.say_choices("scheduling/confirm", kind="buttons",
-                     items=[{"id": "confirm:yes", "title": "Confirmar"},
-                            {"id": "confirm:no", "title": "Outro horário"}],
+    turn.say_choices("scheduling/confirm", kind="buttons", items=_confirm_buttons(),
                      slot=slot, patient=patient, phone=turn.conversation.address,
                      specialty=_specialty_name(turn))
+
+
+def _confirm_buttons() -> list[dict]:
+    return [{"id": "confirm:yes", "title": render("scheduling/button_confirm")},
+            {"id": "confirm:no", "title": render("scheduling/button_other_time")},
+            {"id": "confirm:wrong_data", "title": render("scheduling/button_wrong_data")}]
 
 
 @flow.state("confirm")
@@ -267,8 +433,21 @@ def confirm(turn: Turn) -> None:
     if answer == "confirm:yes" or turn.norm in YES:
         return _book(turn)
     if answer == "confirm:no" or turn.norm in NO:
-        return search(turn, offset=turn.data.get("offset", 0))
+        return search(turn, offset=turn.data.get("offset", 0), announce=False)
+    if answer == "confirm:wrong_data" or WRONG_DATA.search(turn.norm):
+        return _wrong_data(turn)
     turn.retry("scheduling/confirm_yes_no")
+
+
+def _wrong_data(turn: Turn) -> None:
+    """Registration updates are a later journey: a human corrects the data with the person,
+    who then books again. Nothing is booked with data the person says is wrong."""
+    patient = turn.registry.beneficiary(turn.data["patient"])
+    number = turn.data.get("protocol")
+    turn.escalate(f"dados cadastrais a corrigir antes de agendar ({_specialty_name(turn)}) "
+                  f"para {patient.name}", template="scheduling/wrong_data")
+    turn.end()
+    turn.remember(protocol=number)  # attendants see the case number
 
 
 def _book(turn: Turn) -> None:
@@ -278,19 +457,24 @@ def _book(turn: Turn) -> None:
         appointment = appointments.book(
             turn.session, turn.registry, turn.settings, slot_ref=turn.data["slot"],
             patient=patient, booked_by_ref=turn.conversation.beneficiary_ref,
-            protocol_number=turn.data["protocol"], conversation_id=turn.conversation.id,
+            # a rescheduled appointment keeps its own protocol and history
+            protocol_number=turn.data.get("appointment_protocol") or turn.data["protocol"],
+            conversation_id=turn.conversation.id,
             booking_key=f"conv{turn.conversation.id}-msg{turn.message.external_id}",
             specialty=turn.data["specialty"],
         )
     except SlotTaken:
         turn.say("scheduling/slot_taken")
         turn.forget("slot")
-        return search(turn)
+        return search(turn, announce=False)
+    except RegistryUnavailable:
+        return turn.say("scheduling/try_later")  # still in "confirm": "sim" again later
     if reschedule_id:
-        from storage.models import Appointment
-
         old = turn.session.get(Appointment, reschedule_id)
-        appointments.replace(turn.session, turn.registry, old, appointment)
+        appointments.replace(turn.session, turn.registry, old, appointment, turn.runtime,
+                             turn.defer)
+        turn.close_protocol("concluido", f"consulta do protocolo {appointment.protocol_number} "
+                                         f"remarcada")
     else:
         turn.close_protocol("agendado", f"consulta em {appointment.starts_at:%d/%m/%Y %H:%M}")
     if appointment.reminder_at:

@@ -126,7 +126,10 @@ class HttpRegistry:
         return _slot(item)
 
     def release_slot(self, slot_ref: str, idempotency_key: str) -> None:
-        self._call("DELETE", f"/slots/{slot_ref}/booking", key=idempotency_key, allow_404=True)
+        """`idempotency_key` is the booking's; the release is a different write, so it gets
+        its own key (the API would otherwise replay the booking's stored answer)."""
+        self._call("DELETE", f"/slots/{slot_ref}/booking", key=f"{idempotency_key}:release",
+                   allow_404=True)
 
     def slot(self, slot_ref: str) -> SlotInfo | None:
         item = self._call("GET", f"/slots/{slot_ref}", allow_404=True)

@@ -31,6 +31,43 @@ def match_city(text: str, known_cities: list[tuple[str, str]]) -> tuple[str, str
     return best
 
 
+# "em Cuiabá", "na cidade de Três Lagoas", "cidade: Corumbá": a place the person names.
+_PLACE = re.compile(r"\b(?:na cidade de|cidade de|cidade|em)\s+([a-z][a-z ]*)")
+# Words that follow "em" without naming a place ("em dezembro", "em breve", "em jejum").
+_NOT_PLACES = {
+    "breve", "diante", "seguida", "qualquer", "outra", "outro", "outras", "outros", "casa",
+    "jejum", "urgencia", "emergencia", "atraso", "aberto", "dia", "dias", "data", "horario",
+    "nome", "favor", "geral", "consulta", "consultorio", "clinica", "hospital", "mim",
+    "janeiro", "fevereiro", "marco", "abril", "maio", "junho", "julho", "agosto", "setembro",
+    "outubro", "novembro", "dezembro", "segunda", "terca", "quarta", "quinta", "sexta",
+    "sabado", "domingo", "hoje", "amanha", "semana", "mes", "cima", "tempo", "principio",
+    "relacao", "caso", "especial", "particular", "primeiro", "primeira", "um", "uma",
+    "nossa", "nosso", "minha", "meu", "sua", "seu", "esta", "essa", "este", "esse", "algum",
+    "alguma", "todo", "toda", "qual", "que",
+}
+# Where a place name ends ("em Cuiabá com o dr. X", "em Corumbá amanhã").
+_PLACE_END = {"de", "do", "da", "com", "para", "pra", "a", "o", "no", "na", "e", "ou", "dia",
+              "amanha", "hoje", "semana", "proxima", "proximo", "que", "mes", "dr", "dra",
+              "doutor", "doutora", "ate", "depois", "apos", "entre", "por", "pelo", "pela",
+              "sexta", "segunda", "terca", "quarta", "quinta", "sabado", "domingo"}
+
+
+def named_place(text: str) -> str | None:
+    """The place a message names after "em" / "cidade de" ("marcar cardiologia em Cuiabá"
+    -> "cuiaba"), whether or not we have providers there; None when it names none. Used
+    to tell an unknown city apart from no city at all."""
+    norm = re.sub(r"[^a-z ]+", " ", normalize(text))
+    for match in _PLACE.finditer(norm):
+        words = []
+        for word in match.group(1).split():
+            if word in _PLACE_END:
+                break
+            words.append(word)
+        if words and words[0] not in _NOT_PLACES and len(words[0]) >= 3 and len(words) <= 4:
+            return " ".join(words)
+    return None
+
+
 def _words(text: str) -> list[str]:
     return re.sub(r"[^a-z0-9]+", " ", normalize(text)).split()
 

@@ -5,7 +5,8 @@ Rules (kept simple on purpose, the flow shows what it understood):
 - a weekday name means the next such day; today counts only when the text says "hoje";
 - dd/mm without a year is this year, or next year when that day has passed (nobody books
   in the past); "dia N" is the next day N on or after today;
-- an explicit year in the past comes back flagged `in_past` so the flow can say so;
+- an explicit year in the past, "ontem", "semana passada" come back flagged `in_past` so
+  the flow can say so;
 - "a partir de X" is X onwards; "depois de X"/"após X" is the day after X onwards.
 """
 from __future__ import annotations
@@ -39,9 +40,11 @@ _DAY_OF_MONTH = re.compile(r"\bdia (\d{1,2})\b")
 # "segunda via", "segunda opção" are ordinals, not Monday.
 _WEEKDAY = re.compile(rf"\b({'|'.join(WEEKDAYS)})(?:[- ]?feira)?\b"
                       r"(?! (?:via|opcao|vez|alternativa|vaga|parcela)\b)")
-_RELATIVE = re.compile(r"\b(depois de amanha|amanha|hoje|hj)\b")
-_RELATIVE_DAYS = {"hoje": 0, "hj": 0, "amanha": 1, "depois de amanha": 2}
+_RELATIVE = re.compile(r"\b(depois de amanha|amanha|hoje|hj|anteontem|ontem)\b")
+_RELATIVE_DAYS = {"hoje": 0, "hj": 0, "amanha": 1, "depois de amanha": 2, "ontem": -1,
+                  "anteontem": -2}
 
+_LAST_PERIOD = re.compile(r"\b(?:semana passada|mes passado|ano passado)\b")
 _NEXT_WEEK = re.compile(r"\b(?:semana que vem|proxima semana|semana seguinte)\b")
 _THIS_WEEK = re.compile(r"\b(?:esta|essa|nesta|nessa) semana\b")
 _NEXT_MONTH = re.compile(r"\b(?:mes que vem|proximo mes|mes seguinte)\b")
@@ -74,6 +77,8 @@ def parse_date_request(text: str, today: date) -> DateRequest | None:
         if _UNTIL.search(norm):  # "até sexta": from today up to that day
             return _request(today, day, False, today, explicit)
         return _request(day, day, False, today, explicit)
+    if _LAST_PERIOD.search(norm):
+        return DateRequest(start=today, end=today, in_past=True)
     span = _period(norm, today)
     if span:
         start, end = span
@@ -103,7 +108,7 @@ def _request(start: date, end: date | None, from_on: bool, today: date,
 
 class _Mention(NamedTuple):
     day: date
-    explicit: bool  # written with its year
+    explicit: bool  # written with its year (or "ontem"): never rolled forward
     weekday: int | None  # set when named by weekday ("sexta")
 
 
@@ -126,7 +131,8 @@ def _mentions(norm: str, today: date) -> list[_Mention]:
     for m in _NUMERIC.finditer(norm):
         add(m, *_calendar_day(int(m.group(1)), int(m.group(2)), m.group(3), today))
     for m in _RELATIVE.finditer(norm):
-        add(m, today + timedelta(days=_RELATIVE_DAYS[m.group(1)]))
+        offset = _RELATIVE_DAYS[m.group(1)]
+        add(m, today + timedelta(days=offset), explicit=offset < 0)  # "ontem" cannot roll on
     for m in _DAY_OF_MONTH.finditer(norm):
         add(m, _next_day_of_month(int(m.group(1)), today))
     for m in _WEEKDAY.finditer(norm):

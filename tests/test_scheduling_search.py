@@ -1,0 +1,256 @@
+"""Searching through the signed webhook: dates as people write them, bad values, empty
+dates versus the ANS guarantee, list titles typed back, the holidays of the person's state."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from bot import clock
+from bot.registry.base import ProviderInfo, SlotInfo
+from bot.scheduling.business_days import ans_deadline
+from bot.templates import render
+from storage.db import transaction
+from storage.models import Beneficiary, Conversation, Provider, Slot
+
+from .conftest import FROZEN_NOW, JOSE, MARIA, drain
+from .scheduling_support import appointments, conversation_state, protocols
+
+DAY_HEADER = re.compile(r"^\*[^,*]+, (\d\d/\d\d/\d{4})\*$", re.M)
+
+
+def _days_shown(reply: str) -> list[date]:
+    return [datetime.strptime(d, "%d/%m/%Y").date() for d in DAY_HEADER.findall(reply)]
+
+
+def _results_for(wa, phone, text, cpf3, patient=None) -> str:
+    wa.say(phone, text)
+    reply = wa.say(phone, cpf3)[0]
+    return wa.say(phone, patient)[0] if patient else reply
+
+
+# -- item 9: dates as people write them -------------------------------------------------------
+# Today is Tuesday 24/11/2026.
+@pytest.mark.parametrize("words,first,last", [
+    ("amanhã", date(2026, 11, 25), date(2026, 11, 25)),
+    ("sexta", date(2026, 11, 27), date(2026, 11, 27)),
+    ("dia 3", date(2026, 12, 3), date(2026, 12, 3)),
+    ("15/12", date(2026, 12, 15), date(2026, 12, 15)),
+    ("a partir de 10/12", date(2026, 12, 10), None),
+    ("semana que vem", date(2026, 11, 30), date(2026, 12, 6)),
+])
+def test_dates_as_people_write_them(wa, words, first, last):
+    reply = _results_for(wa, MARIA, f"marcar cardiologia {words}", "116", "eu")
+    days = _days_shown(reply)
+    assert days and days[0] == first, reply
+    assert all(first <= d <= (last or date.max) for d in days)
+
+
+@pytest.mark.parametrize("words,first", [
+    ("amanhã", date(2026, 11, 25)), ("sexta", date(2026, 11, 27)), ("dia 3", date(2026, 12, 3)),
+])
+def test_dates_answering_outra_data(wa, words, first):
+    _results_for(wa, MARIA, "marcar cardiologia", "116", "eu")
+    assert "Para qual data?" in wa.say(MARIA, "outra data")[0]
+    assert _days_shown(wa.say(MARIA, words)[0])[0] == first
+
+
+def test_a_day_that_has_passed_this_year_means_next_year(wa):
+    clock.freeze(datetime(2026, 12, 20, 13, 0))  # the demo agenda ends before 15/12/2027
+    reply = _results_for(wa, MARIA, "marcar cardiologia 15/12", "116", "eu")
+    assert "Não encontrei horários de Cardiologia em Campo Grande em 15/12/2027" in reply
+    assert "Estes são os mais próximos" in reply
+
+
+# -- item 8: bad values get a short reply and change nothing -----------------------------------
+def test_unknown_city_at_entry_is_said_and_asked_not_replaced_by_the_home_city(wa, rt):
+    wa.say(MARIA, "marcar cardiologia em Cuiabá")
+    reply = wa.say(MARIA, "116")[0]
+    assert "Não temos rede credenciada nessa cidade. Escolha uma destas: Campo Grande/MS, Dourados/MS" in reply
+    assert "Para quem é a consulta?" in reply
+    ask = wa.say(MARIA, "eu")[0]
+    assert "Em qual cidade" in ask and "Horários livres" not in ask
+    assert conversation_state(rt)[2]["specialty"] == "cardiologia"
+    assert "Horários livres de *Cardiologia* em Dourados" in wa.say(MARIA, "dourados")[0]
+
+
+def test_unknown_city_in_an_answer_keeps_the_state(wa, rt):
+    wa.say(MARIA, "marcar consulta")
+    wa.say(MARIA, "116")
+    before = conversation_state(rt)
+    reply = wa.say(MARIA, "eu, cardiologia em Cuiabá")[0]
+    assert reply.startswith("Não temos rede credenciada nessa cidade")
+    assert conversation_state(rt) == before
+
+
+def test_past_date_at_entry_keeps_the_specialty_and_asks_the_date(wa, rt):
+    wa.say(MARIA, "marcar cardiologia 10/01/2020")
+    reply = wa.say(MARIA, "116")[0]
+    assert "Essa data já passou" in reply
+    assert conversation_state(rt)[2]["specialty"] == "cardiologia"
+    assert "Para qual data?" in wa.say(MARIA, "eu")[0]
+    assert _days_shown(wa.say(MARIA, "amanhã")[0]) == [date(2026, 11, 25)]
+
+
+@pytest.mark.parametrize("words", ["ontem", "anteontem", "10/01/2020", "semana passada"])
+def test_past_dates_are_refused_and_the_state_kept(wa, rt, words):
+    _results_for(wa, MARIA, "marcar cardiologia", "116", "eu")
+    wa.say(MARIA, "outra data")
+    before = conversation_state(rt)
+    reply = wa.say(MARIA, words)
+    assert reply == ['Essa data já passou. Envie uma data a partir de hoje, por exemplo: "amanhã", '
+                     '"sexta", "15/12" ou "semana que vem".']
+    assert conversation_state(rt) == before
+
+
+# -- item 3: a chosen date without slots is not an ANS breach ---------------------------------
+def test_a_specific_day_without_slots_offers_the_nearest_ones(wa, rt):
+    reply = _results_for(wa, MARIA, "marcar cardiologia domingo", "116", "eu")
+    assert "Não encontrei horários de Cardiologia em Campo Grande em 29/11/2026. Estes são os mais próximos" in reply
+    assert _days_shown(reply)[0] == date(2026, 11, 30)
+    flow, state, data, handoff = conversation_state(rt)
+    assert (flow, state, handoff) == ("agendamento", "pick", None)
+    assert [p[:2] for p in protocols(rt).values()] == [("agendamento", "aberto")]
+
+
+def _book_out(rt, specialty: str, city: str, start: date, end: date) -> None:
+    """Someone else took every slot of those days."""
+    with transaction(rt.sessions) as s:
+        providers = select(Provider.id).where(Provider.specialty == specialty, Provider.city == city)
+        s.execute(update(Slot).where(Slot.provider_id.in_(providers),
+                                     Slot.starts_at >= datetime.combine(start, datetime.min.time()),
+                                     Slot.starts_at <= datetime.combine(end, datetime.max.time()))
+                  .values(status="booked", booking_ref="someone-else"))
+
+
+def test_next_week_full_shows_this_weeks_slots_instead_of_a_guarantee(wa, rt):
+    _book_out(rt, "cardiologia", "Campo Grande", date(2026, 11, 30), date(2026, 12, 6))
+    reply = _results_for(wa, MARIA, "marcar cardiologia semana que vem", "116", "eu")
+    assert "entre 30/11/2026 e 06/12/2026. Estes são os mais próximos" in reply
+    assert _days_shown(reply)[0] == date(2026, 11, 25)
+    assert conversation_state(rt)[3] is None
+
+
+def test_next_week_with_nothing_until_the_deadline_is_a_guarantee_case(wa, rt):
+    reply = _results_for(wa, MARIA, "marcar endocrinologista semana que vem", "116", "eu")
+    assert "prazo de atendimento garantido pela ANS" in reply
+    assert conversation_state(rt)[3] == "waiting"
+
+
+def test_a_date_after_the_deadline_without_slots_is_not_a_guarantee_case(wa, rt):
+    reply = _results_for(wa, MARIA, "marcar endocrinologista dia 20", "116", "eu")
+    assert "Não encontrei horários de Endocrinologia em Campo Grande em 20/12/2026" in reply
+    assert "Estes são os mais próximos" in reply and conversation_state(rt)[3] is None
+
+
+# -- item 4: one protocol for the guarantee case ---------------------------------------------
+def test_no_slot_within_the_deadline_turns_the_journey_protocol_into_the_guarantee(wa, rt):
+    opened = wa.say(JOSE, "preciso de endocrinologista em campo grande")[0]
+    number = re.search(r"\*(\d+)\*", opened).group(1)
+    reply = wa.say(JOSE, "682")[0]
+    deadline = ans_deadline(clock.today(), "endocrinologia", "MS")
+    assert f"prazo de atendimento garantido pela ANS, que vai até {deadline:%d/%m/%Y}" in reply
+    assert f"Seu protocolo *{number}* agora é de garantia de atendimento" in reply
+    assert "na fila da nossa equipe" in reply
+    assert set(re.findall(r"\*(\d{20})\*", reply)) == {number}  # one number for the person
+    assert protocols(rt) == {number: ("garantia_atendimento", "encaminhado", ["aberto", "encaminhado"])}
+    with transaction(rt.sessions) as s:
+        from storage.models import Protocol
+
+        protocol = s.scalars(select(Protocol)).one()
+        assert protocol.details["deadline"] == deadline.isoformat()
+        assert protocol.details["specialty"] == "endocrinologia" and protocol.details["patient"] == "B010"
+        c = s.scalars(select(Conversation).where(Conversation.address == JOSE)).one()
+        assert c.handoff == "waiting" and number in c.handoff_reason
+        assert c.data == {"protocol": number}  # what the attendants' API shows
+
+
+# -- item 11: holidays of the beneficiary's state ---------------------------------------------
+def test_ans_deadline_skips_the_holidays_of_the_beneficiarys_state(wa, rt):
+    # 30/11/2026 is a state holiday in the Federal District, not in Mato Grosso do Sul.
+    with transaction(rt.sessions) as s:
+        jose = s.scalars(select(Beneficiary).where(Beneficiary.ref == "B010")).one()
+        jose.address = {**jose.address, "city": "Brasília", "state": "DF"}
+    wa.say(JOSE, "preciso de endocrinologista em campo grande")
+    reply = wa.say(JOSE, "682")[0]
+    in_df, in_ms = (ans_deadline(clock.today(), "endocrinologia", uf) for uf in ("DF", "MS"))
+    assert in_df == in_ms + timedelta(days=1)
+    assert f"vai até {in_df:%d/%m/%Y}" in reply
+
+
+# -- item 7 and 12: list titles -----------------------------------------------------------------
+def _interactive(rt):
+    rt.settings = replace(rt.settings, content_list_sid="HXlist", content_buttons_sid="HXbuttons")
+
+
+def test_typing_a_list_title_chooses_that_slot(wa, rt, twilio):
+    _interactive(rt)
+    wa.say(MARIA, "marcar cardiologia")
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "1")
+    variables = json.loads(twilio.created[-1]["ContentVariables"])
+    titles = [variables[str(3 * i)] for i in range(1, 9)]
+    assert len(set(titles)) == 8
+    assert all(len(t) <= 24 and t == t.strip() for t in titles)
+    assert titles[2] == "25/11 09:30 Dr. Ricardo"
+    wa.say(MARIA, titles[2].upper())  # typed, no ListId
+    assert conversation_state(rt)[1] == "confirm"
+    assert conversation_state(rt)[2]["slot"] == variables["8"].split(":")[1]
+
+
+def test_confirmation_buttons_come_from_templates(wa, rt, twilio):
+    _interactive(rt)
+    wa.say(MARIA, "marcar cardiologia")
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "1")
+    wa.post(MARIA, "25/11 08:00 Dr. Ricardo", extra={"ListId": json.loads(
+        twilio.created[-1]["ContentVariables"])["2"]})
+    drain(rt)
+    sent = twilio.created[-1]
+    variables = json.loads(sent["ContentVariables"])
+    assert sent["ContentSid"] == "HXbuttons"
+    assert [variables[k] for k in ("2", "3", "5", "6", "8", "9")] == [
+        "confirm:yes", render("scheduling/button_confirm"), "confirm:no",
+        render("scheduling/button_other_time"), "confirm:wrong_data",
+        render("scheduling/button_wrong_data")]
+    assert "05/03/1980" in variables["1"] and MARIA in variables["1"]  # the data to confirm
+
+
+def test_list_titles_stay_distinct_and_clean_when_names_collide():
+    from bot.flows.scheduling import slot_items
+
+    def slot(ref, professional):
+        provider = ProviderInfo("P", "Clínica", professional, "cardiologia", "Rua A, 1",
+                                "Campo Grande", "MS")
+        return SlotInfo(ref, provider, datetime(2026, 11, 25, 9, 30))
+
+    items = slot_items([slot("1", "Dr. Ricardo Tavares"), slot("2", "Dr. Ricardo Lima"),
+                        slot("3", "Dra. Maria Auxiliadora Bittencourt"),
+                        slot("4", "Dr. Bartolomeuzinhoalexandre Souza"),
+                        slot("5", "Dra. Ana Souza"), slot("6", "Dra. Ana Santos")])
+    titles = [i["title"] for i in items]
+    assert titles == ["25/11 09:30 Ricardo T.", "25/11 09:30 Ricardo L.", "25/11 09:30 Dra. Maria",
+                      "25/11 09:30 Dr. Bartolom", "25/11 09:30 Ana S. (1)", "25/11 09:30 Ana S. (2)"]
+    assert all(len(t) <= 24 and t == t.strip() for t in titles)
+
+
+# -- item 13: "my data is wrong" ------------------------------------------------------------
+@pytest.mark.parametrize("answer", [{"body": "meus dados estão incorretos"},
+                                    {"body": "Dados incorretos", "extra": {"ButtonPayload": "confirm:wrong_data"}}])
+def test_wrong_data_goes_to_a_human_without_booking(wa, rt, answer):
+    wa.say(MARIA, "marcar cardiologia")
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "1")
+    confirm = wa.say(MARIA, "1")[0]
+    assert "*dados incorretos*" in confirm
+    reply = wa.say(MARIA, answer["body"], extra=answer.get("extra"))[0]
+    assert "o horário ainda não foi reservado" in reply and "atendentes" in reply
+    assert appointments(rt) == []
+    flow, state, data, handoff = conversation_state(rt)
+    [(number, protocol)] = protocols(rt).items()
+    assert handoff == "waiting" and flow is None and data == {"protocol": number}
+    assert protocol == ("agendamento", "encaminhado", ["aberto", "encaminhado"])
