@@ -17,7 +17,7 @@ from redis.exceptions import LockError, RedisError
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import clock, engine, outbox, queueing, runtime as runtime_module
+from bot import clock, engine, outbox, pacing, queueing, runtime as runtime_module
 from bot.templates import render
 from bot.channels.base import (
     AmbiguousSendError,
@@ -210,10 +210,18 @@ def _deliver_one(rt, row_id: int) -> bool:
             if found is not None:
                 _mark_sent(row, found)
                 return True
-        row.status = "sending"
-        row.attempts += 1
-        row.sending_started_at = clock.now()
-        outgoing = _outgoing(rt, row)
+        hold = pacing.hold_until(rt, s, row)  # campaigns: a shared messages-per-second limit
+        if hold is not None:
+            row.not_before = hold  # stays pending; not due again before its slot
+            conversation_id = row.conversation_id
+        else:
+            row.status = "sending"
+            row.attempts += 1
+            row.sending_started_at = clock.now()
+            outgoing = _outgoing(rt, row)
+    if hold is not None:
+        queueing.deliver_at(rt, conversation_id, hold)  # the sweeper covers a lost job
+        return False
     callback = _status_callback(rt, row_id)
     try:
         result = sender.send(outgoing, callback)
