@@ -35,7 +35,8 @@ local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
 local free_at = tonumber(redis.call('GET', KEYS[1]) or '0')
 if free_at <= now then
-  redis.call('SET', KEYS[1], tostring(now + interval), 'PX', math.floor(interval / 1000) + 60000)
+  -- %.0f: tostring() keeps only 14 significant digits, too few for epoch microseconds
+  redis.call('SET', KEYS[1], string.format('%.0f', now + interval), 'PX', math.floor(interval / 1000) + 60000)
   return 0
 end
 return free_at - now
