@@ -36,7 +36,9 @@ local interval = tonumber(ARGV[2])
 local free_at = tonumber(redis.call('GET', KEYS[1]) or '0')
 if free_at <= now then
   -- %.0f: tostring() keeps only 14 significant digits, too few for epoch microseconds
-  redis.call('SET', KEYS[1], string.format('%.0f', now + interval), 'PX', math.floor(interval / 1000) + 60000)
+  -- The expiry only cleans up an idle sender; it must outlast the slot by far, since
+  -- callers pass their own clock (a frozen test clock runs slower than Redis's).
+  redis.call('SET', KEYS[1], string.format('%.0f', now + interval), 'PX', math.floor(interval / 1000) + 3600000)
   return 0
 end
 return free_at - now
