@@ -1,9 +1,13 @@
 """Outbound negotiation campaign to delinquent beneficiaries, paced.
 
-Each target's message gets its own `not_before` (start + i / rate), so however many
-workers deliver, the provider never sees more than `rate` messages per second. Outside
-the 24 h window WhatsApp requires an approved template (TWILIO_CONTENT_NEGOTIATION_SID);
-without one the targets are recorded as skipped, never sent as free text.
+Each target's message gets its own `not_before` (start + i / rate, exact to the
+microsecond) and a delivery job scheduled for that moment. That spreads the work; the
+guarantee comes from `bot.pacing`: right before sending, every campaign message takes a
+slot of the sender number's shared limit, so a backlog, a sweeper burst or two campaigns
+at once still never exceed the rate. Outside the 24 h window WhatsApp requires an approved
+template (TWILIO_CONTENT_NEGOTIATION_SID); without one the targets are recorded as
+skipped, never sent as free text. The template is neutral (no amounts, no debt): whoever
+holds the phone has not proved who they are yet.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ def start_negotiation_campaign(runtime, *, rate: float, started_by: str,
     rules = runtime.negotiation_rules
     settings = runtime.settings
     start = clock.now()
-    wake: dict[int, float] = {}
+    wake: dict[int, object] = {}
     counts = {"queued": 0, "skipped": 0}
     with transaction(runtime.sessions) as s:
         registry = runtime.registry.bind(s)
@@ -44,7 +48,7 @@ def start_negotiation_campaign(runtime, *, rate: float, started_by: str,
             conversation = _conversation(s, phone, person.ref)
             send_at = start + timedelta(seconds=index / rate)
             body = render("negotiation/campaign", name=person.first_name,
-                          collector=rules.collector_name, operator=rules.operator_name)
+                          operator=rules.operator_name)
             row = outbox.enqueue_business_initiated(
                 s, conversation, body, content_sid=settings.content_negotiation_sid or None,
                 variables={"1": person.first_name, "2": rules.operator_name}, not_before=send_at)
@@ -53,14 +57,14 @@ def start_negotiation_campaign(runtime, *, rate: float, started_by: str,
             s.add(CampaignTarget(campaign_id=campaign.id, beneficiary_ref=person.ref, phone=phone,
                                  outbound_id=row.id, send_at=send_at, status=status))
             if status == "queued":
-                wake[conversation.id] = index / rate
+                wake.setdefault(conversation.id, send_at)
                 if conversation.flow is None and conversation.handoff is None:
                     conversation.flow, conversation.state = "negociacao", "campaign_reply"
                     conversation.data = {}
                     conversation.last_activity_at = send_at
         campaign_id = campaign.id
-    for conversation_id, delay in wake.items():
-        queueing.deliver_later(runtime, conversation_id, delay=int(delay))
+    for conversation_id, send_at in wake.items():
+        queueing.deliver_at(runtime, conversation_id, send_at)
     return {"campaign": campaign_id, **counts}
 
 

@@ -28,6 +28,7 @@ def begin(turn, flow) -> None:
         return
     if flow.identity_notice:
         turn.say(flow.identity_notice)
+        turn.remember(identity_notice_said=True)  # the flow need not say it again
     if c.beneficiary_ref and turn.beneficiary is not None:
         c.state = "identity_cpf3"
         turn.say("identity/ask_cpf3", name=turn.beneficiary.first_name,
@@ -60,9 +61,7 @@ def _check_known(turn, flow) -> None:
     elif flow.identity_alternatives and len(answer) == 2:
         ok = person.cpf[-2:] == answer
     elif flow.identity_alternatives and has_letters and not answer:
-        given = normalize(turn.text)
-        full = normalize(person.name)
-        ok = given == full or given == full.split()[-1]
+        ok = name_matches(turn.text, person.name)
     else:
         turn.retry("identity/format_cpf3", alternatives=flow.identity_alternatives)
         return
@@ -70,6 +69,27 @@ def _check_known(turn, flow) -> None:
         _confirmed(turn, flow)
     else:
         _failed(turn, again_state="identity_cpf3")
+
+
+NAME_PARTICLES = frozenset({"da", "de", "do", "dos", "das", "e"})
+
+
+def _name_words(text: str) -> list[str]:
+    return [w for w in normalize(text).replace(".", " ").split() if w not in NAME_PARTICLES]
+
+
+def name_matches(given: str, full_name: str) -> bool:
+    """The script's name alternatives: the full name, or a surname — any run of
+    consecutive words after the first name ("Silva", "da Silva", "Aparecida da Silva"),
+    particles (da, de, do, dos, das, e) ignored. A first name alone does not confirm."""
+    words, name = _name_words(given), _name_words(full_name)
+    if not words:
+        return False
+    if words == name:
+        return True
+    after_first = name[1:]
+    size = len(words)
+    return any(after_first[i:i + size] == words for i in range(len(after_first) - size + 1))
 
 
 def _check_cpf(turn) -> None:

@@ -19,7 +19,7 @@ from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import clock, engine, outbox, queueing, runtime as runtime_module
+from bot import clock, engine, outbox, pacing, queueing, runtime as runtime_module
 from bot.templates import render
 from bot.channels.base import (
     AmbiguousSendError,
@@ -179,6 +179,7 @@ class Delivery(Enum):
     SENT = "sent"  # the provider has it (now or from an earlier attempt)
     NOT_SENT = "not_sent"  # settled without sending: failed, expired, already handled
     IN_FLIGHT = "in_flight"  # a recent attempt may still be running: hands off
+    HELD = "held"  # a paced campaign message postponed to its send slot
 
 
 def deliver_conversation(conversation_id: int) -> int:
@@ -192,8 +193,8 @@ def deliver_conversation(conversation_id: int) -> int:
                 if not still_holding(lock):
                     return sent  # its new holder sends the rest, in order
                 outcome = _deliver_one(rt, row_id)
-                if outcome is Delivery.IN_FLIGHT:
-                    return sent  # later rows wait behind it; the sweeper settles it
+                if outcome in (Delivery.IN_FLIGHT, Delivery.HELD):
+                    return sent  # later rows wait behind it (sweeper / its own job)
                 sent += outcome is Delivery.SENT
         if not _has_outgoing(rt, conversation_id):
             return sent
@@ -238,10 +239,18 @@ def _deliver_one(rt, row_id: int) -> Delivery:
             log.error("outbound %s given up after %s attempts: too old to send",
                       row_id, row.attempts)
             return Delivery.NOT_SENT
-        row.status = "sending"
-        row.attempts += 1
-        row.sending_started_at = clock.now()
-        outgoing = _outgoing(rt, row)
+        hold = pacing.hold_until(rt, s, row)  # campaigns: a shared messages-per-second limit
+        if hold is not None:
+            row.not_before = hold  # stays pending; not due again before its slot
+            conversation_id = row.conversation_id
+        else:
+            row.status = "sending"
+            row.attempts += 1
+            row.sending_started_at = clock.now()
+            outgoing = _outgoing(rt, row)
+    if hold is not None:
+        queueing.deliver_at(rt, conversation_id, hold)  # the sweeper covers a lost job
+        return Delivery.HELD
     callback = _status_callback(rt, row_id)
     try:
         result = sender.send(outgoing, callback)

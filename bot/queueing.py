@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import datetime, timedelta, timezone
 
 from redis.exceptions import RedisError
 from rq import Retry
@@ -16,11 +17,13 @@ def retry_intervals() -> list[int]:
     return [int(x) for x in raw.split(",") if x.strip()]
 
 
-def _enqueue(runtime, func: str, *args, retry: Retry | None = None, delay: int = 0) -> bool:
+def _enqueue(runtime, func: str, *args, retry: Retry | None = None, delay: int = 0,
+             at: datetime | None = None) -> bool:
     try:
-        if delay:
-            from datetime import timedelta
-
+        if at is not None:
+            # bot.clock times are naive UTC; RQ would read a naive datetime as local time.
+            runtime.queue.enqueue_at(at.replace(tzinfo=timezone.utc), func, *args, retry=retry)
+        elif delay:
             runtime.queue.enqueue_in(timedelta(seconds=delay), func, *args, retry=retry)
         else:
             runtime.queue.enqueue(func, *args, retry=retry, failure_ttl=7 * 86400)
@@ -34,8 +37,19 @@ def process_later(runtime, conversation_key: str) -> bool:
     return _enqueue(runtime, "bot.jobs.process_conversation", conversation_key)
 
 
-def deliver_later(runtime, conversation_id: int, delay: int = 0) -> bool:
+def _send_retry() -> Retry | None:
     intervals = retry_intervals()
-    retry = Retry(max=len(intervals), interval=intervals) if intervals else None
-    return _enqueue(runtime, "bot.jobs.deliver_conversation", conversation_id, retry=retry,
-                    delay=delay)
+    return Retry(max=len(intervals), interval=intervals) if intervals else None
+
+
+def deliver_later(runtime, conversation_id: int, delay: int = 0) -> bool:
+    return _enqueue(runtime, "bot.jobs.deliver_conversation", conversation_id,
+                    retry=_send_retry(), delay=delay)
+
+
+def deliver_at(runtime, conversation_id: int, when: datetime) -> bool:
+    """Deliver at an exact moment (naive UTC, as bot.clock gives), not rounded to seconds."""
+    from bot import clock
+
+    return _enqueue(runtime, "bot.jobs.deliver_conversation", conversation_id,
+                    retry=_send_retry(), at=when if when > clock.now() else None)

@@ -25,7 +25,8 @@ from bot.negotiation.rules import (
     default_rules_path,
     discount_band,
     due_date_for,
-    find_reissue,
+    agreement_action,
+    next_unpaid,
     group_agreements,
     installment_plan,
     load_rules,
@@ -59,6 +60,12 @@ def test_rules_file_holds_the_script():
         "050", "051", "053", "054", "056", "057", "059", "061", "062", "083"}
     closing = RULES.closing_phrase()
     assert "67 3314-1010" in closing and "Portes Advogados" in closing and "{" not in closing
+    # the seed's "fraseologia obrigatória", verbatim
+    assert closing == (
+        "Informo que os débitos negociados com a Portes Advogados, não incluem faturas vencidas "
+        "ou a vencer em aberto com a central. Portanto é necessário que entre em contato com o "
+        "número 67 3314-1010 após o pagamento para confirmar se existe alguma outra pendência em "
+        "aberto que não foi nos encaminhados.")
 
 
 def test_default_rules_path_follows_the_environment(monkeypatch, tmp_path):
@@ -108,6 +115,9 @@ DELETE = object()
     ("phrases.extra", "Fale com {atendente}", r"phrases\.extra: bad placeholder 'atendente'"),
     ("reports_to_credit_bureaus", DELETE, "reports_to_credit_bureaus: Field required"),
     ("max_due_days", -1, "max_due_days"),
+    ("atz_max_reissues", -1, r"atz_max_reissues: .*greater than or equal to 0"),
+    ("agreement_break_after_days", DELETE, "agreement_break_after_days: Field required"),
+    ("discount_band_scope", DELETE, "discount_band_scope: Field required"),
 ])
 def test_invalid_rules_name_the_file_and_the_field(tmp_path, path, value, message):
     bad = tmp_path / "bad.yaml"
@@ -295,28 +305,71 @@ def test_day_of_month_across_short_months():
     assert isinstance(due_date_for(date(2027, 2, 25), RULES, day_of_month=30), Refusal)  # 30/03
 
 
-# -- ATZ -----------------------------------------------------------------------------------
-@dataclass
-class Agreement:
-    status: str
-    due_date: date
-
-
-@pytest.mark.parametrize("status,offset,reissue", [
-    ("active", 0, True), ("active", 5, True), ("active", -5, True),
-    ("active", 6, False), ("active", -6, False), ("paid", 0, False), ("cancelled", 1, False),
+# -- ATZ and the life of an agreement ------------------------------------------------------
+@pytest.mark.parametrize("offset,reissues,action", [
+    (0, 0, "reissue"), (5, 0, "reissue"), (-5, 0, "reissue"), (5, 1, "reissue"),
+    (3, 2, "active"),  # within the window but reissued atz_max_reissues times already
+    (-3, 2, "overdue"),  # overdue, no reissue left, not yet broken: a person decides
+    (6, 0, "active"), (-6, 0, "overdue"), (-10, 0, "overdue"),
+    (-11, 0, "broken"), (-40, 1, "broken"),  # beyond agreement_break_after_days
 ])
-def test_atz_window(status, offset, reissue):
-    agreement = Agreement(status, TODAY + timedelta(days=offset))
-    assert (find_reissue([agreement], TODAY, RULES) is agreement) is reissue
-    as_dict = {"status": status, "due_date": (TODAY + timedelta(days=offset)).isoformat()}
-    assert (find_reissue([as_dict], TODAY, RULES) is as_dict) is reissue
+def test_agreement_action(offset, reissues, action):
+    assert (RULES.atz_window_days, RULES.atz_max_reissues, RULES.agreement_break_after_days) == (5, 2, 10)
+    assert agreement_action(TODAY + timedelta(days=offset), reissues, TODAY, RULES) == action
 
 
-def test_atz_picks_the_earliest_due_agreement():
-    late, soon = Agreement("active", TODAY + timedelta(days=4)), Agreement("active", TODAY - timedelta(days=2))
-    assert find_reissue([late, soon, Agreement("active", TODAY + timedelta(days=30))], TODAY, RULES) is soon
-    assert find_reissue([], TODAY, RULES) is None
+def test_an_agreement_with_nothing_left_to_pay_is_paid():
+    assert agreement_action(None, 0, TODAY, RULES) == "paid"
+
+
+def test_next_unpaid_is_the_first_boleto_not_paid_in_order():
+    boletos = [{"number": 1, "bill_ref": "b"}, {"number": 0, "bill_ref": "a"}, {"number": 2, "bill_ref": "c"}]
+    assert next_unpaid(boletos, set())["bill_ref"] == "a"
+    assert next_unpaid(boletos, {"a"})["bill_ref"] == "b"
+    assert next_unpaid(boletos, {"a", "b", "c"}) is None
+
+
+def test_break_grace_cannot_be_shorter_than_the_atz_window(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(_edit(_raw(), "agreement_break_after_days", 3), allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RulesError, match="agreement_break_after_days must be at least atz_window_days"):
+        load_rules(bad)
+
+
+# -- discount band scope ----------------------------------------------------------------------
+def _rules_with(**changes):
+    raw = _raw()
+    raw.update(changes)
+    from bot.negotiation.rules import NegotiationRules
+
+    return NegotiationRules.model_validate(raw)
+
+
+def test_band_scope_agreement_takes_each_codes_own_fewest_days():
+    old_050 = [title(700, code="050", id=2)]
+    recent_001 = [title(60, code="001", id=1)]
+    assert RULES.discount_band_scope == "agreement"
+    offer = cash_offers(old_050, TODAY, RULES, step=9, contact_titles=recent_001 + old_050)
+    assert offer.discount > 0  # 700 days: its own band, whatever the other code's titles
+
+
+def test_band_scope_contact_takes_the_fewest_days_of_the_whole_contact():
+    rules = _rules_with(discount_band_scope="contact")
+    old_050 = [title(700, code="050", id=2)]
+    recent_001 = [title(60, code="001", id=1)]
+    offer = cash_offers(old_050, TODAY, rules, step=9, contact_titles=recent_001 + old_050)
+    assert offer.discount == 0  # 60 days in the contact: the 0–90 band for every agreement
+    plan = installment_plan(old_050, TODAY, rules, installments=3, contact_titles=recent_001 + old_050)
+    assert plan.discount == 0
+    assert installment_plan(old_050, TODAY, RULES, installments=3, contact_titles=recent_001).discount > 0
+
+
+@pytest.mark.parametrize("value", ["titulo", "", None])
+def test_band_scope_is_validated(tmp_path, value):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(_edit(_raw(), "discount_band_scope", value), allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RulesError, match=r"discount_band_scope: Input should be 'agreement' or 'contact'"):
+        load_rules(bad)
 
 
 # -- free text ---------------------------------------------------------------------------
@@ -336,6 +389,20 @@ def test_atz_picks_the_earliest_due_agreement():
     ("dá pra fazer em três parcelas pagando dia 5?", 3, None, 5, True, False),
     ("pago à vista", None, None, None, False, True),
     ("de uma vez só", None, None, None, False, True),
+    # misreadings found in review
+    ("não quero parcelar", None, None, None, False, True),
+    ("não vou dividir não", None, None, None, False, True),
+    ("dividir em 6", 6, None, None, True, False),
+    ("dá pra dividir em 12?", 12, None, None, True, False),
+    ("entrada de 100 e o resto em 3", 3, D("100.00"), None, True, False),
+    ("150 de entrada e o restante em 4", 4, D("150.00"), None, True, False),
+    ("entrada + 1x", 1, None, None, True, False),
+    ("entrada mais 1 parcela", 1, None, None, True, False),
+    ("1x", None, None, None, False, True),
+    ("dia 1º", None, None, 1, False, False),
+    ("pago dia primeiro", None, None, 1, False, False),
+    ("muito obrigado", None, None, None, False, False),
+    ("não sei", None, None, None, False, False),
     ("vence dia 10/12", None, None, None, False, False),
     ("ok", None, None, None, False, False),
 ])

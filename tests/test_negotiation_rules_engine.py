@@ -17,7 +17,7 @@ from bot.negotiation.rules import (
     cash_offer,
     discount_band,
     due_date_for,
-    find_reissue,
+    agreement_action,
     group_agreements,
     installment_plan,
     load_rules,
@@ -122,17 +122,11 @@ def test_due_dates_within_seven_calendar_days():
     assert installment_plan([t(10)], TODAY, RULES, due=TODAY + timedelta(days=8)).reason == "due_date"
 
 
-@dataclass
-class A:
-    status: str
-    due_date: date
-
-
-def test_atz_reissues_a_recent_agreement_due_within_five_days():
-    assert find_reissue([A("active", TODAY + timedelta(days=5))], TODAY, RULES)
-    assert find_reissue([A("active", TODAY - timedelta(days=3))], TODAY, RULES)
-    assert find_reissue([A("active", TODAY + timedelta(days=6))], TODAY, RULES) is None
-    assert find_reissue([A("paid", TODAY)], TODAY, RULES) is None
+def test_atz_reissues_an_agreement_whose_next_boleto_is_due_within_five_days():
+    assert agreement_action(TODAY + timedelta(days=5), 0, TODAY, RULES) == "reissue"
+    assert agreement_action(TODAY - timedelta(days=3), 0, TODAY, RULES) == "reissue"
+    assert agreement_action(TODAY + timedelta(days=6), 0, TODAY, RULES) == "active"
+    assert agreement_action(None, 0, TODAY, RULES) == "paid"
 
 
 @pytest.mark.parametrize("text,n,entrada,day", [

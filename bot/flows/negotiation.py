@@ -1,5 +1,10 @@
 """Negociação de débitos: the rule-bound part of the conciliador's job (seed 004).
 
+Active agreements come first: the next boleto of one due within the ATZ window is
+reissued, one overdue beyond it goes to a person, the others are told (never "no debts"
+to someone with an agreement running); broken ones free their titles
+(bot/negotiation/agreements.py).
+
 Identity (first 3 CPF digits or the script's alternatives) → open titles → a cash offer
 first, discounts worked gradually up to the table → installments on request, the nearest
 valid plan when a limit gets in the way → address → delivery (WhatsApp number read back,
@@ -19,6 +24,9 @@ from sqlalchemy import select
 
 from bot import outbox, queueing
 from bot.engine import Flow, Turn, handle_idle, register, route_payload
+from bot.intents import after_yes_no, yes_no
+from bot.negotiation import agreements as agreement_life
+from bot.negotiation.language import looks_like_address, question_topic, wants_discount
 from bot.negotiation.rules import (
     Plan,
     Refusal,
@@ -26,12 +34,12 @@ from bot.negotiation.rules import (
     days_overdue,
     default_due_date,
     due_date_for,
-    find_reissue,
     group_agreements,
     installment_plan,
     parse_installment_request,
 )
 from bot.registry.base import RegistryUnavailable
+from bot.templates import render
 from bot.text import normalize
 from storage.models import Agreement, Conversation
 
@@ -44,16 +52,14 @@ flow = register(Flow(
              "mensalidades atrasadas", "quitar divida", "pagar divida"],
 ))
 
-YES = {"sim", "s", "aceito", "fechado", "fechar", "pode ser", "consigo", "ok", "quero",
-       "vamos", "combinado", "pode", "sim consigo", "sim aceito", "confirmo", "isso", "correto",
-       "certo", "esta certo", "ta certo"}
-DISCOUNT = re.compile(r"\b(desconto|caro|nao consigo|nao da|muito|abaixa|melhorar|menos|nao)\b")
-FAQ = [
-    ("credit_bureaus", re.compile(r"serasa|spc|nome sujo|negativ|protesto|score")),
-    ("card", re.compile(r"carteirinha|cartao do plano|bloque")),
-    ("reactivation", re.compile(r"voltar a usar|reativ|liberar o plano|usar o plano|volta(r)? a funcionar|desbloque")),
-    ("extra_debts", re.compile(r"outra divida|outro debito|outras dividas|outros debitos|tenho mais|outras pendencias|outro boleto|mais debito")),
-]
+# Besides a plain yes (bot.intents.yes_no), what accepts the offer on the table.
+ACCEPT = frozenset({"aceito", "fechado", "fechar", "fecha", "pode fechar", "vamos fechar",
+                    "consigo", "quero", "vamos", "combinado", "sim consigo", "sim aceito",
+                    "bora", "topo", "fechamos", "pode mandar", "manda", "consigo sim"})
+WHATSAPP_WORDS = {"1", "whatsapp", "whats", "zap", "wpp", "por whatsapp", "pelo whatsapp", "aqui",
+                  "por aqui", "neste numero", "nesse numero", "whatsapp mesmo", "pelo zap"}
+EMAIL_WORDS = {"2", "email", "e-mail", "e mail", "por email", "por e-mail", "pelo email",
+               "pelo e-mail", "no email", "no e-mail"}
 
 
 def _rules(turn: Turn):
@@ -64,53 +70,159 @@ def _rules(turn: Turn):
 @flow.on_entry
 def start(turn: Turn) -> None:
     rules = _rules(turn)
+    if not turn.data.get("identity_notice_said"):
+        # Identity was confirmed earlier (e.g. in the 2ª via journey): the notice is still
+        # owed once in this negotiation.
+        turn.say("negotiation/recorded")
+        turn.remember(identity_notice_said=True)
     ref = turn.conversation.beneficiary_ref
-    recent = list(turn.session.scalars(select(Agreement).where(
-        Agreement.beneficiary_ref == ref, Agreement.status == "active")))
-    again = find_reissue(recent, turn.today, rules)
-    if again is not None:
-        return _reissue(turn, again)
     try:
+        if _settle_agreements(turn) == "stop":
+            return
         titles = [t for t in turn.registry.titles(ref) if t.is_overdue(turn.today)]
     except RegistryUnavailable:
         turn.say("generic_error")
         turn.close_protocol("cancelado", "sistema do plano indisponível")
         return turn.end()
     if not titles:
-        turn.say("negotiation/nothing_overdue", phone=rules.plan_phone)
-        turn.close_protocol("concluido", "sem débitos em atraso")
+        if turn.scratch.get("agreements_told"):
+            turn.close_protocol("concluido", turn.scratch["agreements_told"])
+            turn.say("negotiation/anything_else")
+        else:
+            turn.say("negotiation/nothing_overdue", phone=rules.plan_phone)
+            turn.close_protocol("concluido", "sem débitos em atraso")
         return turn.end()
     groups = group_agreements(titles)
     turn.remember(groups=[[t.ref for t in g] for g in groups], group=0, step=0,
                   due=default_due_date(turn.today, rules).isoformat())
     turn.say("negotiation/titles", name=turn.beneficiary.first_name, rules=rules,
              titles=[{"t": t, "days": days_overdue(t, turn.today)} for g in groups for t in g],
-             separate=len(groups) > 1)
+             separate=len(groups) > 1, more=bool(turn.scratch.get("agreements_told")))
     _offer_cash(turn)
+
+
+def _settle_agreements(turn: Turn) -> str | None:
+    """Before any new negotiation, the person's active agreements: reissue (ATZ) the next
+    boleto of one due within the window, hand an overdue one to a person, tell about the
+    others. Broken ones release their titles, which are then negotiated as any other."""
+    rules = _rules(turn)
+    for agreement in agreement_life.active_for(turn.session, turn.conversation.beneficiary_ref):
+        action, boleto = agreement_life.review(turn.registry, agreement, turn.today, rules)
+        if action == "reissue":
+            bill = agreement_life.reissue(turn.registry, agreement, boleto, turn.today, rules)
+            turn.say("negotiation/reissued", agreement=agreement, bill=bill, rules=rules)
+            _send_bill(turn, agreement, bill)
+            turn.scratch["agreements_told"] = f"ATZ do acordo {agreement.id}"
+        elif action == "overdue":
+            turn.escalate(
+                f"negociação: acordo {agreement.id} (protocolo {agreement.protocol_number}) com "
+                f"boleto vencido em {date.fromisoformat(boleto['due_date']):%d/%m/%Y}, fora da janela "
+                f"de reemissão; decidir reemissão ou quebra",
+                template="negotiation/agreement_overdue", agreement=agreement,
+                boleto=_boleto_view(boleto))
+            return "stop"
+        elif action == "active":
+            turn.say("negotiation/active_agreement", agreement=agreement, boleto=_boleto_view(boleto),
+                     remaining=sum(1 for b in agreement.boletos if not b.get("paid")))
+            bill = turn.registry.bill(boleto["bill_ref"])
+            if bill is not None:
+                _send_bill(turn, agreement, bill)
+            turn.scratch["agreements_told"] = f"acordo {agreement.id} em andamento informado"
+    return None
+
+
+def _boleto_view(boleto: dict) -> dict:
+    return {"number": boleto["number"], "amount": Decimal(boleto["amount"]),
+            "due_date": date.fromisoformat(boleto["due_date"])}
+
+
+def _send_bill(turn: Turn, agreement: Agreement, bill) -> None:
+    turn.say_media("negotiation/boleto", bill=bill, media=[{
+        "kind": "bill", "ref": bill.ref,
+        "filename": render("negotiation/boleto_filename", agreement_id=agreement.id, number=None)}])
 
 
 def _group(turn: Turn):
     return [turn.registry.title(ref) for ref in turn.data["groups"][turn.data["group"]]]
 
 
+def _contact_titles(turn: Turn):
+    """Every title of this contact, for `discount_band_scope: contact`; None otherwise."""
+    if _rules(turn).discount_band_scope != "contact":
+        return None
+    if "contact_titles" not in turn.scratch:
+        turn.scratch["contact_titles"] = [turn.registry.title(ref)
+                                          for group in turn.data["groups"] for ref in group]
+    return turn.scratch["contact_titles"]
+
+
 def _due(turn: Turn) -> date:
     return date.fromisoformat(turn.data["due"])
 
 
-def _offer_cash(turn: Turn, improved: bool = False) -> None:
+def _cash(turn: Turn, step: int):
+    return cash_offer(_group(turn), turn.today, _rules(turn), step=step, due=_due(turn),
+                      contact_titles=_contact_titles(turn))
+
+
+def _plan(turn: Turn, n: int | None, entrada: Decimal | None):
+    return installment_plan(_group(turn), turn.today, _rules(turn), installments=n,
+                            entrada=entrada, due=_due(turn), contact_titles=_contact_titles(turn))
+
+
+def _offer_cash(turn: Turn, improved: bool = False, from_plan: bool = False) -> None:
     titles = _group(turn)
-    offer = cash_offer(titles, turn.today, _rules(turn), step=turn.data["step"], due=_due(turn))
-    turn.remember(pending={"kind": "cash", "step": offer.step})
+    offer = _cash(turn, turn.data["step"])
+    turn.remember(step=offer.step, pending={"kind": "cash", "step": offer.step,
+                                            "total": str(offer.total),
+                                            "due": offer.due_date.isoformat()})
     turn.goto("offer")
     turn.say("negotiation/cash_offer", offer=offer, code=titles[0].code, improved=improved,
-             description=titles[0].description, count=len(titles),
+             from_plan=from_plan, description=titles[0].description, count=len(titles),
              max_installments=_rules(turn).max_installments(titles[0].code))
 
 
 def _offer_plan(turn: Turn, plan: Plan, refusal: Refusal | None = None) -> None:
-    turn.remember(pending={"kind": "installments", "n": plan.installments, "entrada": str(plan.entrada)})
+    turn.remember(pending={"kind": "installments", "n": plan.installments,
+                           "entrada": str(plan.entrada), "total": str(plan.total),
+                           "due": plan.due_date.isoformat()})
     turn.goto("offer")
-    turn.say("negotiation/plan_offer", plan=plan, refusal=refusal, rules=_rules(turn))
+    turn.say("negotiation/plan_offer", plan=plan, refusal=refusal, rules=_rules(turn),
+             monthly_day=_monthly_day(plan))
+
+
+def _monthly_day(plan: Plan) -> int | None:
+    """The installments' common day of the month, or None when month ends moved some
+    (an entrada on the 31st: 28/02, 31/03 …), so "todo dia N" is never wrong."""
+    days = {b.due_date.day for b in plan.boletos[1:]}
+    return days.pop() if len(days) == 1 else None
+
+
+def _pending_offer(turn: Turn):
+    """The offer on the table, computed again now: a CashOffer, a Plan, or None when the
+    rules no longer allow it (e.g. the due date left the window overnight)."""
+    pending = turn.data["pending"]
+    if pending["kind"] == "cash":
+        return _cash(turn, pending["step"])
+    plan = _plan(turn, pending["n"], Decimal(pending["entrada"]))
+    return plan if isinstance(plan, Plan) else None
+
+
+def _still_as_quoted(turn: Turn, offer) -> bool:
+    pending = turn.data["pending"]
+    return offer is not None and str(offer.total) == pending.get("total") and \
+        offer.due_date.isoformat() == pending.get("due")
+
+
+def _requote(turn: Turn) -> None:
+    """What was quoted no longer holds (the day changed: another discount band, another
+    due-date window). Never close on different values than the person saw: quote again."""
+    pending = turn.data["pending"]
+    turn.say("negotiation/requoted")
+    turn.remember(due=default_due_date(turn.today, _rules(turn)).isoformat())
+    if pending["kind"] == "cash":
+        return _offer_cash(turn)
+    _installments(turn, pending["n"], Decimal(pending["entrada"]))
 
 
 # -- the offer ----------------------------------------------------------------------------
@@ -125,23 +237,27 @@ def offer(turn: Turn) -> None:
         if isinstance(due, Refusal):
             return turn.retry("negotiation/due_date_limit", limit=due.limit, days=rules.max_due_days)
         turn.remember(due=due.isoformat())
-    if request.wants_installments:
+    if request.installments or request.entrada:
         return _installments(turn, request.installments, request.entrada)
+    if wants_discount(turn.norm):
+        return _improve(turn)
+    if request.wants_installments:
+        return _installments(turn, None, None)
     if request.wants_cash or request.day is not None:
         if request.wants_cash or turn.data["pending"]["kind"] == "cash":
             return _offer_cash(turn)
         pending = turn.data["pending"]
         return _installments(turn, pending["n"], Decimal(pending["entrada"]))
-    if turn.norm in YES:
+    answer = yes_no(turn.text, extra_yes=ACCEPT)
+    if answer is True:
         return _accepted(turn)
-    if DISCOUNT.search(turn.norm):
-        return _improve(turn)
+    if answer is False:
+        return _improve(turn)  # a plain "não" to the offer: the next step of the ladder
     turn.retry("negotiation/offer_help")
 
 
 def _installments(turn: Turn, n: int | None, entrada: Decimal | None) -> None:
-    result = installment_plan(_group(turn), turn.today, _rules(turn), installments=n,
-                              entrada=entrada, due=_due(turn))
+    result = _plan(turn, n, entrada)
     if isinstance(result, Plan):
         return _offer_plan(turn, result)
     if result.nearest is None:
@@ -151,40 +267,44 @@ def _installments(turn: Turn, n: int | None, entrada: Decimal | None) -> None:
 
 
 def _improve(turn: Turn) -> None:
-    """'Está caro': the next step of the discount ladder, never beyond the table."""
+    """'Está caro': the next step of the cash ladder, never beyond the table. The offer
+    on the table is always the one quoted last, so a following "sim" accepts exactly it."""
     titles = _group(turn)
     pending = turn.data["pending"]
-    current = cash_offer(titles, turn.today, _rules(turn), step=turn.data["step"], due=_due(turn))
-    if pending["kind"] == "cash" and not current.is_max_discount:
+    current = _cash(turn, turn.data["step"])
+    if not current.is_max_discount:
         turn.remember(step=turn.data["step"] + 1)
-        return _offer_cash(turn, improved=True)
-    turn.say("negotiation/best_offer", offer=current,
-             max_installments=_rules(turn).max_installments(titles[0].code))
+        return _offer_cash(turn, improved=True, from_plan=pending["kind"] != "cash")
+    max_installments = _rules(turn).max_installments(titles[0].code)
+    if pending["kind"] == "cash":
+        return turn.say("negotiation/best_offer", offer=current, max_installments=max_installments)
+    turn.say("negotiation/best_plan", best_cash=current)
 
 
 def _answer_question(turn: Turn) -> bool:
     rules = _rules(turn)
-    for topic, pattern in FAQ:
-        if not pattern.search(turn.norm):
-            continue
-        if topic == "extra_debts":
-            turn.escalate(
-                f"negociação: o beneficiário mencionou outras pendências ({turn.text[:120]!r}); "
-                f"conferir com o financeiro. Títulos em negociação: "
-                f"{', '.join(r for g in turn.data.get('groups', []) for r in g)}",
-                template="negotiation/supervisor")
-            return True
-        codes = {t.code for t in _group(turn)}
-        turn.say(f"negotiation/faq_{topic}", rules=rules,
-                 non_blocking=sorted(codes & set(rules.non_blocking_codes)),
-                 blocking=sorted(codes - set(rules.non_blocking_codes)))
-        turn.say("negotiation/back_to_offer")
+    topic = question_topic(turn.norm)
+    if topic is None:
+        return False
+    if topic == "extra_debts":
+        turn.escalate(
+            f"negociação: o beneficiário mencionou outras pendências ({turn.text[:120]!r}); "
+            f"conferir com o financeiro. Títulos em negociação: "
+            f"{', '.join(r for g in turn.data.get('groups', []) for r in g)}",
+            template="negotiation/supervisor")
         return True
-    return False
+    codes = {t.code for t in _group(turn)}
+    turn.say(f"negotiation/faq_{topic}", rules=rules,
+             non_blocking=sorted(codes & set(rules.non_blocking_codes)),
+             blocking=sorted(codes - set(rules.non_blocking_codes)))
+    turn.say("negotiation/back_to_offer")
+    return True
 
 
 # -- closing ------------------------------------------------------------------------------
 def _accepted(turn: Turn) -> None:
+    if not _still_as_quoted(turn, _pending_offer(turn)):
+        return _requote(turn)
     if turn.data.get("delivery"):
         return _finish(turn)  # a second agreement: address and delivery already settled
     turn.goto("address")
@@ -193,12 +313,49 @@ def _accepted(turn: Turn) -> None:
 
 @flow.state("address")
 def address(turn: Turn) -> None:
-    if turn.norm in YES:
+    answer = yes_no(turn.text)
+    if answer is True:
         turn.remember(address_note=None)
-    elif len(turn.norm) >= 10 and not turn.norm.isdigit():
-        turn.remember(address_note=turn.text.strip()[:400])  # the backoffice updates it
-    else:
-        return turn.retry("negotiation/address_again")
+        return _ask_delivery(turn)
+    candidate = after_yes_no(turn.text) if answer is False else turn.text.strip()
+    if looks_like_address(normalize(candidate)):
+        return _read_back_address(turn, candidate)
+    if answer is False:
+        turn.goto("address_new")
+        return turn.say("negotiation/ask_address")
+    turn.retry("negotiation/address_again")
+
+
+@flow.state("address_new")
+def address_new(turn: Turn) -> None:
+    if looks_like_address(turn.norm):
+        return _read_back_address(turn, turn.text.strip())
+    turn.retry("negotiation/address_invalid")
+
+
+@flow.state("address_confirm")
+def address_confirm(turn: Turn) -> None:
+    answer = yes_no(turn.text)
+    if answer is True:
+        turn.remember(address_note=turn.data["address_candidate"])
+        return _ask_delivery(turn)
+    candidate = after_yes_no(turn.text) if answer is False else turn.text.strip()
+    if looks_like_address(normalize(candidate)):
+        return _read_back_address(turn, candidate)
+    if answer is False:
+        turn.goto("address_new")
+        return turn.say("negotiation/ask_address")
+    turn.retry("negotiation/address_confirm_again", address=turn.data["address_candidate"])
+
+
+def _read_back_address(turn: Turn, text: str) -> None:
+    candidate = " ".join(text.split())[:400]  # the backoffice updates the registry from it
+    turn.remember(address_candidate=candidate)
+    turn.goto("address_confirm")
+    turn.say("negotiation/address_read_back", address=candidate)
+
+
+def _ask_delivery(turn: Turn) -> None:
     turn.goto("delivery")
     turn.say("negotiation/ask_delivery", phone=_readable_phone(turn.conversation.address),
              email=turn.beneficiary.email)
@@ -209,12 +366,20 @@ def delivery(turn: Turn) -> None:
     email = _email_in(turn.text)
     if email:
         return _spell_back(turn, email)
-    if turn.norm in {"1", "whatsapp", "whats", "zap", "wpp", "por whatsapp", "pelo whatsapp", "aqui"}:
+    norm = turn.norm.strip(" .!")
+    other = _phone_in(turn.text)
+    if norm in WHATSAPP_WORDS or (other is not None and other == turn.conversation.address):
         if turn.conversation.channel not in ("whatsapp", "chat"):
             return turn.retry("negotiation/delivery_again")
         turn.remember(delivery="whatsapp", delivery_address=turn.conversation.address)
         return _finish(turn)
-    if turn.norm in {"2", "email", "e-mail", "e mail", "por email", "por e-mail", "pelo email"}:
+    if other is not None:
+        # WhatsApp only lets us write freely to the number in this conversation: the other
+        # number is read back and noted for the registry update; the person picks again.
+        turn.remember(phone_note=other)
+        return turn.say("negotiation/other_phone", phone=_readable_phone(other),
+                        here=_readable_phone(turn.conversation.address))
+    if norm in EMAIL_WORDS:
         known = turn.beneficiary.email
         if known:
             return _spell_back(turn, known)
@@ -233,13 +398,14 @@ def email_state(turn: Turn) -> None:
 
 @flow.state("email_confirm")
 def email_confirm(turn: Turn) -> None:
-    if turn.norm in YES:
-        turn.remember(delivery="email", delivery_address=turn.data["email_candidate"])
-        return _finish(turn)
     email = _email_in(turn.text)
     if email:
         return _spell_back(turn, email)
-    if turn.norm in {"nao", "n", "errado"}:
+    answer = yes_no(turn.text)
+    if answer is True:
+        turn.remember(delivery="email", delivery_address=turn.data["email_candidate"])
+        return _finish(turn)
+    if answer is False:
         turn.goto("email")
         return turn.say("negotiation/ask_email")
     turn.retry("negotiation/email_confirm_again")
@@ -250,16 +416,23 @@ def _email_in(text: str) -> str | None:
     if not match:
         return None
     try:
-        return validate_email(match.group(0), check_deliverability=False).normalized.lower()
+        return validate_email(match.group(0).rstrip("."), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         return None
+
+
+def _phone_in(text: str) -> str | None:
+    """A Brazilian phone number with area code in the text, as E.164; None if there is none."""
+    for match in phonenumbers.PhoneNumberMatcher(text or "", "BR"):
+        if phonenumbers.is_valid_number(match.number):
+            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    return None
 
 
 def _spell_back(turn: Turn, email: str) -> None:
     turn.remember(email_candidate=email)
     turn.goto("email_confirm")
-    local, _, domain = email.partition("@")
-    turn.say("negotiation/spell_email", email=email, letters=" ".join(local), domain=domain)
+    turn.say("negotiation/spell_email", email=email, letters=" ".join(email))
 
 
 def _readable_phone(address: str) -> str:
@@ -274,18 +447,17 @@ def _finish(turn: Turn) -> None:
     """Store the agreement, issue its boletos, summarise, send; then the next code."""
     rules = _rules(turn)
     titles = _group(turn)
-    pending = turn.data["pending"]
-    if pending["kind"] == "cash":
-        chosen = cash_offer(titles, turn.today, rules, step=pending["step"], due=_due(turn))
+    chosen = _pending_offer(turn)
+    if not _still_as_quoted(turn, chosen):
+        return _requote(turn)
+    if chosen.kind == "cash":
         values = [(0, chosen.due_date, chosen.total)]
         summary = dict(kind="cash", original=chosen.original, discount=chosen.discount,
                        total=chosen.total, entrada=None, installments=0, installment=None,
                        due_date=chosen.due_date)
     else:
-        chosen = installment_plan(titles, turn.today, rules, installments=pending["n"],
-                                  entrada=Decimal(pending["entrada"]), due=_due(turn))
         values = [(b.number, b.due_date, b.amount) for b in chosen.boletos]
-        summary = dict(kind="installments", original=chosen.financed + chosen.discount,
+        summary = dict(kind="installments", original=chosen.original,
                        discount=chosen.discount, total=chosen.total,
                        entrada=chosen.entrada_amount, installments=chosen.installments,
                        installment=chosen.installment_amount, due_date=chosen.due_date)
@@ -300,34 +472,38 @@ def _finish(turn: Turn) -> None:
     )
     turn.session.add(agreement)
     turn.session.flush()
-    bills = []
-    for number, due, amount in values:
-        label = "entrada" if number == 0 and len(values) > 1 else (f"parcela {number}" if number else "à vista")
-        bills.append(turn.registry.issue_bill(
-            ref, amount, due, f"Acordo {agreement.id} – {titles[0].code} – {label}",
-            idempotency_key=f"{agreement.idempotency_key}-boleto{number}"))
-    agreement.boletos = [{"number": n, "due_date": d.isoformat(), "amount": str(a), "bill_ref": b.ref}
-                         for (n, d, a), b in zip(values, bills)]
+    bills = [turn.registry.issue_bill(
+        ref, amount, due,
+        render("negotiation/bill_description", agreement_id=agreement.id, code=agreement.title_code,
+               kind=agreement.kind, number=number, installments=agreement.installments),
+        idempotency_key=f"{agreement.idempotency_key}-boleto{number}") for number, due, amount in values]
+    agreement.boletos = [{"number": n, "due_date": d.isoformat(), "amount": str(a), "bill_ref": b.ref,
+                          "reissues": 0} for (n, d, a), b in zip(values, bills)]
     turn.registry.register_agreement(ref, agreement.title_refs, {
         "agreement_id": agreement.id, "protocol": agreement.protocol_number, "kind": agreement.kind,
-        "total": str(agreement.total), "boletos": agreement.boletos}, agreement.idempotency_key)
+        "total": str(agreement.total), "boletos": agreement.boletos,
+        "address_note": agreement.address_note, "contact_phone": turn.data.get("phone_note")},
+        agreement.idempotency_key)
     last = turn.data["group"] + 1 >= len(turn.data["groups"])
     turn.say("negotiation/summary", agreement=agreement, code=titles[0].code,
              address=turn.beneficiary.address, note=agreement.address_note,
              phone=_readable_phone(agreement.delivery_address) if agreement.delivery == "whatsapp" else None,
-             rules=rules, last=last)
+             phone_note=_readable_phone(turn.data["phone_note"]) if turn.data.get("phone_note") else None,
+             monthly_day=_monthly_day(chosen) if chosen.kind != "cash" else None,
+             closing=rules.closing_phrase())
     _send_boletos(turn, agreement, bills)
     if not last:
         turn.remember(group=turn.data["group"] + 1, step=0)
         turn.say("negotiation/next_agreement")
         return _offer_cash(turn)
-    turn.say("negotiation/closing", closing=rules.closing_phrase())
+    turn.say("negotiation/anything_else")
     turn.close_protocol("acordo", f"acordos: {agreement.id}")
     turn.end()
 
 
 def _send_boletos(turn: Turn, agreement: Agreement, bills) -> None:
-    media = [{"kind": "bill", "ref": b.ref, "filename": f"boleto-acordo-{agreement.id}-{i}.pdf"}
+    media = [{"kind": "bill", "ref": b.ref,
+              "filename": render("negotiation/boleto_filename", agreement_id=agreement.id, number=i)}
              for i, b in enumerate(bills)]
     if agreement.delivery == "whatsapp":
         turn.flush()
@@ -336,14 +512,12 @@ def _send_boletos(turn: Turn, agreement: Agreement, bills) -> None:
         return
     inbox = _email_conversation(turn, agreement.delivery_address)
     outbox.enqueue_text(turn.session, inbox, render_email(agreement, bills), media=media,
-                        subject=f"Boletos do acordo {agreement.protocol_number}", author="bot")
+                        subject=render("negotiation/email_subject", agreement=agreement), author="bot")
     runtime, conversation_id = turn.runtime, inbox.id
     turn.defer(lambda: queueing.deliver_later(runtime, conversation_id))
 
 
 def render_email(agreement, bills) -> str:
-    from bot.templates import render
-
     return render("negotiation/email_boletos", agreement=agreement, bills=bills)
 
 
@@ -359,32 +533,10 @@ def _email_conversation(turn: Turn, address: str) -> Conversation:
     return conversation
 
 
-# -- ATZ ------------------------------------------------------------------------------------
-def _reissue(turn: Turn, agreement: Agreement) -> None:
-    """A recent agreement due within the ATZ window: a new boleto, not a new agreement."""
-    rules = _rules(turn)
-    due = default_due_date(turn.today, rules)
-    first = dict(agreement.boletos[0])
-    bill = turn.registry.issue_bill(
-        agreement.beneficiary_ref, Decimal(first["amount"]), due,
-        f"Acordo {agreement.id} – reemissão",
-        idempotency_key=f"{agreement.idempotency_key}-atz{agreement.reissue_count + 1}")
-    first.update(due_date=due.isoformat(), bill_ref=bill.ref)
-    agreement.boletos = [first, *agreement.boletos[1:]]
-    agreement.due_date = due
-    agreement.reissue_count += 1
-    turn.say("negotiation/reissued", agreement=agreement, bill=bill)
-    turn.say_media("negotiation/boleto", media=[{"kind": "bill", "ref": bill.ref,
-                                                  "filename": f"boleto-acordo-{agreement.id}.pdf"}],
-                   bill=bill)
-    turn.close_protocol("concluido", f"ATZ do acordo {agreement.id}")
-    turn.end()
-
-
 # -- campaign replies -------------------------------------------------------------------------
 @flow.state("campaign_reply")
 def campaign_reply(turn: Turn) -> None:
-    if turn.norm in YES or turn.norm in {"negociar", "quero negociar"}:
+    if yes_no(turn.text, extra_yes=frozenset({"negociar", "quero negociar", "quero", "vamos"})):
         turn.end()
         return turn.start_flow("negociacao")
     turn.end()

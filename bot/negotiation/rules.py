@@ -9,7 +9,11 @@ registry's TitleInfo, or `Title` below).
 Readings of the script (seed 004) we took:
 - One agreement = the titles of one code (`group_agreements`); every builder refuses a
   mixed list, so "different codes, different negotiations" cannot be broken by accident.
-- Discount band = the band of the title with the FEWEST days overdue in the agreement.
+- Discount band = the band of the title with the FEWEST days overdue in the agreement
+  (`discount_band_scope: agreement`, the default: different codes are separate
+  negotiations and the script's rule applies within a negotiation). With
+  `discount_band_scope: contact` the fewest-days title is taken over every title the
+  person negotiates in the same contact, whatever its code.
 - Cash discounts are worked gradually (`cash_ladder`): step 0 is the full amount; each
   further step grants the next thing the band allows; past the last step nothing more.
 - Installment plans get the band's interest+fine discount at once, never a principal
@@ -22,9 +26,11 @@ Readings of the script (seed 004) we took:
   absorbs the remaining centavos: the boletos add up exactly to the financed amount, the
   entrada only grows (never below what the person offered) and stays the largest boleto.
 - ATZ: "acordos recentes feitos pela Portes com vencimento até 5 dias" read as an active
-  agreement of ours whose (next) due date is at most `atz_window_days` away from today,
-  either still to come or already past: both cases are a boleto to update, not a debt to
-  negotiate again.
+  agreement of ours whose NEXT UNPAID boleto is due at most `atz_window_days` away from
+  today, either still to come or already past: both cases are a boleto to update, not a
+  debt to negotiate again. Each boleto is reissued at most `atz_max_reissues` times (the
+  superseded bill is cancelled); an agreement whose next unpaid boleto is more than
+  `agreement_break_after_days` overdue is broken and its titles are open again.
 """
 from __future__ import annotations
 
@@ -35,7 +41,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -89,6 +95,9 @@ class NegotiationRules(BaseModel):
     min_entrada: Money
     min_installment: Money
     atz_window_days: int = Field(ge=0, le=60)
+    atz_max_reissues: int = Field(ge=0, le=12)
+    agreement_break_after_days: int = Field(ge=0, le=365)
+    discount_band_scope: Literal["agreement", "contact"]
     discount_bands: list[Band] = Field(min_length=1)
     title_codes: dict[str, TitleCode] = Field(min_length=1)
     non_blocking_codes: list[str] = []
@@ -142,6 +151,13 @@ class NegotiationRules(BaseModel):
                 raise ValueError(f"phrases.{name}: bad placeholder {exc}; allowed: "
                                  + ", ".join("{%s}" % p for p in PLACEHOLDERS)) from None
         return phrases
+
+    @model_validator(mode="after")
+    def _break_after_the_atz_window(self):
+        # Otherwise a boleto overdue by a few days would be broken before it could be reissued.
+        if self.agreement_break_after_days < self.atz_window_days:
+            raise ValueError("agreement_break_after_days must be at least atz_window_days")
+        return self
 
     @model_validator(mode="after")
     def _non_blocking_codes_known(self):
@@ -239,9 +255,14 @@ def _one_agreement(titles) -> list:
     return titles
 
 
-def discount_band(titles, today: date, rules: NegotiationRules) -> Band:
-    """The band of the title with the FEWEST days overdue (the script's rule)."""
-    return rules.band_for(min(days_overdue(t, today) for t in _one_agreement(titles)))
+def discount_band(titles, today: date, rules: NegotiationRules, contact_titles=None) -> Band:
+    """The band of the title with the FEWEST days overdue (the script's rule): among the
+    agreement's titles, or among every title of the contact (`contact_titles`) when the
+    rules file says `discount_band_scope: contact`."""
+    titles = _one_agreement(titles)
+    if rules.discount_band_scope == "contact" and contact_titles:
+        titles = [*titles, *contact_titles]
+    return rules.band_for(min(days_overdue(t, today) for t in titles))
 
 
 def _share(amounts: list[Decimal], pct: Decimal) -> list[Decimal]:
@@ -372,7 +393,8 @@ def cash_ladder(band: Band) -> list[tuple[Decimal, Decimal]]:
 
 
 def cash_offer(titles, today: date, rules: NegotiationRules, *, step: int = 0,
-               due: date | None = None, due_date: date | None = None) -> CashOffer:
+               due: date | None = None, due_date: date | None = None,
+               contact_titles=None) -> CashOffer:
     """The cash offer at `step` of the ladder (clamped: asking beyond the last step gives
     the maximum discount again). `due`/`due_date` come from `due_date_for`; one outside
     the window (e.g. kept from an old session) gives way to the default due date, so no
@@ -381,7 +403,7 @@ def cash_offer(titles, today: date, rules: NegotiationRules, *, step: int = 0,
     latest = default_due_date(today, rules)
     due = due or due_date
     due = due if due is not None and today <= due <= latest else latest
-    ladder = cash_ladder(discount_band(titles, today, rules))
+    ladder = cash_ladder(discount_band(titles, today, rules, contact_titles))
     step = max(0, min(step, len(ladder) - 1))
     lines = _lines(titles, *ladder[step])
     original = sum((x.original for x in lines), ZERO)
@@ -439,8 +461,9 @@ class Plan:
         return self.boletos[1].amount
 
 
-def _installment_lines(titles, today, rules) -> tuple[TitleLine, ...]:
-    return _lines(titles, discount_band(titles, today, rules).installments_interest_fine_pct, Decimal(0))
+def _installment_lines(titles, today, rules, contact_titles=None) -> tuple[TitleLine, ...]:
+    band = discount_band(titles, today, rules, contact_titles)
+    return _lines(titles, band.installments_interest_fine_pct, Decimal(0))
 
 
 def _build(financed: Decimal, n: int, entrada: Decimal | None, due: date,
@@ -481,7 +504,8 @@ def _gt(plan: Plan) -> bool:
 
 def installment_plan(titles, today: date, rules: NegotiationRules, *,
                      installments: int | None = None, entrada: Decimal | None = None,
-                     due: date | None = None, due_date: date | None = None) -> Plan | Refusal:
+                     due: date | None = None, due_date: date | None = None,
+                     contact_titles=None) -> Plan | Refusal:
     """The plan asked for, or a Refusal naming the limit and the nearest valid plan.
 
     installments: the number after the entrada (None → the longest valid plan);
@@ -491,13 +515,14 @@ def installment_plan(titles, today: date, rules: NegotiationRules, *,
     latest = default_due_date(today, rules)
     due = due or due_date or latest
     if not today <= due <= latest:
-        fallback = installment_plan(titles, today, rules, installments=installments, entrada=entrada)
+        fallback = installment_plan(titles, today, rules, installments=installments, entrada=entrada,
+                                    contact_titles=contact_titles)
         return Refusal("due_date", limit=latest,
                        nearest=fallback if isinstance(fallback, Plan) else fallback.nearest)
     if installments is not None and installments < 1:
         raise ValueError("installments counts the boletos after the entrada: at least 1")
     max_n = rules.max_installments(titles[0].code)
-    lines = _installment_lines(titles, today, rules)
+    lines = _installment_lines(titles, today, rules, contact_titles)
     financed = sum((x.to_pay for x in lines), ZERO)
     asked = cents(entrada) if entrada is not None else None
 
@@ -551,22 +576,31 @@ def _nearest(problem, n, asked, max_n, financed, valid, rules) -> Plan | None:
     return None
 
 
-# -- ATZ (reissue of a recent agreement) -------------------------------------------------
-def _field(agreement, name):
-    value = agreement.get(name) if isinstance(agreement, dict) else getattr(agreement, name)
-    return date.fromisoformat(value) if name == "due_date" and isinstance(value, str) else value
-
-
-def find_reissue(agreements, today: date, rules: NegotiationRules):
-    """The active agreement to reissue (ATZ) instead of negotiating again, if any: status
-    "active" and (next) due date within today ± atz_window_days; the earliest due first.
-    `agreements`: objects or dicts with `status` and `due_date`."""
-    window = timedelta(days=rules.atz_window_days)
-    for agreement in sorted(agreements, key=lambda a: _field(a, "due_date")):
-        if _field(agreement, "status") == "active" and \
-                today - window <= _field(agreement, "due_date") <= today + window:
-            return agreement
+# -- ATZ and the life of an agreement --------------------------------------------------------
+def next_unpaid(boletos, paid_refs) -> dict | None:
+    """The first boleto (by number) whose bill is not in `paid_refs`; None = all paid."""
+    for boleto in sorted(boletos, key=lambda b: b["number"]):
+        if boleto["bill_ref"] not in paid_refs:
+            return boleto
     return None
+
+
+def agreement_action(next_due: date | None, reissues: int, today: date,
+                     rules: NegotiationRules) -> str:
+    """What a contact (or the daily check) does with an active agreement, given the due
+    date of its next unpaid boleto and how often that boleto was reissued already:
+    paid: nothing left to pay | broken: overdue beyond agreement_break_after_days, the
+    titles are open again | reissue: due within ±atz_window_days and reissues left (ATZ) |
+    overdue: overdue, but neither reissuable nor broken yet (a person decides) |
+    active: not yet due (the person is told about it, the boleto sent again)."""
+    if next_due is None:
+        return "paid"
+    late = (today - next_due).days
+    if late > rules.agreement_break_after_days:
+        return "broken"
+    if abs(late) <= rules.atz_window_days and reissues < rules.atz_max_reissues:
+        return "reissue"
+    return "overdue" if late > 0 else "active"
 
 
 # -- free text ---------------------------------------------------------------------------
@@ -590,13 +624,17 @@ _COUNT = r"(\d{1,2}|" + "|".join(_WORDS) + r")"
 _MONEY = r"(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+[.,]\d{1,2}(?!\d)|\d+)"
 _NOT_A_COUNT = r"(?!\d|[.,]\d| ?(?:x\b|vez|parcela|prestac|mes|por mes|ao mes))"
 _N = [re.compile(rf"\b{_COUNT} ?(?:x\b|vez(?:es)?\b|parcelas?\b|prestac(?:oes|ao)\b|meses\b)"),
-      re.compile(rf"\bparcel\w* (?:em )?{_COUNT}\b{_NOT_A_COUNT}")]
+      re.compile(rf"\b(?:parcel|divid)\w* (?:em |por )?{_COUNT}\b{_NOT_A_COUNT}"),
+      re.compile(rf"\b(?:resto|restante|saldo) (?:em |de )?{_COUNT}\b{_NOT_A_COUNT}")]
+# "não quero parcelar", "não vou dividir": the person turns installments down.
+_NO_INSTALLMENTS = re.compile(r"\bnao (?:\w+ ){0,2}(?:parcel|divid|prestac)")
 _ENTRADA = [
     re.compile(rf"\bentrada (?:de |com |sendo )?(?:r )?{_MONEY}{_NOT_A_COUNT}"),
     re.compile(rf"(?:r )?{_MONEY} (?:reais )?(?:de|na|como|pra|para) (?:a )?entrada\b"),
     re.compile(rf"\b(?:dar|dou|posso dar|consigo dar) (?:r )?{_MONEY}{_NOT_A_COUNT}"),
 ]
-_DAY = re.compile(r"\bdia (\d{1,2})\b(?![/.-]\d)")
+# "dia 10", "dia 1º" (normalized to "1o"/"1deg"), "dia primeiro"; not "dia 10/12".
+_DAY = re.compile(r"\bdia (\d{1,2}|primeiro)(?:o|deg)?\b(?![/.-]\d)")
 
 
 def _money(raw: str) -> Decimal:
@@ -616,12 +654,15 @@ def parse_installment_request(text: str) -> InstallmentRequest:
     count = (_WORDS.get(n.group(1)) or int(n.group(1))) if n else None
     entrada = next((_money(m.group(1)) for m in (p.search(norm) for p in _ENTRADA) if m), None)
     day = _DAY.search(norm)
-    day = int(day.group(1)) if day and 1 <= int(day.group(1)) <= 31 else None
+    day = (1 if day.group(1) == "primeiro" else int(day.group(1))) if day else None
+    day = day if day and 1 <= day <= 31 else None
     cash = bool(re.search(r"\ba ?vista\b", norm))
-    if count == 1 and entrada is None:
-        count, cash = None, True
+    if _NO_INSTALLMENTS.search(norm):
+        return InstallmentRequest(day=day, wants_cash=True)
+    if count == 1 and entrada is None and not re.search(r"\bentrada\b", norm):
+        count, cash = None, True  # "1x", "uma vez": a single payment; "entrada + 1x" is not
     if count == 0:
         count = None
-    wants = bool(count or entrada or re.search(r"\bparcel|\bprestac|\bdividir\b", norm))
+    wants = bool(count or entrada or re.search(r"\bparcel|\bprestac|\bdivid", norm))
     return InstallmentRequest(wants_installments=wants, installments=count, entrada=entrada,
                               day=day, wants_cash=cash and not wants)

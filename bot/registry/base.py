@@ -81,6 +81,7 @@ class Bill:
     linha_digitavel: str  # 47 digits
     competence: date | None = None
     title_code: str | None = None
+    status: str = "open"  # open | paid | cancelled
 
 
 @dataclass(frozen=True)
@@ -166,4 +167,11 @@ class OperatorRegistry(Protocol):
     def guides(self, beneficiary_ref: str) -> list[GuideInfo]: ...
     def register_agreement(self, beneficiary_ref: str, title_refs: list[str], summary: dict,
                            idempotency_key: str) -> None: ...
+    def cancel_bill(self, bill_ref: str, idempotency_key: str) -> None:
+        """A superseded boleto (ATZ) must not stay payable."""
+        ...
+    def break_agreement(self, beneficiary_ref: str, title_refs: list[str], agreement_id: int,
+                        idempotency_key: str) -> None:
+        """An agreement left unpaid: its titles are open (collectable) again."""
+        ...
     def delinquents(self, min_days: int = 1) -> list[BeneficiaryInfo]: ...

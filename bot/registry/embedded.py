@@ -115,7 +115,7 @@ class EmbeddedRegistry:
             return None
         owner = self.s.get(Beneficiary, row.beneficiary_id)
         return _make_bill(row.ref, owner.ref, row.description, row.amount, row.due_date,
-                          row.our_number)
+                          row.our_number, status=row.status)
 
     def issue_bill(self, beneficiary_ref: str, amount: Decimal, due_date: date,
                    description: str, idempotency_key: str) -> Bill:
@@ -197,6 +197,16 @@ class EmbeddedRegistry:
                                                     FinancialTitle.status == "open")
                        .values(status="negotiated"))
 
+    def cancel_bill(self, bill_ref: str, idempotency_key: str) -> None:
+        self.s.execute(update(IssuedBill).where(IssuedBill.ref == bill_ref, IssuedBill.status == "open")
+                       .values(status="cancelled"))
+
+    def break_agreement(self, beneficiary_ref: str, title_refs: list[str], agreement_id: int,
+                        idempotency_key: str) -> None:
+        self.s.execute(update(FinancialTitle).where(FinancialTitle.ref.in_(title_refs),
+                                                    FinancialTitle.status == "negotiated")
+                       .values(status="open"))
+
     def delinquents(self, min_days: int = 1) -> list[BeneficiaryInfo]:
         cutoff = clock.today().toordinal() - min_days
         overdue = select(FinancialTitle.beneficiary_id).where(
@@ -246,7 +256,7 @@ def _slot(slot: Slot, provider: Provider) -> SlotInfo:
 
 
 def _make_bill(ref, beneficiary_ref, description, amount, due_date, our_number,
-               competence=None, code=None) -> Bill:
+               competence=None, code=None, status="open") -> Bill:
     amount = Decimal(amount).quantize(Decimal("0.01"))
     barcode = boleto.build_barcode(
         DEMO_BANK_CODE, amount, due_date, boleto.free_field(DEMO_AGREEMENT, our_number)
@@ -254,4 +264,4 @@ def _make_bill(ref, beneficiary_ref, description, amount, due_date, our_number,
     return Bill(ref=ref, beneficiary_ref=beneficiary_ref, description=description,
                 amount=amount, due_date=due_date, barcode=barcode,
                 linha_digitavel=boleto.linha_digitavel(barcode), competence=competence,
-                title_code=code)
+                title_code=code, status=status)

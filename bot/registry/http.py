@@ -141,6 +141,14 @@ class HttpRegistry:
         self._call("POST", "/agreements", key=idempotency_key, json={
             "beneficiary_ref": beneficiary_ref, "title_refs": title_refs, **summary})
 
+    def cancel_bill(self, bill_ref: str, idempotency_key: str) -> None:
+        self._call("POST", f"/bills/{bill_ref}/cancel", key=idempotency_key, allow_404=True)
+
+    def break_agreement(self, beneficiary_ref: str, title_refs: list[str], agreement_id: int,
+                        idempotency_key: str) -> None:
+        self._call("POST", f"/agreements/{agreement_id}/break", key=idempotency_key, json={
+            "beneficiary_ref": beneficiary_ref, "title_refs": title_refs})
+
     def delinquents(self, min_days: int = 1) -> list[BeneficiaryInfo]:
         items = self._call("GET", "/delinquents", params={"min_days": min_days}) or []
         return [_beneficiary(i) for i in items]
@@ -183,7 +191,7 @@ def _bill(i: dict) -> Bill:
         due_date=date.fromisoformat(i["due_date"]), barcode=i["barcode"],
         linha_digitavel=i["linha_digitavel"],
         competence=date.fromisoformat(i["competence"]) if i.get("competence") else None,
-        title_code=i.get("title_code"),
+        title_code=i.get("title_code"), status=i.get("status", "open"),
     )
 
 

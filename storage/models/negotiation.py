@@ -29,12 +29,12 @@ class Agreement(Base):
     entrada: Mapped[Decimal | None] = mapped_column(Money)
     installments: Mapped[int] = mapped_column(default=0)
     installment: Mapped[Decimal | None] = mapped_column(Money)
-    due_date: Mapped[date]  # first boleto
+    due_date: Mapped[date]  # of the next unpaid boleto (first boleto at creation)
     boletos: Mapped[list] = mapped_column(default=list)  # [{number, due_date, amount, bill_ref}]
     delivery: Mapped[str] = mapped_column(String(20))  # whatsapp | email
     delivery_address: Mapped[str] = mapped_column(String(254))
     address_note: Mapped[str | None] = mapped_column(String(400))
-    status: Mapped[str] = mapped_column(String(20), default="active")  # active|reissued|paid|cancelled
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active|paid|broken
     reissue_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -57,6 +57,6 @@ class CampaignTarget(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     beneficiary_ref: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(20))
-    outbound_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
+    outbound_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"), index=True)
     send_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|skipped

@@ -112,4 +112,5 @@ class IssuedBill(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     due_date: Mapped[date]
     our_number: Mapped[str] = mapped_column(String(17))
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")  # open|paid|cancelled
     created_at: Mapped[datetime]

@@ -1,6 +1,6 @@
 """inbound payload as text; paid date of financial titles
 
-Revision ID: 0004_coreb
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-24 10:00:00
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_coreb'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
