@@ -8,6 +8,7 @@ from bot import competence
 from bot.billing.boleto import format_linha
 from bot.engine import Flow, Turn, flows, register
 from bot.registry.base import RegistryUnavailable
+from bot.templates import render
 from bot.text import digits
 
 MAX_LISTED = 6
@@ -133,7 +134,7 @@ def _deliver(turn: Turn, title) -> None:
     turn.say_media(
         "boleto/bill",
         media=[{"kind": "bill", "ref": bill.ref,
-                "filename": f"boleto-{title.competence:%Y-%m}.pdf"}],
+                "filename": render("boleto/filename", competence=title.competence)}],
         bill=bill, title=title, linha=format_linha(bill.linha_digitavel),
     )
     turn.close_protocol("concluido", f"2ª via enviada: {title.ref}")

@@ -198,7 +198,7 @@ def _confirm(turn: Turn, appointment: Appointment) -> None:
 @route_payload
 def reminder_buttons(turn: Turn) -> bool:
     payload = turn.message.payload or ""
-    match = re.fullmatch(r"appt-(confirm|cancel):(\d+)", payload)
+    match = re.fullmatch(r"appt-(confirm|cancel):(\d{1,18})", payload)  # fits a BIGINT
     if not match:
         return False
     appointment = turn.session.get(Appointment, int(match.group(2)))
