@@ -14,7 +14,15 @@ JOURNEY_TITLES = {}  # filled by flows: journey code -> template-facing title ke
 
 
 def next_sequence(session: Session, ans_code: str, day: date) -> int:
-    """Atomic per-day counter: one upsert statement, so concurrent workers never collide."""
+    """Atomic per-day counter: one upsert statement, so concurrent workers never collide.
+
+    On PostgreSQL the upsert commits on its own connection: inside the turn's transaction
+    the day's counter row would stay locked until the turn commits (registry calls
+    included), so every journey started anywhere would wait for the one before it. The
+    price is a skipped number when a turn rolls back — protocols stay unique and
+    increasing, not gapless. SQLite has a single writer anyway (and a second connection
+    would wait on the turn's own write lock), so there it stays in the turn.
+    """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(ProtocolSequence).values(ans_code=ans_code, day=day, last_value=1)
@@ -22,6 +30,9 @@ def next_sequence(session: Session, ans_code: str, day: date) -> int:
         index_elements=["ans_code", "day"],
         set_={"last_value": ProtocolSequence.last_value + 1},
     ).returning(ProtocolSequence.last_value)
+    if dialect == "postgresql":
+        with session.get_bind().engine.begin() as own:
+            return own.execute(stmt).scalar_one()
     return session.execute(stmt).scalar_one()
 
 

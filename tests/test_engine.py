@@ -216,3 +216,22 @@ def test_identity_by_cpf_from_an_unregistered_phone_lasts_one_session(wa):
     clock.freeze(clock.now() + timedelta(minutes=31))
     wa.say(UNKNOWN, "oi")
     assert "informe seu *CPF*" in wa.say(UNKNOWN, "2a via")[0]
+
+
+def test_a_turn_holding_a_new_protocol_does_not_block_the_next_one(rt, settings):
+    """Two journeys starting at once: the second must not wait for the first turn to
+    commit (it would, for as long as that turn takes, if the day's counter row stayed
+    locked in the turn's transaction)."""
+    import pytest
+    from sqlalchemy import text
+
+    if rt.sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer by design")
+    with transaction(rt.sessions) as first:
+        a = protocols.open_protocol(first, settings, "segunda_via", beneficiary_ref=None,
+                                    conversation_id=None)
+        with transaction(rt.sessions) as second:
+            second.execute(text("SET LOCAL lock_timeout = '2s'"))
+            b = protocols.open_protocol(second, settings, "agendamento", beneficiary_ref=None,
+                                        conversation_id=None)
+    assert a.number != b.number
