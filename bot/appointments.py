@@ -204,7 +204,7 @@ def _free_for_reminder_answer(s: Session, rt, conversation: Conversation) -> boo
         return conversation.flow is None
     from bot import engine
 
-    engine._expire_idle_session(engine.Turn(s, rt, conversation, engine.Message(text="")),
+    engine.expire_idle_session(engine.Turn(s, rt, conversation, engine.Message(text="")),
                                 clock.now())
     return True
 

@@ -100,6 +100,7 @@ class Turn:
     message: Message
     _texts: list[str] = field(default_factory=list)
     _retry: tuple[str, dict] | None = None
+    _rejected: bool = False  # the retry is an understood answer refused, not a misunderstanding
     _beneficiary: BeneficiaryInfo | None = None
     deferred: list[Callable[[], None]] = field(default_factory=list)
     scratch: dict = field(default_factory=dict)  # per-turn cache for flows
@@ -193,6 +194,14 @@ class Turn:
     def retry(self, template: str, /, **context) -> None:
         """The person's answer did not fit: explain, keep the state unchanged."""
         self._retry = (template, context)
+        self._rejected = False
+
+    def reject(self, template: str, /, **context) -> None:
+        """The answer was understood but cannot be accepted (a date already past, a city
+        without providers): explain and keep the state, without counting it towards the
+        misunderstandings that offer a human."""
+        self._retry = (template, context)
+        self._rejected = True
 
     # -- moving ----------------------------------------------------------------------
     def goto(self, state: str) -> None:
@@ -249,7 +258,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     if conversation.handoff == "attendant":
         conversation.last_activity_at = now  # a human owns it: the bot stays silent
         return turn
-    expired = _expire_idle_session(turn, now)
+    expired = expire_idle_session(turn, now)
     conversation.last_activity_at = now
     if expired:
         turn.say("session_expired")
@@ -306,7 +315,7 @@ def _answered_by_claiming_state(turn: Turn, cmd: str) -> bool:
         return False
     said = len(turn._texts)
     _handle_in_flow(turn)
-    if turn._retry is None:
+    if turn._retry is None or turn._rejected:
         return True
     turn._retry = None
     del turn._texts[said:]
@@ -320,7 +329,7 @@ def _kept_open(conversation: Conversation, now: datetime) -> bool:
     return bool(until) and now < datetime.fromisoformat(until)
 
 
-def _expire_idle_session(turn: Turn, now: datetime) -> bool:
+def expire_idle_session(turn: Turn, now: datetime) -> bool:
     c = turn.conversation
     idle = timedelta(minutes=turn.settings.session_idle_minutes)
     if c.last_activity_at is None or now - c.last_activity_at < idle:
@@ -411,7 +420,7 @@ def _handle_in_flow(turn: Turn) -> None:
         show_menu(turn)
         return
     handler(turn)
-    if turn._retry is not None:
+    if turn._retry is not None and not turn._rejected:
         # A clear request for another journey beats "I did not understand".
         match = intents.detect(turn.text, {f.name: f.intents for f in flows().values()
                                            if f.intents and f.name != flow.name}, threshold=101)
@@ -463,6 +472,10 @@ def _settle_misunderstanding(turn: Turn) -> None:
         c.misunderstandings = 0
         return
     template, context = turn._retry
+    if turn._rejected:
+        c.misunderstandings = 0
+        turn.say(template, **context)
+        return
     c.misunderstandings = (c.misunderstandings or 0) + 1
     if c.misunderstandings >= ESCALATE_AFTER_MISUNDERSTANDINGS:
         c.misunderstandings = 0
