@@ -1,9 +1,11 @@
-"""Brazilian formatting: money as 'R$ 1.234,56', dates as dd/mm/aaaa, masked CPF."""
+"""Brazilian formatting: money as 'R$ 1.234,56', dates as dd/mm/aaaa, phones as
+'(67) 99999-0001', masked CPF."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
+import phonenumbers
 from babel.dates import format_date
 from babel.numbers import format_currency
 
@@ -20,6 +22,20 @@ def brdate(value: date | datetime) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return format_date(value, "dd/MM/yyyy", locale=LOCALE)
+
+
+def phone(value: str) -> str:
+    """A stored E.164 phone as people write it: '+5567999990001' -> '(67) 99999-0001';
+    a foreign number keeps its international form, anything unparsable is shown as is."""
+    from bot.phones import canonical  # an old 8-digit mobile is shown with its ninth digit
+
+    try:
+        number = phonenumbers.parse(canonical(value), "BR")
+    except phonenumbers.NumberParseException:
+        return value
+    style = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 55
+             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, style)
 
 
 def brtime(value: datetime) -> str:

@@ -25,6 +25,7 @@ def environment() -> Environment:
         money=formatting.money,
         brdate=formatting.brdate,
         brtime=formatting.brtime,
+        phone=formatting.phone,
         month_year=formatting.month_year,
         weekday=formatting.weekday,
         mask_cpf=formatting.mask_cpf,

@@ -235,3 +235,12 @@ def test_a_turn_holding_a_new_protocol_does_not_block_the_next_one(rt, settings)
             b = protocols.open_protocol(second, settings, "agendamento", beneficiary_ref=None,
                                         conversation_id=None)
     assert a.number != b.number
+
+
+def test_phones_are_shown_as_people_write_them():
+    from bot.formatting import phone
+
+    assert phone("+5567999990001") == "(67) 99999-0001"
+    assert phone("+556799990001") == "(67) 99999-0001"  # WhatsApp's old spelling
+    assert phone("+556733334444") == "(67) 3333-4444"
+    assert phone("+14155550100") == "+1 415-555-0100"
