@@ -16,7 +16,7 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from bot import clock, intents, outbox, protocols
-from bot.registry.base import BeneficiaryInfo
+from bot.registry.base import BeneficiaryInfo, RegistryUnavailable
 from bot.templates import render
 from bot.text import normalize
 from storage.models import Conversation, Protocol
@@ -479,7 +479,10 @@ def _menu_options() -> list[dict]:
 
 
 def show_menu(turn: Turn, greeting: bool = False) -> None:
-    b = turn.beneficiary
+    try:
+        b = turn.beneficiary
+    except RegistryUnavailable:
+        b = None  # the operator's API is down: greet without the name rather than fail
     turn.say("menu", greeting=greeting, name=b.first_name if b else None,
              options=_menu_options(), operator=turn.settings.operator_name)
 

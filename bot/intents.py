@@ -145,9 +145,10 @@ _CLOSING_PHRASES = {
         "tchau", "tchauzinho", "ate mais", "ate logo", "ate breve", "ate a proxima", "falou",
         "flw", "so isso", "era so isso", "e so isso", "e so", "era so", "nada mais", "mais nada",
         "por enquanto e so", "por enquanto nao", "nao preciso", "nao preciso de mais nada",
-        "nao precisa", "nao", "n", "nada", "agora nao", "abraco", "abracos", "bjs", "beijos",
+        "nao precisa", "nada", "agora nao", "abraco", "abracos", "bjs", "beijos",
         "fica com deus", "fique com deus", "tenha um bom dia", "bom descanso",
     ),
+    "no": ("nao", "n", "nao nao"),
     "yes": ("sim", "s", "ss", "sim sim", "claro", "quero", "pode ser", "pode", "tenho", "preciso",
             "com certeza"),
 }
@@ -170,31 +171,39 @@ def is_emoji_only(text: str | None) -> bool:
 def closing(text: str | None) -> str | None:
     """'thanks', 'ack', 'goodbye' or 'yes' when the whole message is a closing, else None.
 
-    A "não" among the words makes it a goodbye ("não, obrigada"); a "sim" a yes."""
+    A "não" makes it a goodbye ("não, obrigada") unless it negates what follows
+    ("não entendi", "não tá certo"): then it is no closing at all. A "sim" makes it a yes."""
     if is_emoji_only(text):
         return "ack"
-    kinds = set()
+    kinds: list = []
     for clause in clauses(text):
         found = _cover(clause.split())
-        if found is None:
+        if found is None or _negates(found):
             return None
-        kinds |= found
-    kinds.discard(None)
-    for kind in ("goodbye", "yes", "thanks", "ack"):
-        if kind in kinds:
+        kinds += found
+    for kind, said in (("goodbye", {"goodbye", "no"}), ("yes", {"yes"}), ("thanks", {"thanks"}),
+                       ("ack", {"ack"})):
+        if said & set(kinds):
             return kind
     return None
 
 
-def _cover(words: list[str]) -> set | None:
-    """The kinds of the phrases that cover `words` exactly (longest phrase first), or None."""
-    kinds: set = set()
+def _negates(kinds: list) -> bool:
+    """A "não" before an acknowledgement or a yes in the same clause."""
+    return any(k == "no" and later in ("ack", "yes")
+               for i, k in enumerate(kinds) for later in kinds[i + 1:])
+
+
+def _cover(words: list[str]) -> list | None:
+    """The kinds of the phrases covering `words` exactly, in order (longest phrase
+    first), or None when some word is not part of a closing."""
+    kinds: list = []
     i = 0
     while i < len(words):
         for size in range(min(_LONGEST_PHRASE, len(words) - i), 0, -1):
             phrase = " ".join(words[i:i + size])
             if phrase in _PHRASE_KIND:
-                kinds.add(_PHRASE_KIND[phrase])
+                kinds.append(_PHRASE_KIND[phrase])
                 i += size
                 break
         else:
