@@ -339,3 +339,11 @@ def test_long_numbers_are_not_masked(text):
     from bot.logging_setup import mask_cpfs
 
     assert mask_cpfs(text) == text
+
+
+def test_my_protocols_names_a_booked_appointment(wa):
+    from .scheduling_support import book
+
+    assert "Consulta agendada!" in book(wa)
+    listing = wa.say(MARIA, "meus protocolos")[0]  # identity confirmed in this session
+    assert "– Agendamento – consulta agendada –" in listing
