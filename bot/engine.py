@@ -16,7 +16,7 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from bot import clock, intents, outbox, protocols
-from bot.registry.base import BeneficiaryInfo
+from bot.registry.base import BeneficiaryInfo, RegistryUnavailable
 from bot.templates import render
 from bot.text import normalize
 from storage.models import Conversation, Protocol
@@ -215,8 +215,9 @@ class Turn:
     def start_flow(self, name: str, **data) -> None:
         start_flow(self, flows()[name], **data)
 
-    def escalate(self, reason: str, *, template: str = "handoff/waiting", **context) -> None:
-        escalate(self, reason, template=template, **context)
+    def escalate(self, reason: str, *, template: str = "handoff/waiting", owed: bool = True,
+                 **context) -> None:
+        escalate(self, reason, template=template, owed=owed, **context)
 
     # -- protocols -------------------------------------------------------------------
     @property
@@ -263,16 +264,13 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     if expired:
         turn.say("session_expired")
 
+    flows()
     cmd = intents.command(turn.text) if not message.payload else None
     # Someone waiting for a human who types "cancelar" wants out of the queue, not the
     # state's meaning of the word (e.g. cancelling an appointment).
     claimable = cmd is not None and conversation.handoff is None
     if conversation.handoff == "waiting":
-        if cmd not in ("menu", "cancel"):
-            return turn  # queued for a human: nothing the bot says would help
-        _leave_human_queue(turn)
-        if cmd == "cancel":
-            turn.say("cancelled")
+        if _handled_while_waiting(turn, cmd):
             turn.flush()
             return turn
     if conversation.flow is None and not turn.identity_confirmed:
@@ -280,8 +278,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
 
         identity.refresh_binding(turn)
 
-    flows()
-    if message.payload and any(route(turn) for route in _payload_routes):
+    if message.payload and _run_payload_routes(turn):
         pass
     elif claimable and _answered_by_claiming_state(turn, cmd):
         pass
@@ -292,10 +289,16 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
         was_in_flow = conversation.flow is not None
         if was_in_flow:
             turn.close_protocol("cancelado", "cancelado pelo beneficiário")
-        turn.end()
-        turn.say("cancelled" if was_in_flow else "nothing_to_cancel")
+            turn.end()
+            turn.say("cancelled")
+        elif intents.closing(turn.text) == "goodbye":  # "tchau" after a finished journey
+            turn.end()
+            turn.say("closing", kind="goodbye")
+        else:
+            turn.end()
+            turn.say("nothing_to_cancel")
     elif cmd == "human":
-        turn.escalate("pedido do beneficiário")
+        turn.escalate("pedido do beneficiário", owed=False)
     elif conversation.flow is None:
         handle_idle(turn)
     else:
@@ -304,6 +307,48 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     _settle_misunderstanding(turn)
     turn.flush()
     return turn
+
+
+def _run_payload_routes(turn: Turn) -> bool:
+    return any(route(turn) for route in _payload_routes)
+
+
+QUEUE_NOTICE_INTERVAL = timedelta(minutes=10)  # at most one "you are in the queue" per interval
+
+
+def _handled_while_waiting(turn: Turn, cmd: str | None) -> bool:
+    """The conversation is queued for a human. True when this message is fully handled.
+
+    Buttons still work (a reminder's "cancelar" must not wait for an attendant; a button
+    that starts a journey takes the person out of the queue, see start_flow). `menu` /
+    `cancelar` leave the queue. Anything else gets, at most once per interval, a short
+    note that the request is in the queue — never silence, never spam."""
+    c = turn.conversation
+    turn.scratch["queued_protocol"] = c.data.get("protocol")
+    if turn.message.payload and _run_payload_routes(turn):
+        _settle_misunderstanding(turn)
+        return True
+    if cmd == "menu":
+        _leave_human_queue(turn)
+        return False  # the menu is shown by the normal path
+    if cmd == "cancel":
+        if not _leave_human_queue(turn):
+            turn.say("cancelled")
+        return True
+    _remind_queue_position(turn)
+    return True
+
+
+def _remind_queue_position(turn: Turn) -> None:
+    c = turn.conversation
+    now = clock.now()
+    told = c.data.get("queue_notice_at")
+    last = max(filter(None, [c.escalated_at,
+                             datetime.fromisoformat(told) if told else None]), default=None)
+    if last is not None and now - last < QUEUE_NOTICE_INTERVAL:
+        return
+    turn.remember(queue_notice_at=now.isoformat())
+    turn.say("handoff/still_waiting", protocol=turn.protocol)
 
 
 def _answered_by_claiming_state(turn: Turn, cmd: str) -> bool:
@@ -351,14 +396,36 @@ def expire_idle_session(turn: Turn, now: datetime) -> bool:
     return had_session
 
 
-def _leave_human_queue(turn: Turn) -> None:
-    """`menu`/`cancelar` while waiting: the person gave up on the human, so the request
-    is closed rather than left "com um atendente" forever."""
+def _leave_human_queue(turn: Turn, number: str | None = None) -> bool:
+    """`menu` / `cancelar` (or a button starting a journey) while waiting for a human.
+
+    Only the person's own request for a person is withdrawn (protocol "cancelado"). A case
+    the operator owes — an ANS guarantee, data to correct, a supervisor's decision — stays
+    "encaminhado" and listed for the attendants in its place in the queue, while the
+    conversation goes back to the bot; the person is told the case goes on. True then."""
     c = turn.conversation
-    turn.close_protocol("cancelado", "beneficiário saiu da fila do atendimento humano")
-    turn.end()
+    number = number or c.data.get("protocol")
+    protocol = protocols.by_number(turn.session, number) if number else None
+    kept = protocol is not None and not protocols.is_closed(protocol) and _owed_by_team(protocol)
+    if protocol is not None and not protocols.is_closed(protocol) and not kept:
+        protocols.set_status(protocol, "cancelado", "beneficiário saiu da fila do atendimento humano")
     c.handoff = None
     c.handoff_reason = None
+    turn.end()
+    if kept:
+        turn.say("handoff/case_continues", protocol=protocol)
+    return kept
+
+
+def _owed_by_team(protocol: Protocol) -> bool:
+    """A forwarded case the team must still act on, as opposed to a mere request for a
+    person (the "atendimento humano" protocol, or a journey forwarded only because the
+    person asked for someone or the bot did not understand them)."""
+    from bot.handoff import HUMAN_JOURNEY
+
+    if protocol.journey == HUMAN_JOURNEY:
+        return False
+    return (protocol.details or {}).get("handoff") != "request"
 
 
 def handle_idle(turn: Turn) -> None:
@@ -375,10 +442,26 @@ def handle_idle(turn: Turn) -> None:
     if recognized:
         start_flow(turn, recognized[0])
         return
+    if _answered_as_closing(turn, text):
+        return
     if intents.is_greeting(text) or not text.strip():
         show_menu(turn, greeting=True)
         return
     turn.retry("not_understood_menu", options=_menu_options())
+
+
+def _answered_as_closing(turn: Turn, text: str) -> bool:
+    """Thanks, "ok", "👍", goodbyes — and the yes/no answering "Há algo mais em que eu
+    possa ajudar?" (negotiation/anything_else, boleto/no_negotiation): a short friendly
+    reply, never "não entendi". A yes is an opening for something else: the menu."""
+    kind = intents.closing(text)
+    if kind is None:
+        return False
+    if kind == "yes":
+        show_menu(turn)
+    else:
+        turn.say("closing", kind=kind)
+    return True
 
 
 def _menu_option(text: str) -> Flow | None:
@@ -396,7 +479,10 @@ def _menu_options() -> list[dict]:
 
 
 def show_menu(turn: Turn, greeting: bool = False) -> None:
-    b = turn.beneficiary
+    try:
+        b = turn.beneficiary
+    except RegistryUnavailable:
+        b = None  # the operator's API is down: greet without the name rather than fail
     turn.say("menu", greeting=greeting, name=b.first_name if b else None,
              options=_menu_options(), operator=turn.settings.operator_name)
 
@@ -436,6 +522,8 @@ def start_flow(turn: Turn, flow: Flow, **data) -> None:
     from bot import identity
 
     c = turn.conversation
+    if c.handoff == "waiting":  # a button that starts a journey: the person chose the bot
+        _leave_human_queue(turn, turn.scratch.get("queued_protocol"))
     # The words that started the journey may already carry answers ("cardiologista em
     # Dourados amanhã"); flows read them from entry_text once identity is settled.
     c.flow, c.state, c.data = flow.name, None, {"entry_text": turn.text, **data}
@@ -448,7 +536,11 @@ def start_flow(turn: Turn, flow: Flow, **data) -> None:
     flow.entry(turn)
 
 
-def escalate(turn: Turn, reason: str, *, template: str = "handoff/waiting", **context) -> None:
+def escalate(turn: Turn, reason: str, *, template: str = "handoff/waiting", owed: bool = True,
+             **context) -> None:
+    """Queue the conversation for a person. `owed`: the team must act on the case (a flow's
+    escalation: guarantee, data to fix, a supervisor's decision) even if the person leaves
+    the queue; False for a mere request for a person, which leaving withdraws."""
     from bot.handoff import HUMAN_JOURNEY
 
     c = turn.conversation
@@ -462,6 +554,7 @@ def escalate(turn: Turn, reason: str, *, template: str = "handoff/waiting", **co
     c.escalated_at = clock.now()
     c.attendant_id = None
     protocols.set_status(protocol, "encaminhado", reason)
+    protocol.details = {**(protocol.details or {}), "handoff": "case" if owed else "request"}
     turn._retry = None
     turn.say(template, reason=reason, **context)
 
@@ -472,7 +565,9 @@ def _settle_misunderstanding(turn: Turn) -> None:
         c.misunderstandings = 0
         return
     template, context = turn._retry
-    if turn._rejected:
+    if turn._rejected or intents.closing(turn.text) in ("thanks", "ack", "goodbye"):
+        # A "valeu" or "👍" in the middle of a journey is politeness, not confusion: ask
+        # again, but it never counts towards handing the person to a human.
         c.misunderstandings = 0
         turn.say(template, **context)
         return
@@ -480,7 +575,7 @@ def _settle_misunderstanding(turn: Turn) -> None:
     if c.misunderstandings >= ESCALATE_AFTER_MISUNDERSTANDINGS:
         c.misunderstandings = 0
         turn.escalate("o bot não entendeu várias mensagens seguidas",
-                      template="handoff/not_understood")
+                      template="handoff/not_understood", owed=False)
         return
     turn.say(template, **context)
     if c.misunderstandings == OFFER_HELP_AFTER_MISUNDERSTANDINGS:

@@ -40,9 +40,26 @@ def attendant_for_token(session: Session, token: str) -> Attendant | None:
 
 
 def waiting(session: Session, include_mine: Attendant | None = None) -> list[Conversation]:
-    stmt = select(Conversation).where(Conversation.handoff.is_not(None))
-    return [c for c in session.scalars(stmt.order_by(Conversation.escalated_at, Conversation.id))
-            if c.handoff == "waiting" or (include_mine and c.attendant_id == include_mine.id)]
+    """The attendants' queue, oldest first: conversations waiting for a person, the
+    caller's own, and conversations back with the bot whose person left the queue while
+    the team still owes them a case (an "encaminhado" protocol), in the case's place."""
+    queued = session.scalars(select(Conversation).where(Conversation.handoff.is_not(None)))
+    entries = {c.id: (c.escalated_at, c) for c in queued
+               if c.handoff == "waiting" or (include_mine and c.attendant_id == include_mine.id)}
+    for protocol, c in session.execute(
+            select(Protocol, Conversation).join(Conversation, Protocol.conversation_id == Conversation.id)
+            .where(Protocol.status == "encaminhado", Conversation.handoff.is_(None))):
+        since = protocol.updated_at  # when it was forwarded: it keeps its place
+        if c.id not in entries or since < entries[c.id][0]:
+            entries[c.id] = (since, c)
+    return [c for _, c in sorted(entries.values(), key=lambda e: (e[0] or clock.now(), e[1].id))]
+
+
+def open_cases(session: Session, conversation: Conversation) -> list[Protocol]:
+    """Protocols of this conversation forwarded to the team and not yet settled."""
+    return list(session.scalars(select(Protocol).where(
+        Protocol.conversation_id == conversation.id, Protocol.status == "encaminhado")
+        .order_by(Protocol.updated_at, Protocol.id)))
 
 
 def transcript(session: Session, conversation: Conversation, limit: int = 50) -> list[dict]:
@@ -70,14 +87,44 @@ def _locked(session: Session, conversation_id: int) -> Conversation:
     return conversation
 
 
-def take(session: Session, attendant: Attendant, conversation_id: int) -> Conversation:
+def take(session: Session, attendant: Attendant, conversation_id: int, settings=None) -> Conversation:
+    """The caller owns the conversation. One back with the bot may be taken too (a
+    supervisor stepping into a live chat, a case whose person left the queue): the bot
+    stops, the request gets its protocol and the person is told a person is there."""
     c = _locked(session, conversation_id)
     if c.handoff == "attendant" and c.attendant_id != attendant.id:
         raise HandoffError("another attendant already owns this conversation")
+    if c.handoff is None:
+        _step_in(session, settings, c, attendant)
     c.handoff = "attendant"
     c.attendant_id = attendant.id
     c.escalated_at = c.escalated_at or clock.now()
     return c
+
+
+def _step_in(session: Session, settings, c: Conversation, attendant: Attendant) -> None:
+    """Which protocol the attendant works under: the journey running now (what the person
+    is doing), else the oldest case the team owes, else a new "atendimento humano" one —
+    whose number is told first (ANS)."""
+    number = (c.data or {}).get("protocol") if c.flow else None
+    protocol = protocols.by_number(session, number) if number else None
+    opened = False
+    if protocol is None or protocols.is_closed(protocol):
+        cases = open_cases(session, c)
+        protocol = cases[0] if cases else None
+    if protocol is None:
+        protocol = protocols.open_protocol(session, settings, HUMAN_JOURNEY,
+                                           beneficiary_ref=c.beneficiary_ref, conversation_id=c.id)
+        opened = True
+    if protocol.status != "encaminhado":
+        protocols.set_status(protocol, "encaminhado", f"atendente {attendant.name} assumiu a conversa")
+    c.flow = c.state = None
+    c.data = {"protocol": protocol.number}
+    c.handoff_reason = f"conversa assumida por {attendant.name}"[:200]
+    c.misunderstandings = 0
+    texts = [render("protocol_opened", number=protocol.number, journey=HUMAN_JOURNEY)] if opened else []
+    texts.append(render("handoff/stepped_in", protocol=protocol))
+    outbox.enqueue_text(session, c, "\n\n".join(texts), author="system")
 
 
 def reply(session: Session, attendant: Attendant, conversation_id: int, text: str) -> Conversation:
@@ -96,10 +143,14 @@ def release(session: Session, attendant: Attendant, conversation_id: int,
     (the default) closes it as "concluido"; `resolved=False` keeps it open ("aberto",
     shown as "em andamento") for the team to finish outside the chat."""
     c = _locked(session, conversation_id)
-    if c.handoff == "attendant" and c.attendant_id != attendant.id:
-        raise HandoffError("another attendant owns this conversation")
     if c.handoff is None:
         raise HandoffError("the bot already owns this conversation")
+    if c.handoff != "attendant":
+        # Nobody has talked to the person yet: telling them "atendimento encerrado" and
+        # concluding the request would be false. Take it first.
+        raise HandoffError("take the conversation before releasing it")
+    if c.attendant_id != attendant.id:
+        raise HandoffError("another attendant owns this conversation")
     protocol = _settle_protocol(session, c, attendant, resolved, (note or "").strip() or None)
     c.handoff = None
     c.handoff_reason = None

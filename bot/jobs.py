@@ -159,11 +159,11 @@ def _conversation_for(s, rt, msg: InboundMessage) -> Conversation:
     ).first()
     if conversation is not None:
         return conversation
-    person = None
-    if msg.channel in ("whatsapp", "chat"):
-        person = rt.registry.bind(s).beneficiary_by_phone(msg.sender)
+    # Created unbound: the engine's identity.refresh_binding looks the phone up at the start
+    # of every session, this first one included, and tolerates the operator's API being
+    # down. A lookup here would make a new phone's first message fail with the API — and
+    # make the failure bookkeeping (_record_failure) fail with it, forever.
     conversation = Conversation(channel=msg.channel, address=msg.sender, data={},
-                                beneficiary_ref=person.ref if person else None,
                                 created_at=clock.now())
     try:
         with s.begin_nested():

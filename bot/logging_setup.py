@@ -12,7 +12,12 @@ from __future__ import annotations
 import logging
 import re
 
-CPF_PATTERN = re.compile(r"(?<![\w.-])(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?![\w-])")
+# Eleven digits, punctuated as a CPF or not, that are not part of a longer digit run.
+# Only a digit protects a number: letters, "_", "." or "-" around it do not
+# ("cpf11676496726", "_116.764.967-26", "1.116.764.967-26" are all masked), while protocol
+# numbers (20 digits), barcodes (44), linhas digitáveis (groups of 5-6 digits) and E.164
+# phones (13) are longer runs and stay readable. Masking a stray 11-digit id is the price.
+CPF_PATTERN = re.compile(r"(?<!\d)(\d{3})\.?(\d{3})\.?(\d{3})-?(\d{2})(?!\d)")
 
 _traceback_formatter = logging.Formatter()
 

@@ -55,7 +55,14 @@ def open_protocol(session: Session, settings, journey: str, *, beneficiary_ref: 
     return protocol
 
 
-CLOSED_STATUSES = frozenset({"concluido", "cancelado", "expirado"})
+# Every status a protocol can end in (grep set_status / close_protocol when adding one):
+# a journey finished ("concluido"), an appointment booked ("agendado") or moved to a new
+# time ("remarcado"), a debt agreement made ("acordo"), given up ("cancelado"), left idle
+# ("expirado"). Open ones are "aberto" (also: kept open by an attendant) and "encaminhado"
+# (with the team). A closed protocol is never re-routed: a new request gets a new number.
+OPEN_STATUSES = frozenset({"aberto", "encaminhado"})
+CLOSED_STATUSES = frozenset({"concluido", "cancelado", "expirado", "agendado", "remarcado",
+                             "acordo"})
 
 
 def is_closed(protocol: Protocol) -> bool:

@@ -1,6 +1,8 @@
 """Small authenticated JSON API for attendants (the web console comes later)."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, current_app, g, jsonify, request
 
 from bot import handoff, queueing
@@ -31,10 +33,28 @@ def _summary(session, c, with_transcript=True) -> dict:
         "beneficiary_ref": c.beneficiary_ref, "flow": c.flow,
         "escalated_at": c.escalated_at.isoformat() if c.escalated_at else None,
         "protocol": (c.data or {}).get("protocol"),
+        # Cases the team owes on this conversation (e.g. an ANS guarantee whose person went
+        # back to the bot): listed here until an attendant settles them.
+        "open_cases": [{"protocol": p.number, "journey": p.journey,
+                        "since": p.updated_at.isoformat()} for p in handoff.open_cases(session, c)],
     }
     if with_transcript:
         data["transcript"] = handoff.transcript(session, c)
     return data
+
+
+def _optional_json_object() -> dict | None:
+    """An empty body is {}; anything else must be a JSON object, whatever the
+    Content-Type says. None when it is not: an unreadable body must never be taken for
+    "no options" and act with the defaults (conclude a protocol, start a campaign)."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:  # also UnicodeDecodeError
+        return None
+    return body if isinstance(body, dict) else None
 
 
 @bp.get("/conversations")
@@ -59,7 +79,8 @@ def _act(action, conversation_id: int, *args, deliver: bool = False):
 
 @bp.post("/conversations/<int:conversation_id>/take")
 def take(conversation_id: int):
-    return _act(handoff.take, conversation_id)
+    # Taking a conversation the bot owns tells the person: that message must go out.
+    return _act(handoff.take, conversation_id, _rt().settings, deliver=True)
 
 
 @bp.post("/conversations/<int:conversation_id>/reply")
@@ -73,9 +94,8 @@ def reply(conversation_id: int):
 @bp.post("/conversations/<int:conversation_id>/release")
 def release(conversation_id: int):
     # Optional body {"resolved": false, "note": "..."}; without one the request is resolved.
-    body = request.get_json(silent=True)
-    body = {} if body is None else body
-    if not isinstance(body, dict):
+    body = _optional_json_object()
+    if body is None:
         return jsonify(error='JSON body {"resolved": true|false, "note": "..."} expected'), 400
     resolved, note = body.get("resolved", True), body.get("note")
     if not isinstance(resolved, bool) or not (note is None or isinstance(note, str)):
@@ -87,7 +107,9 @@ def release(conversation_id: int):
 def negotiation_campaign():
     from bot.campaigns import CampaignError, start_negotiation_campaign
 
-    body = request.get_json(silent=True) or {}
+    body = _optional_json_object()
+    if body is None:
+        return jsonify(error='JSON body {"rate": 1, "limit": N} expected'), 400
     try:
         rate = float(body.get("rate", 1))
         limit = int(body["limit"]) if body.get("limit") is not None else None

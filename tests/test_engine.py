@@ -244,3 +244,106 @@ def test_phones_are_shown_as_people_write_them():
     assert phone("+556799990001") == "(67) 99999-0001"  # WhatsApp's old spelling
     assert phone("+556733334444") == "(67) 3333-4444"
     assert phone("+14155550100") == "+1 415-555-0100"
+
+
+# -- item 8: every final status is a closed one ----------------------------------------------
+def _statuses_set_in_code() -> set[str]:
+    """Every literal status given to set_status / close_protocol anywhere in bot/."""
+    from pathlib import Path
+
+    pattern = re.compile(r"(?:set_status\([^,]+,\s*|close_protocol\()\s*\"(\w+)\"")
+    root = Path(__file__).resolve().parent.parent / "bot"
+    return {m for path in root.rglob("*.py") for m in pattern.findall(path.read_text())}
+
+
+def test_every_protocol_status_in_use_is_classified_open_or_closed():
+    used = _statuses_set_in_code()
+    assert {"agendado", "acordo", "remarcado", "concluido", "encaminhado"} <= used  # the scan works
+    assert used <= protocols.OPEN_STATUSES | protocols.CLOSED_STATUSES
+    assert {"agendado", "acordo", "remarcado"} <= protocols.CLOSED_STATUSES
+
+
+def _finished_protocol_in_the_conversation(rt, settings, status: str, handoff=None) -> str:
+    """A journey ended in `status` while its number is still the conversation's, as the
+    2ª via leaves its concluded protocol while offering a negotiation."""
+    with transaction(rt.sessions) as s:
+        c = s.scalars(select(Conversation)).one()
+        p = protocols.open_protocol(s, settings, "agendamento", beneficiary_ref="B001",
+                                    conversation_id=c.id)
+        protocols.set_status(p, status, "fim da jornada")
+        c.data = {"protocol": p.number}
+        c.handoff = handoff
+        return p.number
+
+
+@pytest.mark.parametrize("status", ["agendado", "acordo", "remarcado"])
+def test_a_finished_protocol_is_never_forwarded_to_a_human(wa, rt, settings, status):
+    wa.say(MARIA, "oi")
+    number = _finished_protocol_in_the_conversation(rt, settings, status)
+    reply = wa.say(MARIA, "atendente")[0]
+    assert reply.startswith("Protocolo de atendimento (atendimento humano): *")
+    with transaction(rt.sessions) as s:
+        finished = s.scalars(select(Protocol).where(Protocol.number == number)).one()
+        assert finished.status == status and [e.status for e in finished.events] == ["aberto", status]
+
+
+def test_release_leaves_a_finished_protocol_as_it_is(wa, rt, settings, client, twilio):
+    from bot import handoff
+
+    wa.say(MARIA, "oi")
+    with transaction(rt.sessions) as s:
+        token = handoff.create_attendant(s, "Ana")
+        attendant = handoff.attendant_for_token(s, token)
+        s.scalars(select(Conversation)).one().attendant_id = attendant.id
+    number = _finished_protocol_in_the_conversation(rt, settings, "acordo", handoff="attendant")
+    cid = _conversation_id(rt)
+    response = client.post(f"/api/attendant/conversations/{cid}/release",
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    from .conftest import drain
+
+    drain(rt)
+    released = twilio.bodies_to(MARIA)[-1]
+    assert "atendimento com nossa equipe foi encerrado" in released and number not in released
+    with transaction(rt.sessions) as s:
+        assert s.scalars(select(Protocol).where(Protocol.number == number)).one().status == "acordo"
+
+
+def _conversation_id(rt) -> int:
+    with transaction(rt.sessions) as s:
+        return s.scalars(select(Conversation)).one().id
+
+
+# -- item 9: CPFs glued to words are masked; long numbers are not -----------------------------
+@pytest.mark.parametrize("text,masked", [
+    ("cpf11676496726", "cpf116.***.***-26"),
+    ("_116.764.967-26", "_116.***.***-26"),
+    ("beneficiario_cpf=11676496726&x=1", "beneficiario_cpf=116.***.***-26&x=1"),
+    ("CPF:116.764.967-26.", "CPF:116.***.***-26."),
+    ("id-11676496726abc", "id-116.***.***-26abc"),
+])
+def test_cpf_glued_to_a_word_is_masked(text, masked):
+    from bot.logging_setup import mask_cpfs
+
+    assert mask_cpfs(text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "protocolo 12345620261124000001",
+    "linha 23790.12345 60000.123456 78901.234567 8 12340000012345",
+    "barcode 23791234500000489901234560000000000000000000",
+    "whatsapp:+5567999990001", "SM00000000000000000000000000000001", "ip 192.168.100.123",
+    "R$ 1.116.764.967,26",
+])
+def test_long_numbers_are_not_masked(text):
+    from bot.logging_setup import mask_cpfs
+
+    assert mask_cpfs(text) == text
+
+
+def test_my_protocols_names_a_booked_appointment(wa):
+    from .scheduling_support import book
+
+    assert "Consulta agendada!" in book(wa)
+    listing = wa.say(MARIA, "meus protocolos")[0]  # identity confirmed in this session
+    assert "– Agendamento – consulta agendada –" in listing

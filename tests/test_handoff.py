@@ -169,7 +169,8 @@ def test_idle_time_in_the_queue_keeps_the_request_open(wa, rt):
     wa.say(MARIA, "116")
     wa.say(MARIA, "atendente")
     clock.freeze(clock.now() + timedelta(hours=2))
-    assert wa.say(MARIA, "ainda estou aguardando") == []  # queued: the bot stays silent
+    [notice] = wa.say(MARIA, "ainda estou aguardando")  # queued: told so, nothing else
+    assert f"Você está na fila do atendimento humano (protocolo *{number}*)" in notice
     assert _protocol(rt, number)[0] == "encaminhado"
     with transaction(rt.sessions) as s:
         c = s.scalars(select(Conversation)).one()

@@ -12,4 +12,4 @@ def start(turn: Turn) -> None:
     # No journey of its own: escalate() opens the "atendimento humano" protocol, the same
     # as for the `atendente` command typed anywhere.
     turn.end()
-    turn.escalate("pedido do beneficiário pelo menu")
+    turn.escalate("pedido do beneficiário pelo menu", owed=False)
