@@ -78,13 +78,38 @@ def test_unknown_city_at_entry_is_said_and_asked_not_replaced_by_the_home_city(w
     assert "Horários livres de *Cardiologia* em Dourados" in wa.say(MARIA, "dourados")[0]
 
 
-def test_unknown_city_in_an_answer_keeps_the_state(wa, rt):
+def test_unknown_city_in_an_answer_keeps_the_valid_parts_and_asks_the_city(wa, rt):
     wa.say(MARIA, "marcar consulta")
     wa.say(MARIA, "116")
-    before = conversation_state(rt)
-    reply = wa.say(MARIA, "eu, cardiologia em Cuiabá")[0]
+    reply = wa.say(MARIA, "eu, cardiologia em Cuiabá")
+    assert reply == ["Não temos rede credenciada nessa cidade. Escolha uma destas: "
+                     "Campo Grande/MS, Dourados/MS."]  # the question itself: not asked twice
+    flow, state, data, _ = conversation_state(rt)
+    assert (state, data["patient"], data["specialty"]) == ("collect", "B001", "cardiologia")
+    assert "city" not in data  # never silently the home city
+    assert "Horários livres de *Cardiologia* em Dourados" in wa.say(MARIA, "dourados")[0]
+
+
+def test_a_bad_city_while_asked_who_keeps_the_specialty(wa, rt):
+    wa.say(MARIA, "marcar consulta")
+    wa.say(MARIA, "116")
+    reply = wa.say(MARIA, "cardiologista em cuiaba")[0]
     assert reply.startswith("Não temos rede credenciada nessa cidade")
-    assert conversation_state(rt) == before
+    assert "Para quem é a consulta?" in reply and "E qual a especialidade?" not in reply
+    ask = wa.say(MARIA, "1")[0]
+    assert "Em qual cidade" in ask and "Qual especialidade" not in ask
+    assert conversation_state(rt)[2]["specialty"] == "cardiologia"
+
+
+def test_only_a_bad_city_is_refused_without_counting_as_a_misunderstanding(wa, rt):
+    wa.say(MARIA, "marcar cardiologia")
+    wa.say(MARIA, "116")
+    for _ in range(3):
+        reply = wa.say(MARIA, "em Cuiabá")
+        assert reply == ["Não temos rede credenciada nessa cidade. Escolha uma destas: "
+                         "Campo Grande/MS, Dourados/MS."]
+    assert conversation_state(rt)[3] is None  # no handoff after three refusals
+    assert "Em qual cidade" in wa.say(MARIA, "eu")[0]  # the home city is not put in its place
 
 
 def test_past_date_at_entry_keeps_the_specialty_and_asks_the_date(wa, rt):
@@ -217,7 +242,8 @@ def test_confirmation_buttons_come_from_templates(wa, rt, twilio):
         "confirm:yes", render("scheduling/button_confirm"), "confirm:no",
         render("scheduling/button_other_time"), "confirm:wrong_data",
         render("scheduling/button_wrong_data")]
-    assert "05/03/1980" in variables["1"] and MARIA in variables["1"]  # the data to confirm
+    assert "05/03/1980" in variables["1"]  # the data to confirm
+    assert "telefone (67) 99999-0001." in variables["1"] and MARIA not in variables["1"]
 
 
 def test_list_titles_stay_distinct_and_clean_when_names_collide():
