@@ -339,7 +339,9 @@ def test_friday_afternoon_shows_only_that_afternoons_slots(wa, rt):
 
 
 def test_de_manha_filters_the_morning(wa):
-    reply = _results_for(wa, MARIA, "marcar cardiologia de manhã", "116", "eu")
+    # Dra. Helena Kato sees patients all day on Thursday 26/11.
+    reply = _results_for(wa, MARIA, "marcar ginecologista quinta de manhã", "116", "eu")
+    assert _days_shown(reply) == [date(2026, 11, 26)]
     times = _times_shown(reply)
     assert times and all(t < "12:00" for t in times), reply
 
