@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot import clock, outbox, protocols
+from bot import clock, outbox, protocols, scheduled
 from bot.registry.base import RegistryUnavailable, SlotInfo
 from bot.templates import render
 from storage.models import Appointment, Conversation
@@ -68,20 +68,20 @@ def cancel(session: Session, registry, appointment: Appointment, note: str) -> N
         protocols.set_status(protocol, "cancelado", note)
 
 
-def replace(session: Session, registry, old: Appointment, new: Appointment, runtime=None,
-            defer=None) -> None:
+def replace(session: Session, registry, old: Appointment, new: Appointment) -> None:
     """Reschedule: the new appointment keeps the old one's protocol and history.
 
     The new slot is already booked; if the operator's API is down when freeing the old
-    one, the release is retried by a job after this turn commits (`defer`)."""
+    one, the appointment keeps `release_pending` and the sweeper retries the release
+    (`release_pending_slots`). The debt lives in the database, committed with the
+    reschedule: no Redis job to lose between the commit and an enqueue."""
     if old.status == "booked":
         try:
             registry.release_slot(old.slot_ref, old.booking_key)
         except RegistryUnavailable:
-            if runtime is None or defer is None:
-                raise
-            slot_ref, key = old.slot_ref, old.booking_key
-            defer(lambda: release_later(runtime, slot_ref, key))
+            log.warning("slot %s not released (registry unavailable); the sweeper retries",
+                        old.slot_ref)
+            old.release_pending = True
     old.status = "rescheduled"
     old.cancelled_at = clock.now()
     old.replaced_by_id = new.id
@@ -93,26 +93,36 @@ def replace(session: Session, registry, old: Appointment, new: Appointment, runt
                              f"de {old.starts_at:%d/%m/%Y %H:%M} para {new.starts_at:%d/%m/%Y %H:%M}")
 
 
-RELEASE_RETRY_INTERVALS = [60, 300, 900, 3600, 3600, 3600]
+@scheduled.register
+def release_pending_slots(runtime) -> int:
+    """Sweeper: free the old slots of reschedules made while the operator's API was down.
+    The release is idempotent (its own Idempotency-Key), so two workers sweeping at once or
+    a sweep repeated after a crash are harmless; a locked row is another worker's."""
+    from storage.db import transaction
 
-
-def release_later(runtime, slot_ref: str, booking_key: str) -> None:
-    """Free an old slot the operator's API could not free during the turn."""
-    from redis.exceptions import RedisError
-    from rq import Retry
-
-    log.warning("slot %s not released (registry unavailable); retrying in a job", slot_ref)
-    try:
-        runtime.queue.enqueue("bot.appointments.release_slot_job", slot_ref, booking_key,
-                              retry=Retry(max=len(RELEASE_RETRY_INTERVALS),
-                                          interval=RELEASE_RETRY_INTERVALS),
-                              job_id=f"release-{booking_key}", failure_ttl=30 * 86400)
-    except RedisError as exc:  # nothing else remembers it: say so loudly
-        log.error("slot %s must be released by hand (%s)", slot_ref, exc)
+    with transaction(runtime.sessions) as s:
+        owed = list(s.scalars(select(Appointment.id).where(Appointment.release_pending.is_(True))
+                              .order_by(Appointment.id)))
+    released = 0
+    for appointment_id in owed:
+        try:
+            with transaction(runtime.sessions) as s:
+                appointment = s.get(Appointment, appointment_id, populate_existing=True,
+                                    with_for_update={"skip_locked": True})
+                if appointment is None or not appointment.release_pending:
+                    continue
+                runtime.registry.bind(s).release_slot(appointment.slot_ref, appointment.booking_key)
+                appointment.release_pending = False
+            released += 1
+        except RegistryUnavailable as exc:
+            log.warning("slot releases still owed: %s; the next sweep retries", exc)
+            break  # still down: the next sweep tries again
+    return released
 
 
 def release_slot_job(slot_ref: str, booking_key: str) -> None:
-    """RQ job: the release is idempotent, so retries are safe."""
+    """RQ job of earlier versions (their queued retries may still run after an upgrade);
+    releases are now owed in the database and retried by the sweeper."""
     from bot import runtime as runtime_module
     from storage.db import transaction
 
@@ -145,6 +155,9 @@ def schedule_reminder(runtime, appointment_id: int, reminder_at: datetime) -> No
         log.warning("reminder %s not scheduled (%s); the sweeper will send it", appointment_id, exc)
 
 
+REMINDER_STATE = ("minhas_consultas", "reminder_reply")
+
+
 def send_reminder(appointment_id: int) -> bool:
     """RQ job: queue the reminder of one appointment, once, unless it was cancelled."""
     from bot import queueing, runtime as runtime_module
@@ -152,7 +165,15 @@ def send_reminder(appointment_id: int) -> bool:
 
     rt = runtime_module.current()
     with transaction(rt.sessions) as s:
-        appointment = s.get(Appointment, appointment_id, with_for_update=True)
+        conversation_id = s.scalar(select(Appointment.conversation_id)
+                                   .where(Appointment.id == appointment_id))
+        # Row locks, in a turn's order (its conversation, then appointments), so a message
+        # being processed right now is neither overwritten nor deadlocked: the reminder
+        # waits for that turn and decides on what it committed.
+        conversation = (s.get(Conversation, conversation_id, with_for_update=True,
+                              populate_existing=True) if conversation_id else None)
+        appointment = s.get(Appointment, appointment_id, with_for_update=True,
+                            populate_existing=True)
         if appointment is None or appointment.reminder_status != "pending":
             return False
         if appointment.status != "booked":
@@ -160,12 +181,10 @@ def send_reminder(appointment_id: int) -> bool:
             return False
         if appointment.reminder_at and appointment.reminder_at > clock.now():
             return False  # rescheduled later; its own job will come
-        conversation = s.get(Conversation, appointment.conversation_id) if appointment.conversation_id else None
         if conversation is None:
             appointment.reminder_status = "skipped"
             return False
         _queue_reminder(s, rt, conversation, appointment)
-        conversation_id = conversation.id
     queueing.deliver_later(rt, conversation_id)
     return True
 
@@ -173,8 +192,11 @@ def send_reminder(appointment_id: int) -> bool:
 def _queue_reminder(s: Session, rt, conversation: Conversation, appointment: Appointment) -> None:
     settings = rt.settings
     p = appointment.provider
-    context = dict(appointment=appointment, provider=p)
-    body = render("scheduling/reminder", **context)
+    takes_answers = _free_for_reminder_answer(rt, conversation)
+    # Typed answers are offered only when they will reach the reminder: in the middle of
+    # another journey (or waiting for a human) "cancelar" would end that instead.
+    body = render("scheduling/reminder", appointment=appointment, provider=p,
+                  typed_answers=takes_answers)
     row = outbox.enqueue_business_initiated(
         s, conversation, body, content_sid=settings.content_reminder_sid or None,
         variables={"1": appointment.patient_name.split()[0].title(),
@@ -183,30 +205,53 @@ def _queue_reminder(s: Session, rt, conversation: Conversation, appointment: App
                    "6": f"appt-confirm:{appointment.id}", "7": f"appt-cancel:{appointment.id}"},
     )
     appointment.reminder_status = "skipped" if row.status == "skipped" else "queued"
-    if row.status != "skipped" and _free_for_reminder_answer(s, rt, conversation):
-        # A bare "sim" / "cancelar" after the reminder answers it, however late: the state
-        # outlives idle expiry until the appointment itself (engine: keep_until).
-        conversation.flow, conversation.state = "minhas_consultas", "reminder_reply"
-        conversation.data = {"appointment_id": appointment.id,
-                             "keep_until": clock.from_local(appointment.starts_at).isoformat()}
-        conversation.last_activity_at = clock.now()  # the answer belongs to this new session
+    if row.status != "skipped" and takes_answers:
+        _await_reminder_answer(s, rt, conversation, appointment)
 
 
-def _free_for_reminder_answer(s: Session, rt, conversation: Conversation) -> bool:
-    """Nothing live in the conversation: no journey, or one the person left (idle). An
-    idle session is closed first exactly as the engine would (its protocol "expirado",
-    identity no longer confirmed). A human's conversation is never taken."""
+def _free_for_reminder_answer(rt, conversation: Conversation) -> bool:
+    """Nothing live in the conversation: no journey, one the person left (idle), or other
+    reminders waiting for their answer. A human's conversation is never taken."""
     if conversation.handoff is not None:
         return False
+    if (conversation.flow, conversation.state) == REMINDER_STATE:
+        return True
     idle = timedelta(minutes=rt.settings.session_idle_minutes)
     last = conversation.last_activity_at
-    if last is not None and clock.now() - last < idle:
-        return conversation.flow is None
+    return conversation.flow is None or last is None or clock.now() - last >= idle
+
+
+def _await_reminder_answer(s: Session, rt, conversation: Conversation,
+                           appointment: Appointment) -> None:
+    """A bare "sim" / "cancelar" after the reminder answers it, however late: the state
+    outlives idle expiry until the last pending appointment (engine: keep_until). An idle
+    journey is closed first exactly as the engine would (protocol "expirado", identity no
+    longer confirmed); reminders still unanswered are kept, so a second one (a dependent's
+    appointment the same day) does not silence the first."""
     from bot import engine
 
     engine.expire_idle_session(engine.Turn(s, rt, conversation, engine.Message(text="")),
-                                clock.now())
-    return True
+                               clock.now())
+    earlier = (pending_reminders(s, conversation.data)
+               if (conversation.flow, conversation.state) == REMINDER_STATE else [])
+    waiting = [a for a in earlier if a.id != appointment.id] + [appointment]
+    conversation.flow, conversation.state = REMINDER_STATE
+    conversation.data = reminder_data(waiting)
+    conversation.last_activity_at = clock.now()  # the answer belongs to this new session
+
+
+def pending_reminders(s: Session, data: dict) -> list[Appointment]:
+    """The reminded appointments still waiting for a typed answer, in the order reminded
+    (still booked and ahead). `appointment_id` is the single-reminder form of old states."""
+    ids = data.get("appointment_ids") or ([data["appointment_id"]] if data.get("appointment_id") else [])
+    now_local = clock.local_now()
+    found = (s.get(Appointment, i) for i in ids)
+    return [a for a in found if a is not None and a.status == "booked" and a.starts_at >= now_local]
+
+
+def reminder_data(waiting: list[Appointment]) -> dict:
+    return {"appointment_ids": [a.id for a in waiting],
+            "keep_until": max(clock.from_local(a.starts_at) for a in waiting).isoformat()}
 
 
 def send_due_reminders(runtime) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot import clock, phones
+from bot.scheduling.business_days import is_holiday
 from storage.models import (
     Beneficiary,
     BeneficiaryPhone,
@@ -106,7 +107,7 @@ def load(session: Session, data: dict, today: date, replace: bool = True) -> dic
         )
         session.add(p)
         session.flush()
-        for starts_at in _slot_times(item.get("schedule"), today):
+        for starts_at in _slot_times(item.get("schedule"), today, item["state"]):
             session.add(Slot(provider_id=p.id, starts_at=starts_at,
                              duration_minutes=(item.get("schedule") or {}).get("minutes", 30)))
             slots += 1
@@ -127,15 +128,16 @@ def _phones(item: dict) -> list[str]:
     return list(dict.fromkeys(normalized))  # two spellings of one line are one phone
 
 
-def _slot_times(schedule: dict | None, today: date):
-    """{"weekdays": [0..6], "times": ["08:00"], "from_day": 1, "days": 30, "skip_every": 3}"""
+def _slot_times(schedule: dict | None, today: date, state: str | None = None):
+    """{"weekdays": [0..6], "times": ["08:00"], "from_day": 1, "days": 30, "skip_every": 3};
+    no agenda on the national and state (`state`, the provider's UF) holidays."""
     if not schedule:
         return
     first = schedule.get("from_day", 1)
     skip = schedule.get("skip_every", 0)
     for offset in range(first, first + schedule.get("days", 30)):
         day = today + timedelta(days=offset)
-        if day.weekday() not in schedule.get("weekdays", [0, 1, 2, 3, 4]):
+        if day.weekday() not in schedule.get("weekdays", [0, 1, 2, 3, 4]) or is_holiday(day, state):
             continue
         for n, hhmm in enumerate(schedule.get("times", [])):
             if skip and (offset + n) % skip == 0:

@@ -36,12 +36,13 @@ def slot_status(rt, slot_ref: str) -> str:
         return s.get(Slot, int(slot_ref)).status
 
 
-def book(wa, phone=MARIA, cpf3="116", when="semana que vem", pick="2") -> str:
-    """Cardiology for the titular through the webhook; returns the confirmation text."""
+def book(wa, phone=MARIA, cpf3="116", when="semana que vem", pick="2", patient="1") -> str:
+    """Cardiology (for the titular, or `patient` of Maria's family list) through the
+    webhook; returns the confirmation text."""
     wa.say(phone, f"marcar cardiologia {when}")
     wa.say(phone, cpf3)
     if phone == MARIA:
-        wa.say(phone, "1")
+        wa.say(phone, patient)
     wa.say(phone, pick)
     return wa.say(phone, "sim")[0]
 

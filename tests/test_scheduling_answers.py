@@ -222,3 +222,103 @@ def test_reminder_leaves_a_journey_in_progress_alone(wa, rt):
     send_reminder_inside_window(rt, appointment)  # 6 minutes later
     assert conversation_state(rt)[0] == "segunda_via"
     assert "Lembrete" in wa.twilio.bodies_to(MARIA)[-1]
+
+
+# -- round 2, item 6: yes/no with punctuation and a polite tail --------------------------------
+@pytest.mark.parametrize("answer", ["Sim.", "sim, pode ser", "Sim!", "ok, pode marcar"])
+def test_booking_confirmation_understands_yes_as_people_write_it(wa, rt, answer):
+    wa.say(MARIA, "marcar cardiologia semana que vem")
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "1")
+    wa.say(MARIA, "2")
+    assert "Consulta agendada!" in wa.say(MARIA, answer)[0]
+    assert [a.status for a in appointments(rt)] == ["booked"]
+
+
+def test_no_with_a_tail_at_the_booking_confirmation_shows_other_slots(wa, rt):
+    wa.say(MARIA, "marcar cardiologia semana que vem")
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "1")
+    wa.say(MARIA, "2")
+    assert "Horários livres" in wa.say(MARIA, "Não, obrigada.")[0]
+    assert conversation_state(rt)[1] == "pick" and appointments(rt) == []
+
+
+@pytest.mark.parametrize("answer", ["Sim.", "sim, pode ser", "sim, pode cancelar"])
+def test_cancel_confirmation_understands_yes_as_people_write_it(wa, rt, answer):
+    book(wa)
+    wa.say(MARIA, "minhas consultas")
+    wa.say(MARIA, "cancelar 1")
+    assert "cancelada" in wa.say(MARIA, answer)[0]
+    assert appointments(rt)[0].status == "cancelled"
+
+
+def test_reminder_understands_sim_with_punctuation(wa, rt):
+    _booked_and_reminded(wa, rt)
+    assert wa.say(MARIA, "Sim, vou!") == ["Presença confirmada para 30/11/2026 às 09:00. Até lá!"]
+
+
+# -- round 2, item 7: changing one's mind at the cancellation question -----------------------
+@pytest.mark.parametrize("answer", ["nao, na vdd qro remarcar", "remarcar 1", "quero outro horário"])
+def test_remarcar_at_the_cancel_question_reschedules_instead(wa, rt, answer):
+    book(wa)
+    wa.say(MARIA, "minhas consultas")
+    wa.say(MARIA, "cancelar 1")
+    reply = wa.say(MARIA, answer)[0]
+    assert "Vamos remarcar a consulta de 30/11/2026 às 09:00" in reply
+    assert "Horários livres de *Cardiologia*" in reply
+    assert conversation_state(rt)[:2] == ("agendamento", "pick")
+    wa.say(MARIA, "5")
+    assert "Consulta remarcada!" in wa.say(MARIA, "sim")[0]
+    assert [a.status for a in appointments(rt)] == ["rescheduled", "booked"]
+
+
+def test_remarcar_2_at_the_cancel_question_names_the_other_appointment(wa, rt):
+    book(wa, pick="2")
+    book(wa, pick="3")
+    first, second = appointments(rt)
+    wa.say(MARIA, "minhas consultas")
+    wa.say(MARIA, "cancelar 1")
+    reply = wa.say(MARIA, "não, quero remarcar a 2")[0]
+    assert f"Vamos remarcar a consulta de 30/11/2026 às {second.starts_at:%H:%M}" in reply
+    assert conversation_state(rt)[2]["reschedule_id"] == second.id
+
+
+def test_nao_at_the_cancel_question_keeps_the_appointment(wa, rt):
+    book(wa)
+    wa.say(MARIA, "minhas consultas")
+    wa.say(MARIA, "cancelar 1")
+    assert wa.say(MARIA, "não, deixa") == ["Tudo certo, sua consulta continua marcada."]
+    assert appointments(rt)[0].status == "booked"
+    assert conversation_state(rt)[:2] == (None, None)
+
+
+def test_nao_quero_remarcar_is_not_a_reschedule(wa, rt):
+    book(wa)
+    wa.say(MARIA, "minhas consultas")
+    wa.say(MARIA, "cancelar 1")
+    # Neither a reschedule nor a clear yes/no to "cancel it?": asked again.
+    assert wa.say(MARIA, "não quero remarcar") == [
+        "Responda *sim* para cancelar a consulta ou *não* para mantê-la."]
+    assert conversation_state(rt)[:2] == ("minhas_consultas", "confirm_cancel")
+
+
+def test_remarcar_after_declining_a_reminder_confirms_identity_first(wa, rt):
+    _booked_and_reminded(wa, rt)
+    assert "Confirma o cancelamento" in wa.say(MARIA, "não")[0]
+    ask = wa.say(MARIA, "na verdade quero remarcar")[0]
+    assert "Protocolo de atendimento (suas consultas)" in ask and "3 primeiros dígitos" in ask
+    assert "Vamos remarcar" in wa.say(MARIA, "116")[0]
+    assert appointments(rt)[0].status == "booked"
+
+
+# -- round 2, item 13: a second bare "cancelar" after "which one?" leaves ---------------------
+def test_second_bare_cancelar_after_which_one_ends_the_conversation(wa, rt):
+    book(wa, pick="2")
+    book(wa, pick="3")
+    wa.say(MARIA, "minhas consultas")
+    assert "Qual consulta você quer cancelar?" in wa.say(MARIA, "cancelar")[0]
+    reply = wa.say(MARIA, "cancelar")
+    assert len(reply) == 1 and "encerrei este assunto" in reply[0]
+    assert conversation_state(rt)[:2] == (None, None)
+    assert [a.status for a in appointments(rt)] == ["booked", "booked"]

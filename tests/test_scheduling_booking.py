@@ -142,21 +142,21 @@ def test_choosing_a_slot_with_the_registry_down_says_try_later(wa, rt, monkeypat
     assert conversation_state(rt) == before
 
 
-def test_reschedule_whose_old_slot_cannot_be_freed_retries_the_release_in_a_job(wa, rt, monkeypatch):
+def test_reschedule_whose_old_slot_cannot_be_freed_is_released_by_the_sweeper(wa, rt, monkeypatch):
     book(wa)
     wa.say(MARIA, "minhas consultas")
     wa.say(MARIA, "remarcar 1")
     wa.say(MARIA, "5")
     monkeypatch.setattr(EmbeddedRegistry, "release_slot", _registry_down)
-    assert "Consulta remarcada!" in wa.say(MARIA, "sim")[0]  # the jobs ran: still down
+    assert "Consulta remarcada!" in wa.say(MARIA, "sim")[0]
     old, new = appointments(rt)
     assert old.status == "rescheduled" and new.status == "booked"
-    assert slot_status(rt, old.slot_ref) == "booked"
-    job = rt.queue.fetch_job(f"release-{old.booking_key}")
-    assert job.func_name == "bot.appointments.release_slot_job"
-    assert job.args == (old.slot_ref, old.booking_key)
-    assert job.id in ScheduledJobRegistry(queue=rt.queue).get_job_ids()  # its retry waits
+    assert slot_status(rt, old.slot_ref) == "booked" and old.release_pending
+    jobs.sweep(reschedule=False)  # the operator's API is still down: still owed
+    assert slot_status(rt, old.slot_ref) == "booked" and appointments(rt)[0].release_pending
+    rt.redis.flushall()  # a Redis restart loses every job: the debt is in the database
     monkeypatch.undo()
-    rt.queue.enqueue_job(job)  # what RQ's scheduler does when the retry is due
-    drain(rt)
+    jobs.sweep(reschedule=False)
     assert slot_status(rt, old.slot_ref) == "free"
+    assert not appointments(rt)[0].release_pending
+    assert slot_status(rt, new.slot_ref) == "booked"

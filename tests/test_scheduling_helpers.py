@@ -253,3 +253,57 @@ def test_named_place(text, place):
                                   "a partir de ontem"])
 def test_past_words_are_flagged(text):
     assert parse_date_request(text, TODAY).in_past
+
+
+# -- round 2, item 10: chat spellings and the period of the day ------------------------------
+@pytest.mark.parametrize("text,start,end", [
+    ("semana q vem", d(30, 11), d(6, 12)), ("prox semana", d(30, 11), d(6, 12)),
+    ("pra semana q vem", d(30, 11), d(6, 12)), ("hj", TODAY, TODAY), ("hj a noite", TODAY, TODAY),
+    ("amanha", d(24, 11), d(24, 11)), ("amanhã", d(24, 11), d(24, 11)),
+    ("depois de amanhã", d(25, 11), d(25, 11)), ("dps de amanha", d(25, 11), d(25, 11)),
+    ("vc tem pra sexta a tarde?", d(27, 11), d(27, 11)), ("pro dia 10", d(10, 12), d(10, 12)),
+    ("sexta da semana q vem", d(4, 12), d(4, 12)),
+])
+def test_informal_dates(text, start, end):
+    assert parse_date_request(text, TODAY) == DateRequest(start=start, end=end)
+
+
+@pytest.mark.parametrize("text,period", [
+    ("de manhã", "manha"), ("pela manha", "manha"), ("amanhã de manhã", "manha"),
+    ("sexta a tarde", "tarde"), ("sexta à tarde", "tarde"), ("de tarde", "tarde"),
+    ("no fim da tarde", "tarde"), ("à noite", "noite"), ("hj a noite", "noite"),
+    ("amanhã", None), ("amanha", None), ("boa tarde, quero marcar", None), ("boa noite", None),
+    ("bom dia", None), ("te respondo mais tarde", None), ("de manhã ou à tarde", None),
+    ("cardiologia", None), ("", None),
+])
+def test_day_periods(text, period):
+    from bot.scheduling.dates import parse_day_period
+
+    assert parse_day_period(text) == period
+
+
+@pytest.mark.parametrize("hour,period,inside", [
+    (8, "manha", True), (11, "manha", True), (12, "manha", False), (12, "tarde", True),
+    (17, "tarde", True), (18, "tarde", False), (18, "noite", True), (21, "noite", True),
+    (7, "noite", False), (15, None, True),
+])
+def test_in_day_period(hour, period, inside):
+    from datetime import datetime
+
+    from bot.scheduling.dates import in_day_period
+
+    assert in_day_period(datetime(2026, 11, 27, hour, 30), period) is inside
+
+
+# -- round 2, item 11: no agenda generated on holidays ---------------------------------------
+def test_agendas_skip_national_and_state_holidays_of_the_providers_state():
+    from storage.loader import _slot_times
+
+    schedule = {"weekdays": [0, 1, 2, 3, 4], "times": ["09:00"], "from_day": 0, "days": 7}
+    in_ms = {t.date() for t in _slot_times(schedule, d(11, 10, 2027), "MS")}
+    in_sp = {t.date() for t in _slot_times(schedule, d(11, 10, 2027), "SP")}
+    assert d(11, 10, 2027) not in in_ms and d(11, 10, 2027) in in_sp  # Criação do Estado de MS
+    assert d(12, 10, 2027) not in in_ms | in_sp  # Nossa Senhora Aparecida, national
+    assert d(13, 10, 2027) in in_ms & in_sp
+    christmas = {t.date() for t in _slot_times(schedule, d(21, 12, 2026), "MS")}
+    assert d(25, 12, 2026) not in christmas and d(24, 12, 2026) in christmas

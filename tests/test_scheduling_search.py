@@ -78,13 +78,38 @@ def test_unknown_city_at_entry_is_said_and_asked_not_replaced_by_the_home_city(w
     assert "Horários livres de *Cardiologia* em Dourados" in wa.say(MARIA, "dourados")[0]
 
 
-def test_unknown_city_in_an_answer_keeps_the_state(wa, rt):
+def test_unknown_city_in_an_answer_keeps_the_valid_parts_and_asks_the_city(wa, rt):
     wa.say(MARIA, "marcar consulta")
     wa.say(MARIA, "116")
-    before = conversation_state(rt)
-    reply = wa.say(MARIA, "eu, cardiologia em Cuiabá")[0]
+    reply = wa.say(MARIA, "eu, cardiologia em Cuiabá")
+    assert reply == ["Não temos rede credenciada nessa cidade. Escolha uma destas: "
+                     "Campo Grande/MS, Dourados/MS."]  # the question itself: not asked twice
+    flow, state, data, _ = conversation_state(rt)
+    assert (state, data["patient"], data["specialty"]) == ("collect", "B001", "cardiologia")
+    assert "city" not in data  # never silently the home city
+    assert "Horários livres de *Cardiologia* em Dourados" in wa.say(MARIA, "dourados")[0]
+
+
+def test_a_bad_city_while_asked_who_keeps_the_specialty(wa, rt):
+    wa.say(MARIA, "marcar consulta")
+    wa.say(MARIA, "116")
+    reply = wa.say(MARIA, "cardiologista em cuiaba")[0]
     assert reply.startswith("Não temos rede credenciada nessa cidade")
-    assert conversation_state(rt) == before
+    assert "Para quem é a consulta?" in reply and "E qual a especialidade?" not in reply
+    ask = wa.say(MARIA, "1")[0]
+    assert "Em qual cidade" in ask and "Qual especialidade" not in ask
+    assert conversation_state(rt)[2]["specialty"] == "cardiologia"
+
+
+def test_only_a_bad_city_is_refused_without_counting_as_a_misunderstanding(wa, rt):
+    wa.say(MARIA, "marcar cardiologia")
+    wa.say(MARIA, "116")
+    for _ in range(3):
+        reply = wa.say(MARIA, "em Cuiabá")
+        assert reply == ["Não temos rede credenciada nessa cidade. Escolha uma destas: "
+                         "Campo Grande/MS, Dourados/MS."]
+    assert conversation_state(rt)[3] is None  # no handoff after three refusals
+    assert "Em qual cidade" in wa.say(MARIA, "eu")[0]  # the home city is not put in its place
 
 
 def test_past_date_at_entry_keeps_the_specialty_and_asks_the_date(wa, rt):
@@ -217,7 +242,8 @@ def test_confirmation_buttons_come_from_templates(wa, rt, twilio):
         "confirm:yes", render("scheduling/button_confirm"), "confirm:no",
         render("scheduling/button_other_time"), "confirm:wrong_data",
         render("scheduling/button_wrong_data")]
-    assert "05/03/1980" in variables["1"] and MARIA in variables["1"]  # the data to confirm
+    assert "05/03/1980" in variables["1"]  # the data to confirm
+    assert "telefone (67) 99999-0001." in variables["1"] and MARIA not in variables["1"]
 
 
 def test_list_titles_stay_distinct_and_clean_when_names_collide():
@@ -254,3 +280,113 @@ def test_wrong_data_goes_to_a_human_without_booking(wa, rt, answer):
     [(number, protocol)] = protocols(rt).items()
     assert handoff == "waiting" and flow is None and data == {"protocol": number}
     assert protocol == ("agendamento", "encaminhado", ["aberto", "encaminhado"])
+
+
+# -- round 2, item 15: the phone as people write it -----------------------------------------
+def test_confirmation_shows_the_phone_as_people_write_it(wa):
+    wa.say(MARIA, "marcar cardiologia")
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "1")
+    confirm = wa.say(MARIA, "1")[0]
+    assert "Telefone: (67) 99999-0001" in confirm and MARIA not in confirm
+
+
+# -- round 2, item 8: no provider of the specialty at all ------------------------------------
+@pytest.mark.parametrize("words", ["marcar neurologista 15/12", "marcar neurologista",
+                                   "marcar neurologista semana que vem",
+                                   "marcar neurologista a partir de 10/12"])
+def test_a_specialty_without_providers_is_a_guarantee_case_at_once(wa, rt, words):
+    reply = _results_for(wa, MARIA, words, "116", "eu")
+    deadline = ans_deadline(clock.today(), "neurologia", "MS")
+    assert ("Nossa rede credenciada não tem horários de Neurologia em Campo Grande nos "
+            f"próximos 60 dias. Mesmo assim, sua consulta é garantida pela ANS dentro do prazo "
+            f"de atendimento, que vai até {deadline:%d/%m/%Y}.") in reply
+    assert "Quer tentar outra data?" not in reply and "na fila da nossa equipe" in reply
+    [(number, protocol)] = protocols(rt).items()
+    assert protocol == ("garantia_atendimento", "encaminhado", ["aberto", "encaminhado"])
+    with transaction(rt.sessions) as s:
+        from storage.models import Protocol
+
+        details = s.scalars(select(Protocol)).one().details
+    assert details["reason"] == "sem_prestador" and details["deadline"] == deadline.isoformat()
+    assert conversation_state(rt)[3] == "waiting"
+
+
+# -- round 2, item 10: informal writing and the period of the day ----------------------------
+@pytest.mark.parametrize("words,first,last", [
+    ("semana q vem", date(2026, 11, 30), date(2026, 12, 6)),
+    ("pra prox semana", date(2026, 11, 30), date(2026, 12, 6)),
+    ("amanha", date(2026, 11, 25), date(2026, 11, 25)),
+    ("dps de amanhã", date(2026, 11, 26), date(2026, 11, 26)),
+])
+def test_informal_dates_through_the_webhook(wa, words, first, last):
+    reply = _results_for(wa, MARIA, f"vc tem cardio {words}", "116", "eu")
+    days = _days_shown(reply)
+    assert days and days[0] == first and all(first <= d <= last for d in days), reply
+
+
+def _times_shown(reply: str) -> list[str]:
+    return re.findall(r"^\d+\. (\d\d:\d\d) –", reply, re.M)
+
+
+def test_friday_afternoon_shows_only_that_afternoons_slots(wa, rt):
+    reply = _results_for(wa, MARIA, "marcar cardio sexta a tarde", "116", "eu")
+    assert "Horários livres de *Cardiologia* em Campo Grande à tarde:" in reply
+    assert _days_shown(reply) == [date(2026, 11, 27)]
+    times = _times_shown(reply)
+    assert times and all("12:00" <= t < "18:00" for t in times), reply
+    assert conversation_state(rt)[2]["period"] == "tarde"
+
+
+def test_de_manha_filters_the_morning(wa):
+    # Dra. Helena Kato sees patients all day on Thursday 26/11.
+    reply = _results_for(wa, MARIA, "marcar ginecologista quinta de manhã", "116", "eu")
+    assert _days_shown(reply) == [date(2026, 11, 26)]
+    times = _times_shown(reply)
+    assert times and all(t < "12:00" for t in times), reply
+
+
+def test_a_period_with_no_slot_says_so_and_shows_the_others(wa, rt):
+    reply = _results_for(wa, MARIA, "marcar cardiologia à noite", "116", "eu")
+    assert "Não encontrei horários à noite em Campo Grande; veja os de outros períodos do dia." in reply
+    assert _times_shown(reply) and "period" not in conversation_state(rt)[2]
+    assert conversation_state(rt)[3] is None  # a preference never makes an ANS case
+
+
+def test_asking_for_the_afternoon_at_the_list_searches_again(wa):
+    _results_for(wa, MARIA, "marcar cardiologia", "116", "eu")
+    times = _times_shown(wa.say(MARIA, "tem à tarde?")[0])
+    assert times and all(t >= "12:00" for t in times)
+
+
+# -- round 2, item 11: no agenda on holidays ---------------------------------------------------
+def test_no_slots_on_a_national_holiday(wa, rt):
+    from bot.cli import DEMO_FILE
+    from storage.loader import load_file
+
+    clock.freeze(datetime(2026, 12, 20, 13, 0))
+    with transaction(rt.sessions) as s:
+        load_file(s, DEMO_FILE)  # agendas from 21/12 on: Christmas inside
+        dentist = s.scalars(select(Provider).where(Provider.ref == "P009")).one()
+        # An agenda loaded by an earlier version still holds Christmas: not offered either.
+        s.add(Slot(provider_id=dentist.id, starts_at=datetime(2026, 12, 25, 10, 0)))
+    reply = _results_for(wa, MARIA, "marcar dentista 25/12", "116", "eu")
+    assert ("Não encontrei horários de Odontologia em Campo Grande em 25/12/2026. "
+            "Estes são os mais próximos") in reply
+    assert date(2026, 12, 25) not in _days_shown(reply)
+    assert _days_shown(reply)[0] == date(2026, 12, 28)
+
+
+# -- round 2, item 14: holidays when neither state is known -----------------------------------
+def test_ans_deadline_uses_the_operator_state_when_no_other_is_known(wa, rt):
+    # 30/11/2026 is a state holiday in the Federal District only.
+    rt.settings = replace(rt.settings, operator_state="DF")
+    with transaction(rt.sessions) as s:
+        jose = s.scalars(select(Beneficiary).where(Beneficiary.ref == "B010")).one()
+        jose.address = {**jose.address, "state": ""}
+        s.execute(update(Provider).where(Provider.city == "Campo Grande").values(state=""))
+    wa.say(JOSE, "preciso de endocrinologista em campo grande")
+    reply = wa.say(JOSE, "682")[0]
+    in_df, national = (ans_deadline(clock.today(), "endocrinologia", uf) for uf in ("DF", None))
+    assert in_df == national + timedelta(days=1)
+    assert f"vai até {in_df:%d/%m/%Y}" in reply

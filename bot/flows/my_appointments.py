@@ -1,14 +1,15 @@
 """'Minhas consultas': list upcoming appointments, cancel (frees the slot) or reschedule
-(keeps the protocol and its history); also answers a reminder's confirm / cancel."""
+(keeps the protocol and its history); also answers reminders' confirm / cancel."""
 from __future__ import annotations
 
 import re
 
-from bot import appointments, clock
+from bot import appointments, clock, intents
 from bot.engine import Flow, Turn, register, route_payload
 from bot.flows import scheduling
 from bot.registry.base import RegistryUnavailable
 from bot.scheduling.specialties import by_code
+from bot.text import normalize
 from storage.models import Appointment
 
 flow = register(Flow(
@@ -20,10 +21,21 @@ flow = register(Flow(
 ))
 
 ACTION = re.compile(r"^(cancelar|desmarcar|remarcar|mudar)\s*(?:a\s*)?(?:consulta\s*)?(\d+)?$")
-REMINDER_CONFIRM = scheduling.YES | {"confirmar", "vou", "estarei la", "confirmo presenca"}
-REMINDER_CANCEL = {"cancelar", "desmarcar", "cancelar consulta", "desmarcar consulta"}
-REMINDER_DECLINE = {"nao", "nao vou", "nao posso", "nao vou poder"}  # asked before cancelling
-REMINDER_RESCHEDULE = {"remarcar", "mudar", "remarcar consulta", "outro horario"}
+CANCEL_WORDS = {"cancelar", "desmarcar", "cancelar consulta", "desmarcar consulta", "cancela",
+                "desmarca"}
+# "remarcar", "quero outro horário", "não, na vdd qro remarcar" — but not "não quero remarcar".
+RESCHEDULE = re.compile(r"\b(?:remarc\w*|reagend\w*|outro horario|outra data|outro dia|"
+                        r"mudar (?:o |a |de )?(?:horario|data|dia))\b")
+NOT_RESCHEDULE = re.compile(r"\b(?:nao|sem) (?:quero |precisa |precisa de |vou |preciso )?"
+                            r"(?:remarc|reagend)")
+REMINDER_CONFIRM = {"confirmar", "vou", "vou sim", "irei", "estarei la", "confirmo presenca",
+                    "pode confirmar"}
+REMINDER_DECLINE = {"nao vou", "nao posso", "nao vou poder", "nao irei"}  # asked before cancelling
+NUMBERED = re.compile(r"^(.*?)\s*(\d{1,2})?$")  # "cancelar 2" -> ("cancelar", "2")
+
+
+def wants_reschedule(norm: str) -> bool:
+    return bool(RESCHEDULE.search(norm)) and not NOT_RESCHEDULE.search(norm)
 
 
 @flow.on_entry
@@ -49,17 +61,22 @@ def _specialties(items) -> dict:
 @flow.state("manage", claims={"cancel"})
 def manage(turn: Turn) -> None:
     ids = turn.data["appointments"]
-    match = ACTION.match(turn.norm)
+    norm = turn.norm.strip(" .!)")
+    match = ACTION.match(norm)
     number = None
     action = turn.data.get("pending_action")
     if match:
         action = "cancel" if match.group(1) in ("cancelar", "desmarcar") else "reschedule"
         number = int(match.group(2)) if match.group(2) else (1 if len(ids) == 1 else None)
-        if number is None:  # "cancelar" with several appointments: which one?
-            turn.remember(pending_action=action)
+        if number is None:
+            if turn.data.get("pending_action"):
+                # "Which one?" was asked already: the bare word again is not an answer, so
+                # "cancelar" runs as the global command (the person wants out).
+                return turn.retry("appointments/manage_again", count=len(ids))
+            turn.remember(pending_action=action)  # "cancelar" with several: which one?
             return turn.say("appointments/which", action=action, count=len(ids))
-    elif turn.norm.strip(" .)").isdigit():
-        number = int(turn.norm.strip(" .)"))
+    elif norm.isdigit():
+        number = int(norm)
     if number is None or not 1 <= number <= len(ids):
         return turn.retry("appointments/manage_again", count=len(ids))
     turn.remember(selected=ids[number - 1])
@@ -72,9 +89,10 @@ def manage(turn: Turn) -> None:
 
 @flow.state("choose_action", claims={"cancel"})
 def choose_action(turn: Turn) -> None:
-    if turn.norm in {"cancelar", "desmarcar", "1", "cancelar consulta"}:
+    norm = turn.norm.strip(" .!)")
+    if norm in CANCEL_WORDS or norm == "1":
         return _act(turn, "cancel")
-    if turn.norm in {"remarcar", "mudar", "2", "outro horario", "remarcar consulta"}:
+    if norm in {"2", "mudar"} or wants_reschedule(norm):
         return _act(turn, "reschedule")
     turn.retry("appointments/choose_action")
 
@@ -109,7 +127,9 @@ def _start_reschedule(turn: Turn, appointment: Appointment | None) -> None:
     if not _still_booked(turn, appointment):
         return
     c = turn.conversation
-    c.flow, c.state = "agendamento", None
+    # A real state before searching: should the operator's system be down, the next
+    # message searches again instead of finding a journey with no state.
+    c.flow, c.state = "agendamento", scheduling.SEARCH_AGAIN
     c.data = {
         "protocol": turn.data.get("protocol"), "reschedule_id": appointment.id,
         "appointment_protocol": appointment.protocol_number,
@@ -123,20 +143,49 @@ def _start_reschedule(turn: Turn, appointment: Appointment | None) -> None:
 
 @flow.state("confirm_cancel")
 def confirm_cancel(turn: Turn) -> None:
-    if turn.norm in scheduling.YES:
+    if wants_reschedule(turn.norm):  # changed their mind: "não, na verdade quero remarcar"
+        return _reschedule_instead(turn)
+    answer = intents.yes_no(turn.text, extra_yes={"pode cancelar", "confirmo o cancelamento"})
+    if answer is True:
         appointment = turn.session.get(Appointment, turn.data["selected"])
         if appointment is None:
             return _still_booked(turn, None)
         if not _cancel(turn, appointment):
             return  # the operator's system is down: still asking, nothing changed
         turn.close_protocol("concluido", f"consulta {appointment.id} cancelada")
-        turn.end()
-    elif turn.norm in scheduling.NO:
+        _done_with(turn, appointment.id)
+    elif answer is False:
         turn.say("appointments/kept")
         turn.close_protocol("concluido", "cancelamento desistido")
-        turn.end()
+        _done_with(turn, turn.data["selected"])
     else:
         turn.retry("appointments/confirm_cancel_yes_no")
+
+
+def _reschedule_instead(turn: Turn) -> None:
+    """Rescheduling asked for at the cancellation question. "remarcar 2" names an
+    appointment of the list shown; otherwise it is the one being cancelled."""
+    listed = turn.data.get("appointments") or []
+    number = NUMBERED.match(turn.norm.strip(" .!")).group(2)
+    if number and 1 <= int(number) <= len(listed):
+        turn.remember(selected=listed[int(number) - 1])
+    appointment = turn.session.get(Appointment, turn.data["selected"])
+    if turn.data.get("protocol") is None:
+        # Came from a reminder: rescheduling is a journey of its own (protocol, identity).
+        if not _still_booked(turn, appointment):
+            return
+        return turn.start_flow("minhas_consultas", reschedule_appointment=appointment.id)
+    _start_reschedule(turn, appointment)
+
+
+def _done_with(turn: Turn, appointment_id: int) -> None:
+    """End here, or go back to the reminders still waiting for an answer."""
+    waiting = [a for a in appointments.pending_reminders(turn.session, turn.data)
+               if a.id != appointment_id]
+    if not waiting:
+        return turn.end()
+    turn.conversation.data = appointments.reminder_data(waiting)
+    turn.goto("reminder_reply")
 
 
 def _cancel(turn: Turn, appointment: Appointment) -> bool:
@@ -154,17 +203,68 @@ def _cancel(turn: Turn, appointment: Appointment) -> bool:
     return True
 
 
-# -- answers to a reminder ---------------------------------------------------------------
+# -- answers to reminders ----------------------------------------------------------------
 @flow.state("reminder_reply", claims={"cancel"})
 def reminder_reply(turn: Turn) -> None:
-    """Set by appointments.send_reminder; survives idle expiry until the appointment."""
-    answer = _reminder_answer(turn.norm)
+    """Set by appointments.send_reminder; survives idle expiry until the appointments.
+
+    Several reminders may wait together (a dependent's appointment the same day): "sim"
+    confirms them all and says which; cancelling, declining or rescheduling names one,
+    so with several the bot asks which (or takes "cancelar 2")."""
+    answer, number = _reminder_answer(turn.text)
     if answer is None:
         return turn.retry("appointments/reminder_again")
-    appointment = turn.session.get(Appointment, turn.data.get("appointment_id") or 0)
-    if appointment is None or appointment.status != "booked":
+    waiting = appointments.pending_reminders(turn.session, turn.data)
+    if not waiting:
         turn.say("appointments/already_cancelled")
         return turn.end()
+    if answer == "confirm" and number is None:
+        return _confirm_all(turn, waiting)
+    if number is not None:
+        if not 1 <= number <= len(waiting):
+            return turn.retry("appointments/reminder_which", action=answer, items=waiting,
+                              names=_specialties(waiting))
+        return _answer_reminder(turn, answer, waiting[number - 1])
+    if len(waiting) == 1:
+        return _answer_reminder(turn, answer, waiting[0])
+    turn.remember(pending_action=answer)
+    turn.goto("reminder_which")
+    turn.say("appointments/reminder_which", action=answer, items=waiting,
+             names=_specialties(waiting))
+
+
+@flow.state("reminder_which")
+def reminder_which(turn: Turn) -> None:
+    waiting = appointments.pending_reminders(turn.session, turn.data)
+    if not waiting:
+        turn.say("appointments/already_cancelled")
+        return turn.end()
+    action = turn.data["pending_action"]
+    norm = turn.norm.strip(" .!)")
+    if norm.isdigit() and 1 <= int(norm) <= len(waiting):
+        return _answer_reminder(turn, action, waiting[int(norm) - 1])
+    turn.retry("appointments/reminder_which", action=action, items=waiting,
+               names=_specialties(waiting))
+
+
+def _reminder_answer(text: str) -> tuple[str | None, int | None]:
+    """('confirm' | 'cancel' | 'decline' | 'reschedule' | None, the number given if any)."""
+    words, number = NUMBERED.match(normalize(text).strip(" .!")).groups()
+    words = words.strip(" .!,")
+    number = int(number) if number else None
+    if wants_reschedule(words):
+        return "reschedule", number
+    if words in CANCEL_WORDS:
+        return "cancel", number
+    if words in REMINDER_DECLINE:
+        return "decline", number
+    yes = intents.yes_no(words, extra_yes=REMINDER_CONFIRM)
+    if yes is None:
+        return None, None
+    return ("confirm" if yes else "decline"), number
+
+
+def _answer_reminder(turn: Turn, answer: str, appointment: Appointment) -> None:
     if answer == "reschedule":  # a journey of its own: protocol, identity, then the search
         return turn.start_flow("minhas_consultas", reschedule_appointment=appointment.id)
     if answer == "decline":  # "não" is not "cancelar": ask before freeing the slot
@@ -175,16 +275,15 @@ def reminder_reply(turn: Turn) -> None:
     if answer == "confirm":
         _confirm(turn, appointment)
     elif not _cancel(turn, appointment):
-        return
+        return  # the operator's system is down: the same answer works later
+    _done_with(turn, appointment.id)
+
+
+def _confirm_all(turn: Turn, waiting: list[Appointment]) -> None:
+    for appointment in waiting:
+        appointment.confirmed_at = appointment.confirmed_at or clock.now()
+    turn.say("appointments/confirmed", items=waiting, names=_specialties(waiting))
     turn.end()
-
-
-def _reminder_answer(norm: str) -> str | None:
-    for answer, words in (("confirm", REMINDER_CONFIRM), ("cancel", REMINDER_CANCEL),
-                          ("decline", REMINDER_DECLINE), ("reschedule", REMINDER_RESCHEDULE)):
-        if norm.strip(" .!") in words:
-            return answer
-    return None
 
 
 def _confirm(turn: Turn, appointment: Appointment) -> None:
@@ -192,7 +291,7 @@ def _confirm(turn: Turn, appointment: Appointment) -> None:
         turn.say("appointments/already_cancelled")
         return
     appointment.confirmed_at = appointment.confirmed_at or clock.now()
-    turn.say("appointments/confirmed", appointment=appointment)
+    turn.say("appointments/confirmed", items=[appointment], names=_specialties([appointment]))
 
 
 @route_payload
@@ -210,6 +309,7 @@ def reminder_buttons(turn: Turn) -> bool:
         _confirm(turn, appointment)
     elif not _cancel(turn, appointment):
         return True
-    if turn.conversation.flow == "minhas_consultas" and turn.conversation.state == "reminder_reply":
-        turn.end()
+    if turn.conversation.flow == "minhas_consultas" and turn.conversation.state in (
+            "reminder_reply", "reminder_which"):
+        _done_with(turn, appointment.id)  # the other reminders still wait for their answer
     return True

@@ -6,18 +6,19 @@ city when it has providers. Booking is atomic (see EmbeddedRegistry.book_slot).
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from bot import appointments
+from bot import appointments, intents
 from bot.engine import Flow, Turn, register
 from bot.outbox import LIST_DESCRIPTION_MAX, LIST_TITLE_MAX
 from bot.registry.base import RegistryUnavailable, SlotQuery, SlotTaken
 from bot.scheduling.business_days import ans_deadline
 from bot.scheduling.cities import match_city, named_place
-from bot.scheduling.dates import DateRequest, parse_date_request
+from bot.scheduling.dates import DateRequest, in_day_period, parse_date_request, parse_day_period
 from bot.scheduling.specialties import by_code, match_specialty
 from bot.templates import render
 from bot.text import digits, normalize
@@ -37,8 +38,9 @@ flow = register(Flow(
     recognizer=lambda text: match_specialty(text) is not None,  # "preciso de um cardiologista"
 ))
 
-YES = {"sim", "s", "isso", "confirmo", "confirmar", "pode", "pode ser", "ok", "certo", "correto", "sim confirmo"}
-NO = {"nao", "n", "errado", "nao confirmo", "outro", "outro horario"}
+# Beyond bot.intents.yes_no's clause-by-clause reading ("Sim.", "sim, pode ser").
+CONFIRM_EXTRA = {"confirmar", "confirmo", "sim confirmo", "pode marcar", "pode agendar"}
+OTHER_SLOT = {"nao confirmo", "outro", "outro horario", "outra", "outra hora"}
 MYSELF = {"eu", "para mim", "pra mim", "mim", "eu mesmo", "eu mesma", "pra eu", "para eu"}
 MORE = {"mais", "ver mais", "mais horarios", "proximos"}
 OTHER_DATE = {"outra data", "outro dia", "outra", "mudar data", "outras datas"}
@@ -51,9 +53,11 @@ NOT_UNDERSTOOD = {"patient": "scheduling/not_understood_patient",
                   "specialty": "scheduling/not_understood_specialty",
                   "city": "scheduling/not_understood_city",
                   "date": "scheduling/date_not_understood"}
-# A bad value in the opening message is asked for again, not silently replaced.
-_REJECTED = {"scheduling/not_understood_city": "city_rejected",
-             "scheduling/date_in_past": "date_rejected"}
+# A bad value is asked for again, never silently replaced (by the home city, by "the
+# soonest"): problem template -> (form slot, flag kept until a valid value, keys it clears).
+_REJECTED = {"scheduling/not_understood_city": ("city", "city_rejected", ("city",)),
+             "scheduling/date_in_past": ("date", "date_rejected", ("start", "end", "when"))}
+SEARCH_AGAIN = "search_again"  # the operator's system was down: the next message retries
 
 
 # -- form ------------------------------------------------------------------------------
@@ -65,7 +69,24 @@ class Reading:
     problems: list[str] = field(default_factory=list)  # templates explaining bad values
 
 
+def outage_safe(handler):
+    """The operator's system down in the middle of a step (cities, dependents, the
+    patient's record): the person is told to try again and the conversation stays where
+    it was. A journey whose very start failed waits in SEARCH_AGAIN, never in no state."""
+    @functools.wraps(handler)
+    def guarded(turn: Turn) -> None:
+        c = turn.conversation
+        flow_name, state, data = c.flow, c.state, c.data  # data is replaced, never mutated
+        try:
+            handler(turn)
+        except RegistryUnavailable:
+            c.flow, c.state, c.data = flow_name, state or SEARCH_AGAIN, data
+            turn.say("scheduling/try_later")
+    return guarded
+
+
 @flow.on_entry
+@outage_safe
 def start(turn: Turn) -> None:
     person = turn.beneficiary
     dependents = turn.registry.dependents(person.ref) if person.is_holder else []
@@ -76,23 +97,59 @@ def start(turn: Turn) -> None:
     # is not ("em Cuiabá", "10/01/2020") and ask for it again with the rest of the form.
     reading = read_form(turn, turn.data.get("entry_text", ""))
     _fill(turn, reading.found)
-    for problem in reading.problems:
-        turn.say(problem, cities=_cities(turn))
-        turn.remember(**{_REJECTED[problem]: True})
-    advance(turn)
+    advance(turn, explained=_explain(turn, reading.problems))
 
 
 @flow.state("collect")
+@outage_safe
 def collect(turn: Turn) -> None:
     reading = read_form(turn, turn.text)
-    if reading.problems:  # nothing from this message is kept: the state stays as it was
-        return turn.retry(reading.problems[0], cities=_cities(turn))
-    if not reading.found:
+    if not reading.found and not reading.problems:
         missing = _missing(turn, fill=False) or "specialty"
         return turn.retry(NOT_UNDERSTOOD[missing], family=turn.data.get("family", []),
                           cities=_cities(turn))
+    if not reading.found:
+        # Only a refused value ("em Cuiabá" while asked who): remember it was refused, so
+        # the home city / "the soonest" is not silently used in its place.
+        _clear_rejected(turn, reading.problems)
+        return turn.reject(reading.problems[0], cities=_cities(turn))
+    take_answer(turn, reading)
+
+
+@flow.state(SEARCH_AGAIN)
+@outage_safe
+def search_again(turn: Turn) -> None:
+    """The operator's system was down at the last step: any message tries again, with
+    whatever new filter it brings."""
+    if "family" not in turn.data:  # the journey's start itself failed
+        turn.remember(entry_text=f"{turn.data.get('entry_text', '')} {turn.text}".strip())
+        return start(turn)
+    reading = read_form(turn, turn.text)
+    if reading.problems and not reading.found:
+        return turn.reject(reading.problems[0], cities=_cities(turn))
+    take_answer(turn, reading)
+
+
+def take_answer(turn: Turn, reading: "Reading") -> None:
+    """Form semantics: the valid values fill the form, each bad one is explained and asked
+    for again — a bad part never throws the good ones away."""
     _fill(turn, reading.found)
-    advance(turn)
+    advance(turn, explained=_explain(turn, reading.problems))
+
+
+def _explain(turn: Turn, problems: list[str]) -> set[str]:
+    """Say what was wrong; returns the form slots whose question that already asks."""
+    _clear_rejected(turn, problems)
+    for problem in problems:
+        turn.say(problem, cities=_cities(turn))
+    return {_REJECTED[problem][0] for problem in problems}
+
+
+def _clear_rejected(turn: Turn, problems: list[str]) -> None:
+    for problem in problems:
+        _slot, flag, keys = _REJECTED[problem]
+        turn.forget(*keys)
+        turn.remember(**{flag: True})
 
 
 def read_form(turn: Turn, text: str) -> Reading:
@@ -116,6 +173,8 @@ def read_form(turn: Turn, text: str) -> Reading:
             reading.problems.append("scheduling/date_in_past")
         else:
             found.update(date_fields(wanted, turn.today))
+    if period := parse_day_period(text):
+        found["period"] = period  # "sexta à tarde", "de manhã"
     return reading
 
 
@@ -163,12 +222,15 @@ def _missing(turn: Turn, fill: bool = True) -> str | None:
     return None
 
 
-def advance(turn: Turn) -> None:
+def advance(turn: Turn, explained: set[str] = frozenset()) -> None:
+    """Ask for what the form still misses (unless the explanation of a bad value just
+    asked for it), or search."""
     missing = _missing(turn)
     if missing:
         turn.goto("collect")
-        turn.say(f"scheduling/ask_{missing}", family=turn.data["family"],
-                 cities=_cities(turn), specialty=_specialty_name(turn))
+        if missing not in explained:
+            turn.say(f"scheduling/ask_{missing}", family=turn.data["family"],
+                     cities=_cities(turn), specialty=_specialty_name(turn))
         return
     search(turn)
 
@@ -206,26 +268,28 @@ class Found:
     slots: list
     nearest: bool = False  # the wanted dates had no slot: these are the nearest ones
     breach: bool = False  # no slot by the ANS deadline for someone who wants the soonest
+    # (or nothing at all in the search window: a gap in the network is the operator's)
 
 
 def search(turn: Turn, offset: int = 0, announce: bool = True) -> None:
     """Show free slots for the form; `announce` says why they differ from the request."""
     specialty = by_code(turn.data["specialty"])
     city, state = turn.data["city"]
-    professional = turn.data.get("professional")
+    if turn.conversation.state is None:
+        turn.goto(SEARCH_AGAIN)  # a real state, whatever happens below
     try:
         deadline = ans_deadline(turn.today, specialty, _holiday_state(turn, state))
-        found = _find_slots(turn, specialty.code, city, state, deadline, professional)
-        if professional and (found.breach or not found.slots):
-            turn.forget("professional")
-            turn.say("scheduling/no_professional", name=professional.title(), city=city)
-            found = _find_slots(turn, specialty.code, city, state, deadline, None)
+        found, dropped = _search_with_preferences(turn, specialty, city, state, deadline)
     except RegistryUnavailable:
-        turn.say("generic_error")
-        return
+        # Nothing changed: the state asks the same question, or (SEARCH_AGAIN) any
+        # message searches again.
+        return turn.say("scheduling/try_later")
+    for preference, value in dropped:
+        turn.forget(preference)
+        turn.say(f"scheduling/no_{preference}", value=value, city=city)
     if found.breach and not turn.data.get("reschedule_id"):
         # Someone rescheduling already has an appointment: not a guarantee case.
-        return _guarantee(turn, specialty, city, state, deadline)
+        return _guarantee(turn, specialty, city, state, deadline, unavailable=not found.slots)
     if not found.slots:
         turn.goto("ask_date")
         return turn.say("scheduling/no_slots_on_date", specialty=specialty.name, city=city,
@@ -240,7 +304,32 @@ def search(turn: Turn, offset: int = 0, announce: bool = True) -> None:
         turn.say("scheduling/no_slots_on_date", specialty=specialty.name, city=city,
                  nearest=True, **_wanted_for_template(turn))
     turn.say_choices("scheduling/results", items=items, days=_by_day(page),
-                     specialty=specialty.name, city=city, more=more, first_number=1)
+                     specialty=specialty.name, city=city, more=more, first_number=1,
+                     period=turn.data.get("period"))
+
+
+def _search_with_preferences(turn: Turn, specialty, city: str, state: str,
+                             deadline: date) -> tuple[Found, list[tuple[str, str]]]:
+    """The professional and the period of the day are preferences: when they leave nothing,
+    the others are shown (returned as `dropped`, for the caller to say so). They never make
+    an ANS case on their own."""
+    professional, period = turn.data.get("professional"), turn.data.get("period")
+    dropped = []
+
+    def find(professional, period) -> Found:
+        return _find_slots(turn, specialty.code, city, state, deadline, professional, period)
+
+    found = find(professional, period)
+    if professional and (found.breach or not found.slots):
+        dropped.append(("professional", professional))
+        professional = None
+        found = find(None, period)
+    if period and not found.slots:
+        dropped.append(("period", period))
+        found = find(professional, None)
+    elif period and found.breach and not find(professional, None).breach:
+        found.breach = False  # other hours exist within the deadline: the person's choice
+    return found, dropped
 
 
 def _wanted_dates(turn: Turn) -> tuple[str, date | None, date | None]:
@@ -255,11 +344,11 @@ def _wanted_dates(turn: Turn) -> tuple[str, date | None, date | None]:
 
 def _wanted_for_template(turn: Turn) -> dict:
     when, start, end = _wanted_dates(turn)
-    return {"when": when, "start": start, "end": end}
+    return {"when": when, "start": start, "end": end, "period": turn.data.get("period")}
 
 
 def _find_slots(turn: Turn, specialty: str, city: str, state: str, deadline: date,
-                professional: str | None) -> Found:
+                professional: str | None, period: str | None = None) -> Found:
     today = turn.today
     window = timedelta(days=SEARCH_DAYS)
 
@@ -269,7 +358,7 @@ def _find_slots(turn: Turn, specialty: str, city: str, state: str, deadline: dat
             limit=SEARCH_LIMIT))
         if professional:
             slots = [s for s in slots if professional in normalize(s.provider.professional).split()]
-        return slots
+        return [s for s in slots if in_day_period(s.starts_at, period)]
 
     def too_late(slots: list) -> bool:
         return not slots or slots[0].starts_at.date() > deadline
@@ -285,16 +374,22 @@ def _find_slots(turn: Turn, specialty: str, city: str, state: str, deadline: dat
         # "semana que vem" wants it soon: only nothing from today to the deadline is a breach.
         soonest = query(today, today + window)
         return Found(soonest, nearest=True, breach=too_late(soonest))
-    # A date the person chose: never a guarantee case; offer the nearest slots instead.
+    # A date the person chose: not a guarantee case; offer the nearest slots instead...
     after = query(start, start + window) if end is not None else []
-    return Found(after or query(today, today + window), nearest=True)
+    if after:
+        return Found(after, nearest=True)
+    soonest = query(today, today + window)
+    # ...unless there is nothing at all to offer (no such provider in the city): waiting was
+    # never a choice, and RN 566 makes the operator arrange the care within the deadline.
+    return Found(soonest, nearest=True, breach=not soonest)
 
 
 def _holiday_state(turn: Turn, provider_state: str) -> str:
     """ANS deadlines skip the holidays of the beneficiary's state (the patient's address);
-    the searched city's state when the registry has no address for them."""
+    the searched city's state when the registry has no address for them, the operator's
+    (OPERATOR_STATE) when neither is known."""
     patient = turn.registry.beneficiary(turn.data["patient"]) if turn.data.get("patient") else None
-    return (patient.state if patient else "") or provider_state
+    return (patient.state if patient else "") or provider_state or turn.settings.operator_state
 
 
 def slot_items(slots) -> list[dict]:
@@ -343,17 +438,22 @@ def _by_day(slots) -> list[dict]:
     return [{"day": d, "entries": entries} for d, entries in days.items()]
 
 
-def _guarantee(turn: Turn, specialty, city: str, state: str, deadline: date) -> None:
-    """No slot within the ANS deadline (RN 566/2022). The journey's own protocol becomes
-    the guarantee case: one number for the person, with the deadline, in the queue."""
+def _guarantee(turn: Turn, specialty, city: str, state: str, deadline: date,
+               unavailable: bool = False) -> None:
+    """No slot within the ANS deadline (RN 566/2022), or no provider with free slots at all
+    (`unavailable`: the guarantee covers the lack of a provider too). The journey's own
+    protocol becomes the guarantee case: one number for the person, with the deadline, in
+    the queue."""
     protocol = turn.protocol or turn.open_protocol("agendamento")
     protocol.journey = "garantia_atendimento"
     protocol.details = {**(protocol.details or {}), "specialty": specialty.code,
                         "city": city, "state": state, "deadline": deadline.isoformat(),
-                        "patient": turn.data.get("patient")}
+                        "patient": turn.data.get("patient"),
+                        "reason": "sem_prestador" if unavailable else "sem_vaga_no_prazo"}
     turn.say("scheduling/guarantee", specialty=specialty.name, city=city, deadline=deadline,
-             number=protocol.number)
-    turn.escalate(f"garantia de atendimento: {specialty.name} em {city}/{state} até "
+             number=protocol.number, unavailable=unavailable, days=SEARCH_DAYS)
+    gap = "sem prestador com agenda" if unavailable else "sem vaga no prazo"
+    turn.escalate(f"garantia de atendimento ({gap}): {specialty.name} em {city}/{state} até "
                   f"{deadline:%d/%m/%Y} (protocolo {protocol.number})",
                   template="scheduling/guarantee_queued")
     turn.end()
@@ -361,6 +461,7 @@ def _guarantee(turn: Turn, specialty, city: str, state: str, deadline: date) -> 
 
 
 @flow.state("pick")
+@outage_safe
 def pick(turn: Turn) -> None:
     results = turn.data["results"]
     choice = turn.choice
@@ -384,36 +485,35 @@ def pick(turn: Turn) -> None:
     titles = [normalize(t) for t in turn.data.get("titles", [])]
     if norm in titles:
         return _chosen(turn, results[titles.index(norm)])
-    # Another date, specialty, city or professional in free text searches again.
+    # Another date, specialty, city, professional or period in free text searches again.
     reading = read_form(turn, turn.text)
-    if reading.problems:
-        return turn.retry(reading.problems[0], cities=_cities(turn))
     changed = {k: v for k, v in reading.found.items() if turn.data.get(k) != v}
     if changed:
-        _fill(turn, changed)
-        return advance(turn)
+        return take_answer(turn, Reading(changed, reading.problems))
+    if reading.problems:  # refused ("ontem"): the list shown still stands
+        return turn.reject(reading.problems[0], cities=_cities(turn))
     turn.retry("scheduling/pick_again", count=len(results))
 
 
 @flow.state("ask_date")
+@outage_safe
 def ask_date(turn: Turn) -> None:
     reading = read_form(turn, turn.text)  # a date, or another city/specialty ("em dourados")
+    if reading.found:
+        return take_answer(turn, reading)
     if reading.problems:
-        return turn.retry(reading.problems[0], cities=_cities(turn))
-    if not reading.found:
-        return turn.retry("scheduling/date_not_understood")
-    _fill(turn, reading.found)
-    advance(turn)
+        return turn.reject(reading.problems[0], cities=_cities(turn))
+    turn.retry("scheduling/date_not_understood")
 
 
 def _chosen(turn: Turn, slot_ref: str) -> None:
     try:
         slot = turn.registry.slot(slot_ref)
+        patient = turn.registry.beneficiary(turn.data["patient"]) if slot else None
     except RegistryUnavailable:
-        return turn.say("scheduling/try_later")
+        return turn.say("scheduling/try_later")  # still picking: the same number works later
     if slot is None:
         return turn.retry("scheduling/pick_again", count=len(turn.data["results"]))
-    patient = turn.registry.beneficiary(turn.data["patient"])
     turn.remember(slot=slot_ref)
     turn.goto("confirm")
     turn.say_choices("scheduling/confirm", kind="buttons", items=_confirm_buttons(),
@@ -428,32 +528,37 @@ def _confirm_buttons() -> list[dict]:
 
 
 @flow.state("confirm")
+@outage_safe
 def confirm(turn: Turn) -> None:
     answer = turn.message.payload or ""
-    if answer == "confirm:yes" or turn.norm in YES:
-        return _book(turn)
-    if answer == "confirm:no" or turn.norm in NO:
-        return search(turn, offset=turn.data.get("offset", 0), announce=False)
-    if answer == "confirm:wrong_data" or WRONG_DATA.search(turn.norm):
+    # Before yes/no: "não, meu telefone está errado" is about the data, not another slot.
+    if answer == "confirm:wrong_data" or (not answer and WRONG_DATA.search(turn.norm)):
         return _wrong_data(turn)
+    said = None if answer else intents.yes_no(turn.text, extra_yes=CONFIRM_EXTRA)
+    if answer == "confirm:yes" or said is True:
+        return _book(turn)
+    if answer == "confirm:no" or said is False or turn.norm.strip(" .!") in OTHER_SLOT:
+        return search(turn, offset=turn.data.get("offset", 0), announce=False)
     turn.retry("scheduling/confirm_yes_no")
 
 
 def _wrong_data(turn: Turn) -> None:
     """Registration updates are a later journey: a human corrects the data with the person,
-    who then books again. Nothing is booked with data the person says is wrong."""
-    patient = turn.registry.beneficiary(turn.data["patient"])
+    who then books again. Nothing is booked with data the person says is wrong. The name
+    comes from the form, so this works with the operator's system down too."""
+    patient = next((m["name"] for m in turn.data.get("family", [])
+                    if m["ref"] == turn.data["patient"]), turn.data["patient"])
     number = turn.data.get("protocol")
     turn.escalate(f"dados cadastrais a corrigir antes de agendar ({_specialty_name(turn)}) "
-                  f"para {patient.name}", template="scheduling/wrong_data")
+                  f"para {patient}", template="scheduling/wrong_data")
     turn.end()
     turn.remember(protocol=number)  # attendants see the case number
 
 
 def _book(turn: Turn) -> None:
-    patient = turn.registry.beneficiary(turn.data["patient"])
     reschedule_id = turn.data.get("reschedule_id")
     try:
+        patient = turn.registry.beneficiary(turn.data["patient"])
         appointment = appointments.book(
             turn.session, turn.registry, turn.settings, slot_ref=turn.data["slot"],
             patient=patient, booked_by_ref=turn.conversation.beneficiary_ref,
@@ -466,13 +571,13 @@ def _book(turn: Turn) -> None:
     except SlotTaken:
         turn.say("scheduling/slot_taken")
         turn.forget("slot")
+        turn.goto(SEARCH_AGAIN)  # no slot to confirm any more, whatever the search does
         return search(turn, announce=False)
     except RegistryUnavailable:
         return turn.say("scheduling/try_later")  # still in "confirm": "sim" again later
     if reschedule_id:
         old = turn.session.get(Appointment, reschedule_id)
-        appointments.replace(turn.session, turn.registry, old, appointment, turn.runtime,
-                             turn.defer)
+        appointments.replace(turn.session, turn.registry, old, appointment)
         turn.close_protocol("concluido", f"consulta do protocolo {appointment.protocol_number} "
                                          f"remarcada")
     else:

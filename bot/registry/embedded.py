@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock, phones
 from bot.billing import boleto
+from bot.scheduling.business_days import is_holiday
 from storage.models import (
     Beneficiary,
     BeneficiaryPhone,
@@ -162,7 +163,9 @@ class EmbeddedRegistry:
         stmt = stmt.where(Slot.starts_at >= earliest)
         if query.end:
             stmt = stmt.where(Slot.starts_at <= datetime.combine(query.end, time.max))
-        return [_slot(slot, provider) for slot, provider in self.s.execute(stmt)]
+        # Agendas loaded before holidays were skipped at generation may still hold them.
+        return [_slot(slot, provider) for slot, provider in self.s.execute(stmt)
+                if not is_holiday(slot.starts_at.date(), provider.state)]
 
     def book_slot(self, slot_ref: str, beneficiary_ref: str, idempotency_key: str) -> SlotInfo:
         slot_id = int(slot_ref)

@@ -25,8 +25,13 @@ def _calendar(subdivision: str | None, year: int) -> holidays.HolidayBase:
     return holidays.Brazil(subdiv=subdivision, years=year)
 
 
+def is_holiday(day: date, state: str | None) -> bool:
+    """A national or state public holiday (clinics closed: no agenda is generated)."""
+    return day in _calendar(_subdivision(state), day.year)
+
+
 def is_business_day(day: date, state: str | None) -> bool:
-    return day.weekday() < 5 and day not in _calendar(_subdivision(state), day.year)
+    return day.weekday() < 5 and not is_holiday(day, state)
 
 
 def add_business_days(start: date, n: int, state: str | None) -> date:

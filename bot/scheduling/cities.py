@@ -46,8 +46,9 @@ _NOT_PLACES = {
     "alguma", "todo", "toda", "qual", "que",
 }
 # Where a place name ends ("em Cuiabá com o dr. X", "em Corumbá amanhã").
-_PLACE_END = {"de", "do", "da", "com", "para", "pra", "a", "o", "no", "na", "e", "ou", "dia",
-              "amanha", "hoje", "semana", "proxima", "proximo", "que", "mes", "dr", "dra",
+_PLACE_END = {"de", "do", "da", "com", "para", "pra", "pro", "a", "o", "no", "na", "e", "ou", "dia",
+              "amanha", "hoje", "hj", "q", "dps", "manha", "tarde", "noite", "semana",
+              "proxima", "proximo", "que", "mes", "dr", "dra",
               "doutor", "doutora", "ate", "depois", "apos", "entre", "por", "pelo", "pela",
               "sexta", "segunda", "terca", "quarta", "quinta", "sabado", "domingo"}
 

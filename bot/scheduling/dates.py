@@ -7,13 +7,16 @@ Rules (kept simple on purpose, the flow shows what it understood):
   in the past); "dia N" is the next day N on or after today;
 - an explicit year in the past, "ontem", "semana passada" come back flagged `in_past` so
   the flow can say so;
-- "a partir de X" is X onwards; "depois de X"/"após X" is the day after X onwards.
+- "a partir de X" is X onwards; "depois de X"/"após X" is the day after X onwards;
+- chat spellings count ("semana q vem", "hj", "dps de amanhã", "prox semana");
+- the period of the day ("de manhã", "sexta à tarde", "à noite") is read apart from the
+  dates (`parse_day_period`): manhã before 12h, tarde 12h–18h, noite from 18h.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from bot.text import normalize
@@ -58,9 +61,21 @@ _ASAP = re.compile(r"\b(?:o quanto antes|quanto antes|o mais rapido|mais rapido|
                    r"proxim[oa] (?:vaga|horario|data) disponivel)\b")
 
 
+# Chat spellings of the words the patterns look for, replaced word by word.
+INFORMAL = {"q": "que", "hj": "hoje", "dps": "depois", "prox": "proxima", "proxa": "proxima",
+            "amnh": "amanha", "amanh": "amanha", "qlq": "qualquer", "qq": "qualquer",
+            "qqr": "qualquer", "qlqr": "qualquer", "vc": "voce", "pra": "para", "pro": "para o"}
+_WORD = re.compile(r"[a-z]+")
+
+
+def expand_informal(norm: str) -> str:
+    """'semana q vem' -> 'semana que vem', 'dps de amanha' -> 'depois de amanha'."""
+    return _WORD.sub(lambda m: INFORMAL.get(m.group(0), m.group(0)), norm)
+
+
 def parse_date_request(text: str, today: date) -> DateRequest | None:
     """What dates the person wants, or None when the text names no date."""
-    norm = normalize(text)
+    norm = expand_informal(normalize(text))
     if not norm:
         return None
     days = _mentions(norm, today)
@@ -191,3 +206,24 @@ def _period(norm: str, today: date) -> tuple[date, date] | None:
 
 def _month_end(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+# -- period of the day -------------------------------------------------------------------
+DAY_PERIODS = {"manha": (0, 12), "tarde": (12, 18), "noite": (18, 24)}  # [from, to) hours
+# "de manhã", "à tarde", "pela noite", "sexta a tarde"; not the greetings ("boa tarde") nor
+# "mais tarde" (later), and "amanhã" is not "manhã" (word boundary).
+_DAY_PERIOD = re.compile(r"(?<!boa )(?<!bom )(?<!mais )\b(manha|tarde|noite)\b")
+
+
+def parse_day_period(text: str) -> str | None:
+    """'manha', 'tarde' or 'noite' when the text asks for one period of the day; None when
+    it names none or several ("de manhã ou à tarde" is any time)."""
+    found = set(_DAY_PERIOD.findall(expand_informal(normalize(text))))
+    return found.pop() if len(found) == 1 else None
+
+
+def in_day_period(moment: datetime, period: str | None) -> bool:
+    if period is None:
+        return True
+    start, end = DAY_PERIODS[period]
+    return start <= moment.hour < end

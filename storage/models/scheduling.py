@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -33,3 +33,7 @@ class Appointment(Base):
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[datetime | None]
+    # Its slot still has to be freed at the operator (a reschedule during an API outage);
+    # the sweeper retries until the release goes through.
+    release_pending: Mapped[bool] = mapped_column(default=False, server_default=false(),
+                                                  index=True)
