@@ -1,13 +1,13 @@
 """appointments remember a slot release still owed to the operator (retried by the sweeper)
 
-Revision ID: 0006_sch
+Revision ID: 0006
 Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_sch'
+revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
