@@ -57,6 +57,8 @@ def test_after_yes_no_keeps_the_rest_as_written():
     ("isso já foi pago", "dispute"), ("esse débito não é meu", "dispute"),
     ("cobrança indevida", "dispute"), ("nunca usei esse plano", "dispute"),
     ("não sei", None), ("não quero", None),
+    ("não devo conseguir pagar tudo", None), ("não fiz o pagamento ainda", None),
+    ("não fiz esse exame", "dispute"),
 ])
 def test_question_topics(text, topic):
     assert question_topic(normalize(text)) == topic

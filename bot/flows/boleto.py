@@ -96,8 +96,8 @@ def start(turn: Turn) -> None:
     try:
         if asked and len(asked) > 1 and _single_month(entry):
             return _ask_which(turn, asked)
-        if asked:
-            return _deliver(turn, asked, listed=items)
+        if asked:  # no list was shown: nothing to pick "another" from
+            return _deliver(turn, asked, listed=asked)
         if len(items) == 1 and not _mentions_month(entry):
             return _deliver(turn, items, listed=items)
     except RegistryUnavailable:

@@ -503,10 +503,12 @@ def _email_in(text: str) -> str | None:
 
 
 def _phone_in(text: str) -> str | None:
-    """A Brazilian phone number with area code in the text, as E.164; None if there is none."""
-    for match in phonenumbers.PhoneNumberMatcher(text or "", "BR"):
-        if phonenumbers.is_valid_number(match.number):
-            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    """A Brazilian phone number with area code in the text, as E.164 in its current
+    spelling; None if there is none. "Possible", not "valid": libphonenumber calls the old
+    eight-digit mobile spelling invalid, yet WhatsApp still delivers many accounts on it."""
+    for match in phonenumbers.PhoneNumberMatcher(text or "", "BR", leniency=phonenumbers.Leniency.POSSIBLE):
+        if len(str(match.number.national_number)) in (10, 11):
+            return phones.canonical(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
     return None
 
 

@@ -19,7 +19,9 @@ QUESTIONS: list[tuple[str, re.Pattern]] = [
     # The person says the debt is not theirs or already paid: it must not be pressed.
     # Tried before extra_debts ("não devo essa outra conta" is a dispute).
     ("dispute", re.compile(
-        r"\bnao (?:reconhec\w*|devo|fiz|contratei|usei|utilizei)\b|\bnao (?:e|eh) (?:minha|meu)\b|"
+        r"\bnao reconhec\w*|\bnao devo\b(?! (?:conseguir|poder|dar|ter|ficar))|"
+        r"\bnao (?:fiz|contratei|usei|utilizei) (?:esse|essa|este|esta|isso|isto|nenhum\w*|nada)\b|"
+        r"\bnao (?:e|eh) (?:minha|meu)\b|"
         r"\bnunca (?:usei|utilizei|fiz|devi)\b|\bja (?:paguei|foi pago|foi paga|esta pago|esta paga|"
         r"ta pago|ta paga|quitei|foi quitad\w*)\b|\bpaguei (?:esse|essa|este|esta|isso|tudo|ja)\b|"
         r"\b(?:cobranca|debito|valor) (?:indevid\w*|errad\w*)|\bdesconheco\b")),
