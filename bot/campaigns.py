@@ -4,7 +4,7 @@ Each target's message gets its own `not_before` (start + i / rate, exact to the
 microsecond) and a delivery job scheduled for that moment. That spreads the work; the
 guarantee comes from `bot.pacing`: right before sending, every campaign message takes a
 slot of the sender number's shared limit, so a backlog, a sweeper burst or two campaigns
-at once still never exceed the rate. Outside the 24 h window WhatsApp requires an approved
+at once still keep to the rate (the exact guarantee is in bot/pacing.py). Outside the 24 h window WhatsApp requires an approved
 template (TWILIO_CONTENT_NEGOTIATION_SID); without one the targets are recorded as
 skipped, never sent as free text. The template is neutral (no amounts, no debt): whoever
 holds the phone has not proved who they are yet.
@@ -110,6 +110,11 @@ def before_sending(rt, session, row: OutboundMessage) -> Verdict:
         CampaignTarget.outbound_id == row.id).with_for_update()).first()
     if target is None:
         return SEND
+    if row.attempts:
+        # Judged at its first attempt (and the conversation set then): a retry after a
+        # provider error only needs its pace slot.
+        hold = pacing.hold_until(rt, session, row)
+        return SEND if hold is None else Verdict(hold=hold)
     conversation = session.get(Conversation, row.conversation_id, with_for_update=True)
     reason = _reason_to_skip(rt, session, conversation, row)
     if reason is not None:

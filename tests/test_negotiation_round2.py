@@ -291,3 +291,13 @@ def test_the_demo_speaks_for_the_demo_operator(wa, rt, twilio):
         body = s.scalars(select(OutboundMessage.body).where(
             OutboundMessage.content_sid == TEMPLATE, OutboundMessage.recipient == JOSE)).one()
     assert "assistente virtual do Plano de Saúde Demo" in body
+
+
+def test_an_invitation_retried_after_a_provider_error_is_sent_not_skipped(wa, rt, twilio):
+    twilio.fail_next(429, 20429, "Too Many Requests")  # the first invitation, certainly not sent
+    _campaign(rt, rate=5)
+    _send_all_invitations(rt)
+    assert len(_invitations(twilio)) == 3
+    with transaction(rt.sessions) as s:
+        rows = list(s.scalars(select(OutboundMessage).where(OutboundMessage.content_sid == TEMPLATE)))
+        assert {r.status for r in rows} == {"sent"} and sorted(r.attempts for r in rows) == [1, 1, 2]
