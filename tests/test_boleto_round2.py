@@ -119,7 +119,7 @@ def test_another_bill_right_after_one_is_the_list_not_the_menu(wa, rt):
     wa.say(MARIA, "2a via")
     wa.say(MARIA, "116")
     first = wa.say(MARIA, "1")[0]
-    assert "Precisa de outro boleto da lista? Responda com o número" in first
+    assert "Precisa de outro boleto da lista? Responda com o número (ex.: 2)" in first
     second = wa.say(MARIA, "2")[0]  # not the menu's "2" (scheduling)
     assert "Linha digitável" in second and "consulta" not in second
     with transaction(rt.sessions) as s:

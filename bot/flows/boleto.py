@@ -150,8 +150,10 @@ def _agreement_items(turn: Turn, active: list[Agreement]) -> list[Item]:
     return sorted(items, key=lambda i: i.due_date)[:MAX_AGREEMENT_BOLETOS]
 
 
-def _load(turn: Turn) -> list[Item]:
-    return [item for item in (_item(turn, key) for key in turn.data["items"]) if item is not None]
+def _load(turn: Turn) -> list[Item | None]:
+    """The list as shown (positions kept); None where an item is gone since (an agreement
+    boleto paid or cancelled meanwhile)."""
+    return [_item(turn, key) for key in turn.data["items"]]
 
 
 def _item(turn: Turn, key: str) -> Item | None:
@@ -163,7 +165,9 @@ def _item(turn: Turn, key: str) -> Item | None:
     agreement = turn.session.get(Agreement, int(agreement_id))
     boleto = next((b for b in (agreement.boletos if agreement else []) if str(b["number"]) == number), None)
     bill = turn.registry.bill(boleto["bill_ref"]) if boleto else None
-    return Item(key, bill=bill, agreement_kind=agreement.kind) if bill is not None else None
+    if bill is None or bill.status != "open":
+        return None
+    return Item(key, bill=bill, agreement_kind=agreement.kind)
 
 
 # -- choosing ------------------------------------------------------------------------------
@@ -176,7 +180,7 @@ def choose(turn: Turn) -> None:
             return turn.retry("boleto/choose_again", count=len(items))
         if len(chosen) > 1 and _single_month(turn.text):
             return _ask_which(turn, chosen)
-        _deliver(turn, chosen, listed=items)
+        _deliver(turn, chosen, listed=[i for i in items if i])
     except RegistryUnavailable:
         # The plan's system did not answer: nothing was sent or closed, so the person can
         # simply repeat the choice later from this same state.
@@ -195,7 +199,7 @@ def another(turn: Turn) -> None:
             return handle_idle(turn)
         if len(chosen) > 1 and _single_month(turn.text):
             return _ask_which(turn, chosen)
-        _deliver(turn, chosen, listed=items)
+        _deliver(turn, chosen, listed=[i for i in items if i])
     except RegistryUnavailable:
         turn.say("generic_error")
 
@@ -209,29 +213,34 @@ _NUMBERS = re.compile(r"(?:(?:o|os|a|as|n|no|numero|numeros|boleto|boletos)\s+)*
 _ALL = re.compile(r"(?:(?:quero|manda|mande|pode mandar|envia|envie)\s+)?"
                   r"(?:todos|todas|tudo|todos eles|todas elas|todos os boletos|ambos|ambas|"
                   r"os dois|as duas|os 2|as 2|os dois boletos)")
-_PAIR = {"ambos", "ambas", "os dois", "as duas", "os 2", "as 2", "os dois boletos"}
+_PAIR = {"ambos", "ambas", "dois", "duas", "2"}
 
 
-def _chosen(turn: Turn, items: list[Item]) -> list[Item] | None:
+def _chosen(turn: Turn, items: list[Item | None]) -> list[Item] | None:
     """The items the answer names, in list order; None if it names none (or a number
     outside the list). A month naming several items returns them all (asked which)."""
-    keys = [i.key for i in items]
-    if turn.message.payload in keys:
-        return [items[keys.index(turn.message.payload)]]
+    picked = _named(turn, items)
+    picked = [i for i in picked or [] if i is not None]
+    return picked or None
+
+
+def _named(turn: Turn, items: list[Item | None]) -> list[Item | None] | None:
+    present = [i for i in items if i is not None]
+    by_payload = [i for i in present if turn.message.payload and i.key == turn.message.payload]
+    if by_payload:
+        return by_payload
     norm = normalize(turn.text).strip(" .!)")
     if _NUMBERS.fullmatch(norm):
         numbers = sorted({int(n) for n in re.findall(r"\d{1,2}", norm)})
         if all(1 <= n <= len(items) for n in numbers):
             return [items[n - 1] for n in numbers]
         return None
-    everything = _ALL.fullmatch(norm)
-    if everything:
-        wanted = [i for i in items if not i.paid]
-        if everything.group(0).split()[-1] in {"ambos", "ambas", "dois", "duas", "2", "boletos"} \
-                and any(p in norm for p in _PAIR) and len(wanted) != 2:
+    if _ALL.fullmatch(norm):
+        wanted = [i for i in present if not i.paid]
+        if _PAIR & set(norm.split()) and len(wanted) != 2:
             return None  # "os dois" with three open bills: which two?
-        return wanted or None
-    return _by_months(turn.text, items)
+        return wanted
+    return _by_months(turn.text, present)
 
 
 def _by_months(text: str, items: list[Item]) -> list[Item] | None:
@@ -280,11 +289,12 @@ def _deliver(turn: Turn, chosen: list[Item], listed: list[Item]) -> None:
     bills = [(i, _bill_of(turn, i)) for i in payable]
     # Another bill of the same list can be asked for right after, unless this turn ends
     # on the overdue question.
-    another = bool(bills) and not overdue and any(i not in chosen and not i.paid for i in listed)
+    others = [n for n, i in enumerate(listed, 1) if i not in chosen and not i.paid]
+    another = others[0] if bills and not overdue and others else None
     for item in paid:
         turn.say("boleto/paid", title=item.title)
     for index, (item, bill) in enumerate(bills):
-        _send_bill(turn, item, bill, another=another and index == len(bills) - 1)
+        _send_bill(turn, item, bill, another=another if index == len(bills) - 1 else None)
     notes = [f"2ª via enviada: {i.ref}" for i in payable] + \
             [f"título {i.ref} já pago; beneficiário informado" for i in paid]
     if overdue:
@@ -300,13 +310,14 @@ def _bill_of(turn: Turn, item: Item) -> Bill:
     return item.bill if item.bill is not None else turn.registry.bill_for_title(item.title.ref)
 
 
-def _send_bill(turn: Turn, item: Item, bill: Bill, another: bool = False) -> None:
+def _send_bill(turn: Turn, item: Item, bill: Bill, another: int | None = None) -> None:
+    """`another`: the number of a bill still on the list, for "precisa de outro?"."""
     filename = render("boleto/filename", competence=item.title.competence) if item.title else \
         render("negotiation/boleto_filename", agreement_id=item.agreement_id, kind=item.agreement_kind,
                number=item.number)
     turn.say_media("boleto/bill", media=[{"kind": "bill", "ref": bill.ref, "filename": filename}],
                    bill=bill, title=item.title, linha=format_linha(bill.linha_digitavel),
-                   another_minutes=ANOTHER_CHOICE_MINUTES if another else None)
+                   another=another, another_minutes=ANOTHER_CHOICE_MINUTES)
 
 
 def _close(turn: Turn, note: str) -> None:
