@@ -346,7 +346,8 @@ class Refusal:
     for the code) | min_installment (limit = R$ minimum) | min_entrada (limit = R$ minimum)
     | entrada_not_greater (limit = the installment value) | entrada_too_large (limit = the
     financed amount) | due_date (limit = the latest due date) | too_small (no plan at all).
-    nearest: the closest valid Plan, or None (then only cash is possible)."""
+    Money limits are negotiated values, without the surcharge: the texts add it, as they
+    do to every amount shown. nearest: the closest valid Plan, or None (cash only)."""
     reason: str
     limit: object = None
     nearest: Plan | None = None
