@@ -9,6 +9,7 @@ CPF exists, so the answers never reveal who is a beneficiary.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 
 from validate_docbr import CPF
@@ -50,10 +51,19 @@ def handle(turn, flow) -> None:
         _check_birth(turn, flow)
 
 
+# "Não sei", "não lembro", "esqueci": not a wrong answer. No attempt is spent on it; the
+# other ways to confirm (or a person) are offered instead.
+DONT_KNOW = re.compile(r"\b(?:nao (?:sei|lembro|recordo|tenho|to lembrando|estou lembrando|me lembro|sei de cor)|"
+                       r"esqueci|sei la|nao faco ideia)\b")
+
+
 def _check_known(turn, flow) -> None:
     person = turn.beneficiary
     answer = digits(turn.text)
     has_letters = any(ch.isalpha() for ch in turn.norm)
+    if not answer and DONT_KNOW.search(turn.norm):
+        turn.reject("identity/dont_know", alternatives=flow.identity_alternatives)
+        return
     if len(answer) == 3:
         ok = person.cpf[:3] == answer
     elif len(answer) == 11:
@@ -81,6 +91,7 @@ def _name_words(text: str) -> list[str]:
 def name_matches(given: str, full_name: str) -> bool:
     """The script's name alternatives: the full name, or a surname — any run of
     consecutive words after the first name ("Silva", "da Silva", "Aparecida da Silva"),
+    or the first name with surnames in their order ("José Pereira", "Maria Silva");
     particles (da, de, do, dos, das, e) ignored. A first name alone does not confirm."""
     words, name = _name_words(given), _name_words(full_name)
     if not words:
@@ -89,7 +100,13 @@ def name_matches(given: str, full_name: str) -> bool:
         return True
     after_first = name[1:]
     size = len(words)
-    return any(after_first[i:i + size] == words for i in range(len(after_first) - size + 1))
+    if any(after_first[i:i + size] == words for i in range(len(after_first) - size + 1)):
+        return True
+    # First name + surnames: each given surname found after the previous one.
+    if len(words) < 2 or words[0] != name[0]:
+        return False
+    rest = iter(after_first)
+    return all(word in rest for word in words[1:])
 
 
 def _check_cpf(turn) -> None:

@@ -52,17 +52,20 @@ def test_second_copy_in_three_messages(wa, rt, twilio, client):
 
 def test_pick_by_month_name_and_numeric_competence(wa):
     from bot import clock
+    from bot.competence import MONTHS
 
     wa.say(MARIA, "2a via")
     wa.say(MARIA, MARIA_CPF[:3])
     month = clock.today().month
-    from bot.competence import MONTHS
-
-    reply = wa.say(MARIA, MONTHS[month - 1].capitalize())
-    assert "Linha digitável" in reply[0]
+    # Two bills this month (001 and 054): the month alone asks which, listing only those.
+    which = wa.say(MARIA, MONTHS[month - 1].capitalize())[0]
+    assert "Encontrei 2 boletos nesse mês" in which and "(vencido)" not in which
+    assert "Linha digitável" in wa.say(MARIA, "2")[0]
+    wa.say(MARIA, "menu")
     wa.say(MARIA, "2a via")  # identity holds for the session: straight to the list
-    reply = wa.say(MARIA, f"{month:02d}/{clock.today().year}")
-    assert "Linha digitável" in reply[0]
+    previous = date(clock.today().year, month, 1) - timedelta(days=1)
+    reply = wa.say(MARIA, f"{previous.month:02d}/{previous.year}")  # one bill, overdue
+    assert "venceu em" in reply[0]
 
 
 def test_overdue_title_points_to_negotiation(wa):

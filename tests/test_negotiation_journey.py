@@ -89,7 +89,7 @@ def test_refused_request_explains_the_limit(wa):
     reply = wa.say(ROBERTO, "quero parcelar em 12x")[0]
     assert "vai até entrada + 9 parcelas" in reply and "9x de" in reply
     small = wa.say(ROBERTO, "só consigo dar 50 de entrada")[0]
-    assert "a entrada mínima é de R$ 100,00" in small
+    assert "a entrada mínima é de R$ 102,50" in small  # as every amount shown: the boleto's
     late = wa.say(ROBERTO, "consigo pagar dia 20 do mês que vem")[0]
     assert "O vencimento precisa ser em até 7 dias" in late
 
@@ -187,7 +187,7 @@ def test_campaign_is_paced_and_sent_as_a_template(rt, client, wa, twilio):
     drain(rt)
     sent = [m for m in twilio.created if m.get("ContentSid") == "HXnegotiate"]
     assert len(sent) == 3
-    assert json.loads(sent[0]["ContentVariables"])["2"] == "CASSEMS"
+    assert json.loads(sent[0]["ContentVariables"])["2"] == "Plano de Saúde Demo"  # the demo's rules file
     reply = wa.say(JOSE, "sim")[0]
     assert "conversa fica registrada" in reply  # the reply to the campaign starts the journey
 

@@ -6,7 +6,14 @@ import pytest
 
 from bot.identity import name_matches
 from bot.intents import after_yes_no, yes_no
-from bot.negotiation.language import looks_like_address, question_topic, wants_discount
+from bot.negotiation.language import (
+    looks_like_address,
+    moved,
+    not_moved,
+    question_topic,
+    refuses,
+    wants_discount,
+)
 from bot.text import normalize
 
 
@@ -44,6 +51,14 @@ def test_after_yes_no_keeps_the_rest_as_written():
     ("tenho mais um boleto atrasado", "extra_debts"),
     ("tenho mais uma dúvida", None),
     ("muito obrigado", None),
+    ("tambem tenho uma conta do hospital que nao ta aqui", "extra_debts"),
+    ("tem um boleto de outubro que não está aqui", "extra_debts"),
+    ("nao reconheco esse debito", "dispute"), ("não devo isso", "dispute"), ("já paguei", "dispute"),
+    ("isso já foi pago", "dispute"), ("esse débito não é meu", "dispute"),
+    ("cobrança indevida", "dispute"), ("nunca usei esse plano", "dispute"),
+    ("não sei", None), ("não quero", None),
+    ("não devo conseguir pagar tudo", None), ("não fiz o pagamento ainda", None),
+    ("não fiz esse exame", "dispute"),
 ])
 def test_question_topics(text, topic):
     assert question_topic(normalize(text)) == topic
@@ -53,9 +68,30 @@ def test_question_topics(text, topic):
     ("tá caro", True), ("ainda está caro", True), ("tem desconto?", True), ("não consigo pagar isso", True),
     ("dá pra melhorar?", True), ("muito obrigado", False), ("não sei", False), ("ok", False),
     ("tenho mais uma dúvida", False),
+    # answers to "consegue pagar até essa data?": about the date, not the price
+    ("não", False), ("não consigo", False), ("não dá", False), ("não consigo pagar esse valor", True),
 ])
 def test_discount_requests(text, expected):
     assert wants_discount(normalize(text)) is expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("nao quero, obrigado", True), ("Não quero.", True), ("não quero negociar", True),
+    ("nao tenho como pagar agora", True), ("não consigo pagar agora", True), ("agora não", True),
+    ("deixa pra depois", True), ("não tenho interesse", True),
+    ("não quero parcelar", False), ("não quero à vista", False), ("quero sim", False), ("não", False),
+    ("não consigo pagar esse valor", False), ("não sei", False),
+])
+def test_refusals(text, expected):
+    assert refuses(normalize(text)) is expected
+
+
+@pytest.mark.parametrize("text,is_moved,is_not_moved", [
+    ("mudei sim", True, False), ("moro em outro lugar agora", True, False), ("me mudei", True, False),
+    ("não mudei", False, True), ("continua o mesmo", False, True), ("sim", False, False),
+])
+def test_moves(text, is_moved, is_not_moved):
+    assert (moved(normalize(text)), not_moved(normalize(text))) == (is_moved, is_not_moved)
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -71,7 +107,9 @@ def test_what_looks_like_an_address(text, expected):
 @pytest.mark.parametrize("given,ok", [
     ("Maria Aparecida da Silva", True), ("maria aparecida silva", True), ("Silva", True),
     ("da Silva", True), ("Aparecida da Silva", True), ("aparecida", True), ("SILVA.", True),
-    ("Maria", False), ("Maria Silva", False), ("Souza", False), ("da", False), ("Silva Aparecida", False),
+    ("Maria Silva", True), ("Maria da Silva", True),  # first name + surname
+    ("Maria", False), ("Souza", False), ("da", False), ("Silva Aparecida", False), ("Maria Souza", False),
+    ("Silva Maria", False),
 ])
 def test_identity_name_alternatives(given, ok):
     assert name_matches(given, "Maria Aparecida da Silva") is ok

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import clock, jobs
+from bot import clock, jobs, pacing
 from storage.db import transaction
 from storage.loader import load
 from storage.models import Campaign, CampaignTarget, OutboundMessage
@@ -17,13 +17,13 @@ from .conftest import drain
 TEMPLATE = "HXnegotiate"
 
 
-def _add_debtors(rt, count: int) -> None:
+def _add_debtors(rt, count: int, first: int = 0) -> None:
     """`count` more delinquent beneficiaries, so the campaign has enough targets."""
     from validate_docbr import CPF
 
     cpfs = CPF().generate_list(count)
     data = {"beneficiaries": [], "titles": []}
-    for i, cpf in enumerate(cpfs):
+    for i, cpf in enumerate(cpfs, first):
         ref = f"P{i:03d}"
         data["beneficiaries"].append({
             "ref": ref, "name": f"Pessoa {i} Teste", "cpf": cpf, "birth_date": "1980-01-01",
@@ -96,10 +96,18 @@ def test_a_backlog_burst_never_exceeds_the_rate(rt, twilio):
     _run_until_sent(rt, twilio, 9, step=timedelta(milliseconds=100))
     times = _send_times(rt)
     assert len(times) == 9
-    assert _most_in_one_second(times) == 3
+    _assert_paced(times, rate=3)
     with transaction(rt.sessions) as s:  # nothing was sent twice or given up
         rows = list(s.scalars(select(OutboundMessage).where(OutboundMessage.content_sid == TEMPLATE)))
         assert {r.status for r in rows} == {"sent"} and all(r.attempts == 1 for r in rows)
+
+
+def _assert_paced(times, rate: float) -> None:
+    """The k-th message never before k/rate seconds after the first (the reserved slots),
+    and at most one more than the rate in any second (a slot woken late, bot.pacing)."""
+    interval = timedelta(microseconds=pacing.interval_micros(rate))
+    assert all(t - times[0] >= k * interval for k, t in enumerate(times))
+    assert _most_in_one_second(times) <= rate + 1
 
 
 def test_two_campaigns_share_the_limit(rt, twilio):
@@ -108,15 +116,26 @@ def test_two_campaigns_share_the_limit(rt, twilio):
     _with_template(rt)
     _add_debtors(rt, 3)
     first = start_negotiation_campaign(rt, rate=3, started_by="test")
+    _add_debtors(rt, 3, first=3)
     second = start_negotiation_campaign(rt, rate=3, started_by="test")
-    assert first["queued"] == second["queued"] == 6
+    assert (first["queued"], second["queued"]) == (6, 9)
     drain(rt)
-    _run_until_sent(rt, twilio, 12, step=timedelta(milliseconds=100))
+    # The six people of the first campaign are already waiting for its answer: the second
+    # campaign's invitation to them is skipped; its three new people are invited.
+    _run_until_sent(rt, twilio, 9, step=timedelta(milliseconds=100))
+    for _ in range(30):
+        clock.freeze(clock.now() + timedelta(milliseconds=100))
+        jobs.sweep(reschedule=False)
+        drain(rt)
     times = _send_times(rt)
-    assert len(times) == 12
-    assert _most_in_one_second(times) <= 3  # alone, each would have sent 3 per second
+    assert len(times) == 9
+    _assert_paced(times, rate=3)  # alone, each would have sent 3 per second
     with transaction(rt.sessions) as s:
-        assert s.scalar(select(Campaign.id).order_by(Campaign.id.desc())) == second["campaign"]
+        skipped = list(s.scalars(select(OutboundMessage).where(OutboundMessage.status == "skipped")))
+        assert len(skipped) == 6 and {r.error_message for r in skipped} == {"convite anterior aguardando resposta"}
+        sent_by = set(s.scalars(select(CampaignTarget.campaign_id).join(
+            OutboundMessage, OutboundMessage.id == CampaignTarget.outbound_id).where(OutboundMessage.status == "sent")))
+        assert sent_by == {first["campaign"], second["campaign"]}
 
 
 def test_replies_are_not_held_by_the_campaign_pace(rt, wa, twilio):
@@ -126,7 +145,7 @@ def test_replies_are_not_held_by_the_campaign_pace(rt, wa, twilio):
     _with_template(rt)
     start_negotiation_campaign(rt, rate=0.1, started_by="test")
     drain(rt)
-    assert take_slot(rt.redis, slot_key(rt, "whatsapp"), 0.1) is not None  # the slot is busy
+    assert take_slot(rt.redis, slot_key(rt, "whatsapp"), "probe", 0.1) is not None  # the slot is busy
     assert wa.say("+5567988887777", "oi")  # an unknown person still gets an answer at once
 
 
@@ -134,11 +153,58 @@ def test_slot_spacing_is_rounded_up_so_rate_plus_one_never_fit(rt):
     from bot.pacing import take_slot
 
     key, now = "planbot:pace:test", clock.now()
-    assert take_slot(rt.redis, key, 3, now) is None
-    wait = take_slot(rt.redis, key, 3, now + timedelta(seconds=0.2))
-    assert wait == timedelta(microseconds=133_334)  # 1/3 s rounded up, minus 0.2 s
-    assert take_slot(rt.redis, key, 3, now + timedelta(microseconds=333_333)) is not None
-    assert take_slot(rt.redis, key, 3, now + timedelta(microseconds=333_334)) is None
+    assert take_slot(rt.redis, key, "a", 3, now) is None
+    wait = take_slot(rt.redis, key, "b", 3, now + timedelta(seconds=0.2))
+    assert wait == timedelta(microseconds=133_334)  # 1/3 s rounded up, minus 0.2 s: b's slot
+    assert take_slot(rt.redis, key, "b", 3, now + timedelta(microseconds=333_333)) is not None
+    assert take_slot(rt.redis, key, "c", 3, now + timedelta(microseconds=333_334)) == \
+        timedelta(microseconds=333_334)  # b holds this slot: c gets the next one
+    assert take_slot(rt.redis, key, "b", 3, now + timedelta(microseconds=333_334)) is None
+
+
+def test_each_waiter_reserves_its_own_slot_so_a_backlog_wakes_each_row_once(rt, twilio, monkeypatch):
+    """A backlog of N: one hold and one send per row (2N - 1 deliveries), not every held
+    row waking at every free slot for one of them to send (N² / 2)."""
+    from bot.campaigns import start_negotiation_campaign
+
+    outcomes: list[tuple[int, str]] = []
+    deliver_one = jobs._deliver_one
+
+    def counting(rt_, row_id):
+        outcome = deliver_one(rt_, row_id)
+        outcomes.append((row_id, outcome.value))
+        return outcome
+
+    monkeypatch.setattr(jobs, "_deliver_one", counting)
+    _with_template(rt)
+    _add_debtors(rt, 9)  # 12 targets
+    start_negotiation_campaign(rt, rate=3, started_by="test")
+    clock.freeze(clock.now() + timedelta(seconds=10))  # workers were down: all due at once
+    jobs.sweep(reschedule=False)
+    drain(rt)
+    _run_until_sent(rt, twilio, 12, step=timedelta(milliseconds=100))
+    campaign_rows = {row_id for row_id, _ in outcomes}
+    holds = [row_id for row_id, outcome in outcomes if outcome == "held"]
+    assert len(campaign_rows) == 12
+    assert len(holds) == 11 and len(set(holds)) == 11  # each row held at most once
+    assert len(outcomes) == 12 + 11
+    _assert_paced(_send_times(rt), rate=3)
+
+
+def test_a_late_wake_after_an_outage_does_not_burst(rt):
+    """Reserved slots all in the past (workers down): a second's worth goes at once, the
+    rest take new slots at the rate."""
+    from bot.pacing import take_slot
+
+    key, now = "planbot:pace:test", clock.now()
+    assert take_slot(rt.redis, key, "r0", 3, now) is None
+    for i in range(1, 9):
+        assert take_slot(rt.redis, key, f"r{i}", 3, now) is not None  # reserved
+    later = now + timedelta(seconds=30)
+    sent_at_once = [i for i in range(1, 9) if take_slot(rt.redis, key, f"r{i}", 3, later) is None]
+    assert len(sent_at_once) == 3  # 1 s of tolerance at 3 per second
+    waits = sorted(take_slot(rt.redis, key, f"r{i}", 3, later) for i in range(1, 9) if i not in sent_at_once)
+    assert waits[0] > timedelta(0) and all(b - a >= timedelta(microseconds=333_334) for a, b in zip(waits, waits[1:]))
 
 
 def test_campaign_cli_command(app, rt, twilio):

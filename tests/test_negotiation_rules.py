@@ -22,6 +22,7 @@ from bot.negotiation.rules import (
     cash_ladder,
     cash_offers,
     days_overdue,
+    RULES_DIR,
     default_rules_path,
     discount_band,
     due_date_for,
@@ -33,7 +34,8 @@ from bot.negotiation.rules import (
     parse_installment_request,
 )
 
-RULES = load_rules()
+CASSEMS = RULES_DIR / "cassems.yaml"
+RULES = load_rules(CASSEMS)  # the seed's script, verbatim
 TODAY = date(2026, 11, 24)
 FEE = D("2.50")
 CENT = D("0.01")
@@ -70,13 +72,43 @@ def test_rules_file_holds_the_script():
 
 def test_default_rules_path_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("NEGOTIATION_RULES_FILE", raising=False)
-    assert default_rules_path().parts[-3:] == ("config", "negotiation", "cassems.yaml")
+    assert default_rules_path().parts[-3:] == ("config", "negotiation", "demo.yaml")
     monkeypatch.setenv("NEGOTIATION_RULES_FILE", str(tmp_path / "other.yaml"))
     assert default_rules_path() == tmp_path / "other.yaml"
 
 
+def test_the_demo_rules_are_the_scripts_numbers_under_the_demo_operators_name():
+    from bot.config import Settings
+
+    demo = load_rules(RULES_DIR / "demo.yaml")
+    assert demo.operator_name == Settings().operator_name == "Plano de Saúde Demo"
+    assert demo.plan_phone == Settings().operator_phone
+    assert (demo.of_operator, demo.the_operator) == ("do Plano de Saúde Demo", "o Plano de Saúde Demo")
+    assert (RULES.of_operator, RULES.the_operator) == ("da CASSEMS", "a CASSEMS")
+    same = {"operator_name", "operator_article", "collector_name"}
+    assert demo.model_dump(exclude=same | {"phrases"}) == RULES.model_dump(exclude=same | {"phrases"})
+    assert demo.phrases == RULES.phrases  # the closing sentence too, with the demo's names
+
+
+def test_fields_added_later_have_documented_defaults(tmp_path):
+    """An operator's rules file written before atz_max_reissues, agreement_break_after_days,
+    discount_band_scope and operator_article existed still loads."""
+    raw = _raw()
+    for field in ("atz_max_reissues", "agreement_break_after_days", "discount_band_scope", "operator_article"):
+        del raw[field]
+    old = tmp_path / "old.yaml"
+    old.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    rules = load_rules(old)
+    assert (rules.atz_max_reissues, rules.agreement_break_after_days, rules.discount_band_scope,
+            rules.operator_article) == (2, 10, "agreement", "a")
+    raw["atz_window_days"] = 12  # the default grace would be shorter than this window: said so
+    old.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RulesError, match=r"agreement_break_after_days \(10, the default\) must be at least"):
+        load_rules(old)
+
+
 def _raw() -> dict:
-    return yaml.safe_load(default_rules_path().read_text(encoding="utf-8"))
+    return yaml.safe_load(CASSEMS.read_text(encoding="utf-8"))
 
 
 def _edit(raw: dict, path: str, value):
@@ -116,8 +148,8 @@ DELETE = object()
     ("reports_to_credit_bureaus", DELETE, "reports_to_credit_bureaus: Field required"),
     ("max_due_days", -1, "max_due_days"),
     ("atz_max_reissues", -1, r"atz_max_reissues: .*greater than or equal to 0"),
-    ("agreement_break_after_days", DELETE, "agreement_break_after_days: Field required"),
-    ("discount_band_scope", DELETE, "discount_band_scope: Field required"),
+    ("discount_band_scope", "everyone", r"discount_band_scope: Input should be 'agreement' or 'contact'"),
+    ("operator_article", "os", r"operator_article: Input should be 'a' or 'o'"),
 ])
 def test_invalid_rules_name_the_file_and_the_field(tmp_path, path, value, message):
     bad = tmp_path / "bad.yaml"
@@ -128,7 +160,7 @@ def test_invalid_rules_name_the_file_and_the_field(tmp_path, path, value, messag
 
 def test_unquoted_codes_are_explained(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(default_rules_path().read_text(encoding="utf-8").replace('"050": {', "050: {"), encoding="utf-8")
+    bad.write_text(CASSEMS.read_text(encoding="utf-8").replace('"050": {', "050: {"), encoding="utf-8")
     with pytest.raises(RulesError, match=r"title_codes: .*code 40 must be a quoted 3-digit string"):
         load_rules(bad)
 
@@ -222,7 +254,7 @@ def test_surcharge_on_cash_and_on_each_boleto():
 
 @pytest.mark.parametrize("kwargs,entrada,installment", [
     ({"installments": 6}, "142.90", "142.85"),  # even split, centavos to the entrada
-    ({"installments": 6, "entrada": D("200")}, "200.02", "133.33"),
+    ({"installments": 6, "entrada": D("200")}, "197.50", "133.75"),  # the entrada boleto: R$ 200,00
     ({"installments": 9}, "100.09", "99.99"),
 ])
 def test_installments_sum_exactly(kwargs, entrada, installment):
@@ -244,17 +276,18 @@ def test_without_a_number_the_longest_valid_plan():
     assert installment_plan(plain("5000.00", code="050"), TODAY, RULES).installments == 12
     assert installment_plan(plain("300.00"), TODAY, RULES).installments == 2
     plan = installment_plan(plain("1000.00"), TODAY, RULES, entrada=D("150"))  # "só consigo dar 150"
-    assert (plan.entrada, plan.installments, plan.installment) == (D("150.04"), 9, D("94.44"))
+    assert (plan.entrada, plan.installments, plan.installment) == (D("147.43"), 9, D("94.73"))
+    assert plan.entrada_amount == D("149.93")  # the boleto, R$ 2,50 included: within the 150 said
 
 
 @pytest.mark.parametrize("titles,kwargs,reason,limit,nearest", [
     (plain("1000.00"), {"installments": 10}, "max_installments", 9, (9, "100.09", "99.99")),
-    (plain("5000.00", code="050"), {"installments": 13, "entrada": D("500")}, "max_installments", 12, (12, "500.00", "375.00")),
+    (plain("5000.00", code="050"), {"installments": 13, "entrada": D("500")}, "max_installments", 12, (12, "497.48", "375.21")),
     (plain("1000.00"), {"installments": 5, "entrada": D("50")}, "min_entrada", D("100.00"), (5, "166.70", "166.66")),
     (plain("2000.00"), {"installments": 5, "entrada": D("99.99")}, "min_entrada", D("100.00"), (5, "333.35", "333.33")),
     (plain("300.00"), {"installments": 5}, "min_installment", D("75.00"), (2, "100.02", "99.99")),
-    (plain("1000.00"), {"installments": 2, "entrada": D("150")}, "entrada_not_greater", D("425.00"), (6, "150.04", "141.66")),
-    (plain("1000.00"), {"installments": 2, "entrada": D("1000")}, "entrada_too_large", D("1000.00"), (2, "333.34", "333.33")),
+    (plain("1000.00"), {"installments": 2, "entrada": D("150")}, "entrada_not_greater", D("426.25"), (6, "147.46", "142.09")),
+    (plain("1000.00"), {"installments": 2, "entrada": D("1002.50")}, "entrada_too_large", D("1000.00"), (2, "333.34", "333.33")),
     (plain("1000.00"), {"installments": 9, "entrada": D("999")}, "min_installment", D("75.00"), (9, "100.09", "99.99")),
     (plain("1000.00"), {"installments": 3, "due": TODAY + timedelta(days=8)}, "due_date", TODAY + timedelta(days=7), (3, "250.03", "249.99")),
     (plain("1000.00"), {"installments": 3, "due": TODAY - timedelta(days=1)}, "due_date", TODAY + timedelta(days=7), (3, "250.03", "249.99")),
@@ -332,7 +365,7 @@ def test_next_unpaid_is_the_first_boleto_not_paid_in_order():
 def test_break_grace_cannot_be_shorter_than_the_atz_window(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(_edit(_raw(), "agreement_break_after_days", 3), allow_unicode=True), encoding="utf-8")
-    with pytest.raises(RulesError, match="agreement_break_after_days must be at least atz_window_days"):
+    with pytest.raises(RulesError, match=r"agreement_break_after_days \(3\) must be at least atz_window_days"):
         load_rules(bad)
 
 
@@ -512,8 +545,10 @@ def test_every_installment_plan_obeys_every_rule(portfolio, n, entrada, due_in):
         if isinstance(result, Plan):
             check_plan(result, group, today)
             assert n is None or result.installments == n
-            assert entrada is None or result.entrada >= entrada  # never asks more than offered...
-            assert entrada is None or result.entrada - entrada < result.installments * CENT  # ...but centavos
+            # "Só consigo dar X": the entrada boleto (R$ 2,50 included) never exceeds X, and
+            # falls short of it by less than one centavo per installment.
+            assert entrada is None or result.entrada_amount <= entrada
+            assert entrada is None or entrada - result.entrada_amount < result.installments * CENT
             continue
         reason = result.reason
         if result.nearest is not None:
@@ -533,8 +568,8 @@ def test_every_installment_plan_obeys_every_rule(portfolio, n, entrada, due_in):
             best = installment_plan(group, today, RULES, installments=max_n, entrada=entrada, due=due)
             if isinstance(best, Plan):
                 assert result.nearest == best
-        if reason == "min_entrada":
-            assert entrada is not None and entrada < D("100.00")
+        if reason == "min_entrada":  # the entrada boleto said is below R$ 102,50 (+ centavos)
+            assert entrada is not None and entrada - FEE < D("100.00") + min(n or max_n, max_n) * CENT
         if reason == "min_installment" and entrada is None and n is not None:
             fewer = [k for k in range(min(n, max_n) - 1, 0, -1)
                      if isinstance(installment_plan(group, today, RULES, installments=k, due=due), Plan)]

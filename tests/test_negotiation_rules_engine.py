@@ -87,7 +87,8 @@ def test_installments_sum_exactly_with_rounding():
     ({"installments": 10}, "max_installments"),
     ({"installments": 9, "entrada": D("50")}, "min_entrada"),
     ({"installments": 2, "entrada": D("150")}, "entrada_not_greater"),
-    ({"installments": 2, "entrada": D("1000")}, "entrada_too_large"),
+    ({"installments": 2, "entrada": D("1002.50")}, "entrada_too_large"),  # the entrada boleto pays it all
+    ({"installments": 2, "entrada": D("1000")}, "min_installment"),  # R$ 2,50 left for 2 installments
 ])
 def test_refusals_name_the_limit_and_offer_the_nearest_plan(kwargs, reason):
     titles = [t(30, principal="1000.00", interest="0", fine="0")]

@@ -22,11 +22,20 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from bot import outbox, queueing
+from bot import outbox, phones, queueing
 from bot.engine import Flow, Turn, handle_idle, register, route_payload
 from bot.intents import after_yes_no, yes_no
 from bot.negotiation import agreements as agreement_life
-from bot.negotiation.language import looks_like_address, question_topic, wants_discount
+from bot.negotiation.language import (
+    EMAIL,
+    HERE,
+    looks_like_address,
+    moved,
+    not_moved,
+    question_topic,
+    refuses,
+    wants_discount,
+)
 from bot.negotiation.rules import (
     Plan,
     Refusal,
@@ -56,10 +65,6 @@ flow = register(Flow(
 ACCEPT = frozenset({"aceito", "fechado", "fechar", "fecha", "pode fechar", "vamos fechar",
                     "consigo", "quero", "vamos", "combinado", "sim consigo", "sim aceito",
                     "bora", "topo", "fechamos", "pode mandar", "manda", "consigo sim"})
-WHATSAPP_WORDS = {"1", "whatsapp", "whats", "zap", "wpp", "por whatsapp", "pelo whatsapp", "aqui",
-                  "por aqui", "neste numero", "nesse numero", "whatsapp mesmo", "pelo zap"}
-EMAIL_WORDS = {"2", "email", "e-mail", "e mail", "por email", "por e-mail", "pelo email",
-               "pelo e-mail", "no email", "no e-mail"}
 
 
 def _rules(turn: Turn):
@@ -79,7 +84,11 @@ def start(turn: Turn) -> None:
     try:
         if _settle_agreements(turn) == "stop":
             return
-        titles = [t for t in turn.registry.titles(ref) if t.is_overdue(turn.today)]
+        # A title already in a running agreement is never negotiated again, even if the
+        # operator's system still reports it open.
+        negotiated = {r for a in agreement_life.active_for(turn.session, ref) for r in a.title_refs}
+        titles = [t for t in turn.registry.titles(ref)
+                  if t.is_overdue(turn.today) and t.ref not in negotiated]
     except RegistryUnavailable:
         turn.say("generic_error")
         turn.close_protocol("cancelado", "sistema do plano indisponível")
@@ -139,7 +148,8 @@ def _boleto_view(boleto: dict) -> dict:
 def _send_bill(turn: Turn, agreement: Agreement, bill) -> None:
     turn.say_media("negotiation/boleto", bill=bill, media=[{
         "kind": "bill", "ref": bill.ref,
-        "filename": render("negotiation/boleto_filename", agreement_id=agreement.id, number=None)}])
+        "filename": render("negotiation/boleto_filename", agreement_id=agreement.id,
+                           kind=agreement.kind, number=None)}])
 
 
 def _group(turn: Turn):
@@ -170,25 +180,41 @@ def _plan(turn: Turn, n: int | None, entrada: Decimal | None):
                             entrada=entrada, due=_due(turn), contact_titles=_contact_titles(turn))
 
 
-def _offer_cash(turn: Turn, improved: bool = False, from_plan: bool = False) -> None:
+def _offer_cash(turn: Turn, improved: bool = False, from_plan: bool = False,
+                date_limit: Refusal | None = None, plan_discount: Decimal | None = None) -> None:
     titles = _group(turn)
     offer = _cash(turn, turn.data["step"])
+    _put_cash_on_table(turn, offer)
+    _say_date_limit(turn, date_limit)
+    turn.say("negotiation/cash_offer", offer=offer, code=titles[0].code, improved=improved,
+             from_plan=from_plan, plan_discount=plan_discount, description=titles[0].description,
+             count=len(titles), max_installments=_rules(turn).max_installments(titles[0].code))
+
+
+def _put_cash_on_table(turn: Turn, offer) -> None:
     turn.remember(step=offer.step, pending={"kind": "cash", "step": offer.step,
                                             "total": str(offer.total),
                                             "due": offer.due_date.isoformat()})
     turn.goto("offer")
-    turn.say("negotiation/cash_offer", offer=offer, code=titles[0].code, improved=improved,
-             from_plan=from_plan, description=titles[0].description, count=len(titles),
-             max_installments=_rules(turn).max_installments(titles[0].code))
 
 
-def _offer_plan(turn: Turn, plan: Plan, refusal: Refusal | None = None) -> None:
+def _offer_plan(turn: Turn, plan: Plan, refusal: Refusal | None = None,
+                date_limit: Refusal | None = None) -> None:
+    # `entrada` is the plan's own entrada (not the person's cap): quoting it again gives
+    # the same plan, so a "sim" closes exactly what was shown.
     turn.remember(pending={"kind": "installments", "n": plan.installments,
                            "entrada": str(plan.entrada), "total": str(plan.total),
                            "due": plan.due_date.isoformat()})
     turn.goto("offer")
+    _say_date_limit(turn, date_limit)
     turn.say("negotiation/plan_offer", plan=plan, refusal=refusal, rules=_rules(turn),
              monthly_day=_monthly_day(plan))
+
+
+def _say_date_limit(turn: Turn, date_limit: Refusal | None) -> None:
+    """The date asked for is beyond the window: say so, and quote with the latest date."""
+    if date_limit is not None:
+        turn.say("negotiation/due_date_limit", limit=date_limit.limit, days=_rules(turn).max_due_days)
 
 
 def _monthly_day(plan: Plan) -> int | None:
@@ -204,8 +230,16 @@ def _pending_offer(turn: Turn):
     pending = turn.data["pending"]
     if pending["kind"] == "cash":
         return _cash(turn, pending["step"])
-    plan = _plan(turn, pending["n"], Decimal(pending["entrada"]))
+    plan = _plan_again(turn, pending)
     return plan if isinstance(plan, Plan) else None
+
+
+def _plan_again(turn: Turn, pending: dict):
+    """The plan on the table rebuilt from its own entrada (an entrada of ours, never
+    rounded below), so today it comes out to exactly the same boletos."""
+    return installment_plan(_group(turn), turn.today, _rules(turn), installments=pending["n"],
+                            entrada=Decimal(pending["entrada"]) + _rules(turn).boleto_surcharge,
+                            due=_due(turn), contact_titles=_contact_titles(turn))
 
 
 def _still_as_quoted(turn: Turn, offer) -> bool:
@@ -222,63 +256,99 @@ def _requote(turn: Turn) -> None:
     turn.remember(due=default_due_date(turn.today, _rules(turn)).isoformat())
     if pending["kind"] == "cash":
         return _offer_cash(turn)
-    _installments(turn, pending["n"], Decimal(pending["entrada"]))
+    _installments(turn, pending["n"], _pending_cap(turn, pending))
+
+
+def _pending_cap(turn: Turn, pending: dict) -> Decimal:
+    """The entrada boleto of the plan on the table, as the person saw it."""
+    return Decimal(pending["entrada"]) + _rules(turn).boleto_surcharge
 
 
 # -- the offer ----------------------------------------------------------------------------
 @flow.state("offer")
 def offer(turn: Turn) -> None:
-    rules = _rules(turn)
     if _answer_question(turn):
         return
+    if refuses(turn.norm):
+        return _declined(turn)
     request = parse_installment_request(turn.text)
-    if request.day is not None:
-        due = due_date_for(turn.today, rules, day_of_month=request.day)
-        if isinstance(due, Refusal):
-            return turn.retry("negotiation/due_date_limit", limit=due.limit, days=rules.max_due_days)
-        turn.remember(due=due.isoformat())
+    # Every request in the message counts ("dia 10, em 5x"): a date beyond the window is
+    # explained and replaced by the latest allowed one, and the rest is quoted with it.
+    date_limit = _settle_due_date(turn, request.day)
     if request.installments or request.entrada:
-        return _installments(turn, request.installments, request.entrada)
+        return _installments(turn, request.installments, request.entrada, date_limit)
     if wants_discount(turn.norm):
-        return _improve(turn)
+        return _improve(turn, date_limit)
     if request.wants_installments:
-        return _installments(turn, None, None)
-    if request.wants_cash or request.day is not None:
-        if request.wants_cash or turn.data["pending"]["kind"] == "cash":
-            return _offer_cash(turn)
-        pending = turn.data["pending"]
-        return _installments(turn, pending["n"], Decimal(pending["entrada"]))
+        return _installments(turn, None, None, date_limit)
+    pending = turn.data["pending"]
+    if request.wants_cash or (request.day is not None and pending["kind"] == "cash"):
+        return _offer_cash(turn, date_limit=date_limit)
+    if request.day is not None:
+        return _installments(turn, pending["n"], _pending_cap(turn, pending), date_limit)
     answer = yes_no(turn.text, extra_yes=ACCEPT)
     if answer is True:
         return _accepted(turn)
     if answer is False:
-        return _improve(turn)  # a plain "não" to the offer: the next step of the ladder
+        # "Consegue pagar até essa data?" — "não" answers the date, not the price: no
+        # discount for it. Say how far the date goes and what else is possible.
+        return turn.retry("negotiation/no_to_offer", latest=default_due_date(turn.today, _rules(turn)),
+                          days=_rules(turn).max_due_days, kind=pending["kind"])
     turn.retry("negotiation/offer_help")
 
 
-def _installments(turn: Turn, n: int | None, entrada: Decimal | None) -> None:
+def _settle_due_date(turn: Turn, day: int | None) -> Refusal | None:
+    if day is None:
+        return None
+    due = due_date_for(turn.today, _rules(turn), day_of_month=day)
+    if isinstance(due, Refusal):
+        turn.remember(due=due.limit.isoformat())
+        return due
+    turn.remember(due=due.isoformat())
+    return None
+
+
+def _installments(turn: Turn, n: int | None, entrada: Decimal | None,
+                  date_limit: Refusal | None = None) -> None:
     result = _plan(turn, n, entrada)
     if isinstance(result, Plan):
-        return _offer_plan(turn, result)
+        return _offer_plan(turn, result, date_limit=date_limit)
     if result.nearest is None:
+        _say_date_limit(turn, date_limit)
         turn.say("negotiation/refused", refusal=result, rules=_rules(turn), nearest=None)
         return _offer_cash(turn)
-    _offer_plan(turn, result.nearest, refusal=result)
+    _offer_plan(turn, result.nearest, refusal=result, date_limit=date_limit)
 
 
-def _improve(turn: Turn) -> None:
+def _improve(turn: Turn, date_limit: Refusal | None = None) -> None:
     """'Está caro': the next step of the cash ladder, never beyond the table. The offer
     on the table is always the one quoted last, so a following "sim" accepts exactly it."""
     titles = _group(turn)
     pending = turn.data["pending"]
     current = _cash(turn, turn.data["step"])
+    plan = _plan_again(turn, pending) if pending["kind"] != "cash" else None
+    plan = plan if isinstance(plan, Plan) else None
     if not current.is_max_discount:
         turn.remember(step=turn.data["step"] + 1)
-        return _offer_cash(turn, improved=True, from_plan=pending["kind"] != "cash")
-    max_installments = _rules(turn).max_installments(titles[0].code)
-    if pending["kind"] == "cash":
-        return turn.say("negotiation/best_offer", offer=current, max_installments=max_installments)
-    turn.say("negotiation/best_plan", best_cash=current)
+        return _offer_cash(turn, improved=True, from_plan=pending["kind"] != "cash",
+                           date_limit=date_limit, plan_discount=plan.discount if plan else None)
+    _say_date_limit(turn, date_limit)
+    if plan is None:
+        _put_cash_on_table(turn, current)
+        return turn.say("negotiation/best_offer", offer=current,
+                        max_installments=_rules(turn).max_installments(titles[0].code))
+    if plan.due_date.isoformat() != pending["due"]:
+        _offer_plan(turn, plan)  # a new date came with it: the plan as it stands now
+    turn.say("negotiation/best_plan", best_cash=current, plan=plan)
+
+
+def _declined(turn: Turn) -> None:
+    """'Não quero', 'não tenho como pagar agora': thanked, told the door stays open, the
+    protocol closed with the reason. Nothing is pressed."""
+    rules = _rules(turn)
+    turn.say("negotiation/declined", name=turn.beneficiary.first_name, rules=rules)
+    turn.close_protocol("concluido", f"sem acordo: beneficiário recusou a proposta ({turn.text[:80]!r})")
+    turn.end()
 
 
 def _answer_question(turn: Turn) -> bool:
@@ -286,12 +356,18 @@ def _answer_question(turn: Turn) -> bool:
     topic = question_topic(turn.norm)
     if topic is None:
         return False
+    titles = ", ".join(r for g in turn.data.get("groups", []) for r in g)
     if topic == "extra_debts":
         turn.escalate(
-            f"negociação: o beneficiário mencionou outras pendências ({turn.text[:120]!r}); "
-            f"conferir com o financeiro. Títulos em negociação: "
-            f"{', '.join(r for g in turn.data.get('groups', []) for r in g)}",
+            f"negociação: o beneficiário mencionou outras pendências ({turn.text[:80]!r}); "
+            f"conferir com o financeiro. Títulos em negociação: {titles}",
             template="negotiation/supervisor")
+        return True
+    if topic == "dispute":
+        turn.escalate(
+            f"negociação: o beneficiário contesta o débito ({turn.text[:80]!r}); não cobrar "
+            f"antes de conferir com o financeiro. Títulos: {titles}",
+            template="negotiation/dispute")
         return True
     codes = {t.code for t in _group(turn)}
     turn.say(f"negotiation/faq_{topic}", rules=rules,
@@ -314,13 +390,15 @@ def _accepted(turn: Turn) -> None:
 @flow.state("address")
 def address(turn: Turn) -> None:
     answer = yes_no(turn.text)
+    if answer is None and not_moved(turn.norm):
+        answer = True  # "não mudei", "continua o mesmo"
     if answer is True:
         turn.remember(address_note=None)
         return _ask_delivery(turn)
     candidate = after_yes_no(turn.text) if answer is False else turn.text.strip()
     if looks_like_address(normalize(candidate)):
         return _read_back_address(turn, candidate)
-    if answer is False:
+    if answer is False or moved(turn.norm):  # "mudei sim", "moro em outro lugar agora"
         turn.goto("address_new")
         return turn.say("negotiation/ask_address")
     turn.retry("negotiation/address_again")
@@ -368,7 +446,10 @@ def delivery(turn: Turn) -> None:
         return _spell_back(turn, email)
     norm = turn.norm.strip(" .!")
     other = _phone_in(turn.text)
-    if norm in WHATSAPP_WORDS or (other is not None and other == turn.conversation.address):
+    # The same line under either spelling (with or without the ninth digit) is "here".
+    here = other is not None and other in phones.variants(turn.conversation.address)
+    wants_email = norm == "2" or bool(EMAIL.search(norm))
+    if norm == "1" or here or (other is None and not wants_email and HERE.search(norm)):
         if turn.conversation.channel not in ("whatsapp", "chat"):
             return turn.retry("negotiation/delivery_again")
         turn.remember(delivery="whatsapp", delivery_address=turn.conversation.address)
@@ -379,7 +460,7 @@ def delivery(turn: Turn) -> None:
         turn.remember(phone_note=other)
         return turn.say("negotiation/other_phone", phone=_readable_phone(other),
                         here=_readable_phone(turn.conversation.address))
-    if norm in EMAIL_WORDS:
+    if wants_email:
         known = turn.beneficiary.email
         if known:
             return _spell_back(turn, known)
@@ -422,10 +503,12 @@ def _email_in(text: str) -> str | None:
 
 
 def _phone_in(text: str) -> str | None:
-    """A Brazilian phone number with area code in the text, as E.164; None if there is none."""
-    for match in phonenumbers.PhoneNumberMatcher(text or "", "BR"):
-        if phonenumbers.is_valid_number(match.number):
-            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    """A Brazilian phone number with area code in the text, as E.164 in its current
+    spelling; None if there is none. "Possible", not "valid": libphonenumber calls the old
+    eight-digit mobile spelling invalid, yet WhatsApp still delivers many accounts on it."""
+    for match in phonenumbers.PhoneNumberMatcher(text or "", "BR", leniency=phonenumbers.Leniency.POSSIBLE):
+        if len(str(match.number.national_number)) in (10, 11):
+            return phones.canonical(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
     return None
 
 
@@ -503,7 +586,8 @@ def _finish(turn: Turn) -> None:
 
 def _send_boletos(turn: Turn, agreement: Agreement, bills) -> None:
     media = [{"kind": "bill", "ref": b.ref,
-              "filename": render("negotiation/boleto_filename", agreement_id=agreement.id, number=i)}
+              "filename": render("negotiation/boleto_filename", agreement_id=agreement.id,
+                                 kind=agreement.kind, number=i)}
              for i, b in enumerate(bills)]
     if agreement.delivery == "whatsapp":
         turn.flush()
@@ -536,10 +620,12 @@ def _email_conversation(turn: Turn, address: str) -> Conversation:
 # -- campaign replies -------------------------------------------------------------------------
 @flow.state("campaign_reply")
 def campaign_reply(turn: Turn) -> None:
-    if yes_no(turn.text, extra_yes=frozenset({"negociar", "quero negociar", "quero", "vamos"})):
-        turn.end()
-        return turn.start_flow("negociacao")
+    answer = yes_no(turn.text, extra_yes=frozenset({"negociar", "quero negociar", "quero", "vamos"}))
     turn.end()
+    if answer is True:
+        return turn.start_flow("negociacao")
+    if answer is False or refuses(turn.norm):
+        return turn.say("negotiation/campaign_declined")
     handle_idle(turn)  # not an answer to the invitation: treat it as a fresh message
 
 

@@ -16,17 +16,46 @@ QUESTIONS: list[tuple[str, re.Pattern]] = [
     ("credit_bureaus", re.compile(
         r"serasa|\bspc\b|\bscpc\b|nome sujo|cpf sujo|nome limpo|negativ(?:ad|ac|ar|ei|ou|em)|"
         r"protest|\bscore\b|orgaos? de protecao")),
+    # The person says the debt is not theirs or already paid: it must not be pressed.
+    # Tried before extra_debts ("não devo essa outra conta" is a dispute).
+    ("dispute", re.compile(
+        r"\bnao reconhec\w*|\bnao devo\b(?! (?:conseguir|poder|dar|ter|ficar))|"
+        r"\bnao (?:fiz|contratei|usei|utilizei) (?:esse|essa|este|esta|isso|isto|nenhum\w*|nada)\b|"
+        r"\bnao (?:e|eh) (?:minha|meu)\b|"
+        r"\bnunca (?:usei|utilizei|fiz|devi)\b|\bja (?:paguei|foi pago|foi paga|esta pago|esta paga|"
+        r"ta pago|ta paga|quitei|foi quitad\w*)\b|\bpaguei (?:esse|essa|este|esta|isso|tudo|ja)\b|"
+        r"\b(?:cobranca|debito|valor) (?:indevid\w*|errad\w*)|\bdesconheco\b")),
     # Another debt, not just "another question": "tenho mais uma dúvida" is not a debt.
     ("extra_debts", re.compile(
         r"\b(?:outr[ao]s?|mais) (?:uma |um |duas |dois )?(?:divida|debito|pendencia|boleto|"
-        r"conta|fatura|mensalidade|titulo|cobranca)s?\b|\btambem devo\b")),
+        r"conta|fatura|mensalidade|titulo|cobranca)s?\b|\btambem devo\b|"
+        r"\btambem tenho (?:uma |um |outra |outro |mais )?(?:divida|debito|pendencia|boleto|conta|"
+        r"fatura|mensalidade|titulo|cobranca)s?\b|"
+        r"\b(?:divida|debito|pendencia|boleto|conta|fatura|titulo)s? .*\bque nao (?:ta|esta|aparece|apareceu)"
+        r"(?: aqui| na lista| ai)?\b")),
 ]
 
+# "Não quero", "não tenho como pagar agora": the person turns the negotiation down — not a
+# price objection ("não consigo pagar esse valor" is one) nor installments turned down
+# ("não quero parcelar" is a wish for cash, read by rules.parse_installment_request).
+_NOT_NOW = r"(?:agora|no momento|por enquanto|este mes|esse mes|nesse momento|neste momento|hoje)"
+REFUSAL = re.compile(
+    r"^(?:nao|n) quero(?: (?:nao|negociar|fazer acordo|acordo|pagar|mais|nada|obrigad[oa]|agora))*"
+    r"(?: obrigad[oa]| valeu| grato| grata)?$|"
+    r"\bnao (?:tenho|tem|temos|vejo) como pagar\b|"
+    rf"\bnao (?:consigo|posso|vou|da pra|da para) (?:pagar|negociar|fazer acordo) (?:nada )?{_NOT_NOW}\b|"
+    r"\bnao vou (?:pagar|negociar|fazer acordo)\b|\bnao tenho (?:interesse|dinheiro)\b|\bsem interesse\b|"
+    rf"^(?:agora nao|{_NOT_NOW} nao)(?: obrigad[oa]| da| posso| consigo)?$|"
+    r"\b(?:deixa|fica|deixo|vou deixar) (?:pra|para) (?:depois|outro dia|outra hora|mais tarde)\b")
+
 # "Está caro" and its relatives; deliberately no bare "muito" / "não" ("muito obrigado",
-# "não sei" are not requests for a discount).
+# "não sei" are not requests for a discount), nor a bare "não consigo" / "não dá": the
+# offer asks "consegue pagar até essa data?", so those answer the date, not the price.
 DISCOUNT = re.compile(
     r"\b(?:desconto|caro|cara|abaix\w*|baixar|melhor(?:ar|a)?|menos|diminu\w*|reduz\w*|"
-    r"puxado|salgado|alto|nao consigo|nao da|nao cabe|nao tenho (?:esse|todo)|sem condic\w*)\b")
+    r"puxado|salgado|alto|nao cabe|nao tenho (?:esse|todo)|sem condic\w*|"
+    r"(?:nao consigo|nao da (?:pra|para)|nao tenho como) pagar (?:isso|esse|essa|este|esta|tudo|todo|o valor)|"
+    r"valor (?:muito |bem )?(?:alto|grande))\b")
 
 # A street word, or a number together with at least two words of letters, or a CEP.
 _STREET = re.compile(r"\b(?:rua|r|av|avenida|travessa|tv|alameda|al|rodovia|estrada|praca|"
@@ -44,6 +73,32 @@ def question_topic(norm: str) -> str | None:
 
 def wants_discount(norm: str) -> bool:
     return bool(DISCOUNT.search(norm))
+
+
+def refuses(norm: str) -> bool:
+    return bool(REFUSAL.search(" ".join(re.sub(r"[,.;:!?]+", " ", norm).split())))
+
+
+# The address is no longer the registry's: "mudei sim", "moro em outro lugar agora".
+MOVED = re.compile(r"\b(?:mudei|mudou|me mudei|mudamos|mudaram|nao moro mais|moro em outr[ao]|"
+                   r"outro endereco|endereco (?:novo|mudou|e outro)|estou morando|to morando)\b")
+# ... and the opposite, which must not be read as a move: "não mudei", "continua o mesmo".
+NOT_MOVED = re.compile(r"\bnao (?:me )?mud\w*|\bcontinua (?:o )?mesmo\b|\bmesmo endereco\b|"
+                       r"\bnao mudou nada\b")
+
+
+def moved(norm: str) -> bool:
+    return bool(MOVED.search(norm)) and not NOT_MOVED.search(norm)
+
+
+def not_moved(norm: str) -> bool:
+    return bool(NOT_MOVED.search(norm))
+
+
+# "Pode mandar aqui mesmo", "nesse número", "pelo zap": this WhatsApp conversation.
+HERE = re.compile(r"\b(?:aqui|por aqui|neste numero|nesse numero|este numero|esse numero|"
+                  r"mesmo numero|whatsapp|whats|zap|wpp)\b")
+EMAIL = re.compile(r"\be-? ?mail\b")
 
 
 def looks_like_address(norm: str) -> bool:

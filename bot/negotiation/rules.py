@@ -22,9 +22,15 @@ Readings of the script (seed 004) we took:
   apply to the negotiated values; the R$ 2,50 added to every boleto comes on top of them,
   so a plan obeys the minimums under either reading of the script.
 - Rounding: percentages are rounded ROUND_HALF_UP on the agreement's totals. In a plan
-  every installment has the same value (rounded DOWN to the centavo) and the entrada
-  absorbs the remaining centavos: the boletos add up exactly to the financed amount, the
-  entrada only grows (never below what the person offered) and stays the largest boleto.
+  every installment has the same value and the entrada absorbs the remaining centavos, so
+  the boletos add up exactly to the financed amount and the entrada stays the largest
+  boleto. An entrada the PERSON names ("só consigo dar 150") is what they can pay: the
+  entrada boleto, R$ 2,50 included, never exceeds it — the installments are rounded UP to
+  the centavo, so the entrada lands at most a few centavos below the amount said. An
+  entrada the bot chooses (even split, the smallest valid one) rounds the installments
+  DOWN instead, so it never falls below the minimum it was computed from.
+- Person-facing money limits (minimum entrada, minimum installment) are told with the
+  R$ 2,50 included, like every amount the person sees; the rules file holds them without.
 - ATZ: "acordos recentes feitos pela Portes com vencimento até 5 dias" read as an active
   agreement of ours whose NEXT UNPAID boleto is due at most `atz_window_days` away from
   today, either still to come or already past: both cases are a boleto to update, not a
@@ -39,7 +45,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -95,9 +101,13 @@ class NegotiationRules(BaseModel):
     min_entrada: Money
     min_installment: Money
     atz_window_days: int = Field(ge=0, le=60)
-    atz_max_reissues: int = Field(ge=0, le=12)
-    agreement_break_after_days: int = Field(ge=0, le=365)
-    discount_band_scope: Literal["agreement", "contact"]
+    # Added after the first rules files were written: documented defaults, so an
+    # operator's older file keeps working (config/negotiation/cassems.yaml explains each).
+    atz_max_reissues: int = Field(default=2, ge=0, le=12)
+    agreement_break_after_days: int = Field(default=10, ge=0, le=365)
+    discount_band_scope: Literal["agreement", "contact"] = "agreement"
+    # Portuguese needs the plan's article: "da CASSEMS", "do Plano de Saúde Demo".
+    operator_article: Literal["a", "o"] = "a"
     discount_bands: list[Band] = Field(min_length=1)
     title_codes: dict[str, TitleCode] = Field(min_length=1)
     non_blocking_codes: list[str] = []
@@ -156,7 +166,9 @@ class NegotiationRules(BaseModel):
     def _break_after_the_atz_window(self):
         # Otherwise a boleto overdue by a few days would be broken before it could be reissued.
         if self.agreement_break_after_days < self.atz_window_days:
-            raise ValueError("agreement_break_after_days must be at least atz_window_days")
+            raise ValueError(f"agreement_break_after_days ({self.agreement_break_after_days}"
+                             f"{', the default' if 'agreement_break_after_days' not in self.model_fields_set else ''}) "
+                             "must be at least atz_window_days")
         return self
 
     @model_validator(mode="after")
@@ -178,6 +190,16 @@ class NegotiationRules(BaseModel):
         # adds it to the table: the bot never invents a longer plan.
         return entry.max_installments if entry else 1
 
+    @property
+    def of_operator(self) -> str:
+        """'da CASSEMS' / 'do Plano de Saúde Demo'."""
+        return f"d{self.operator_article} {self.operator_name}"
+
+    @property
+    def the_operator(self) -> str:
+        """'a CASSEMS' / 'o Plano de Saúde Demo'."""
+        return f"{self.operator_article} {self.operator_name}"
+
     def phrase(self, name: str) -> str:
         return self.phrases[name].format(phone=self.plan_phone, operator=self.operator_name,
                                          collector=self.collector_name)
@@ -186,8 +208,13 @@ class NegotiationRules(BaseModel):
         return self.phrase("closing")
 
 
+RULES_DIR = ROOT / "config" / "negotiation"
+
+
 def default_rules_path() -> Path:
-    return Path(os.environ.get("NEGOTIATION_RULES_FILE") or ROOT / "config" / "negotiation" / "cassems.yaml")
+    """NEGOTIATION_RULES_FILE, else the demo operator's rules (like every other default
+    setting, the demo's): a real deployment points it at its operator's file."""
+    return Path(os.environ.get("NEGOTIATION_RULES_FILE") or RULES_DIR / "demo.yaml")
 
 
 def _where(loc: tuple) -> str:
@@ -319,7 +346,8 @@ class Refusal:
     for the code) | min_installment (limit = R$ minimum) | min_entrada (limit = R$ minimum)
     | entrada_not_greater (limit = the installment value) | entrada_too_large (limit = the
     financed amount) | due_date (limit = the latest due date) | too_small (no plan at all).
-    nearest: the closest valid Plan, or None (then only cash is possible)."""
+    Money limits are negotiated values, without the surcharge: the texts add it, as they
+    do to every amount shown. nearest: the closest valid Plan, or None (cash only)."""
     reason: str
     limit: object = None
     nearest: Plan | None = None
@@ -466,30 +494,40 @@ def _installment_lines(titles, today, rules, contact_titles=None) -> tuple[Title
     return _lines(titles, band.installments_interest_fine_pct, Decimal(0))
 
 
-def _build(financed: Decimal, n: int, entrada: Decimal | None, due: date,
-           rules: NegotiationRules, **extra) -> Plan:
-    if entrada is None:
-        # No entrada asked for: split evenly, the entrada one centavo-step above the
-        # installments, and never below the minimum entrada.
-        installment = (financed / (n + 1)).quantize(CENT, rounding=ROUND_DOWN)
-        if financed - installment * n == installment:
-            installment -= CENT
-        entrada = max(rules.min_entrada, financed - installment * n)
-    installment = ((financed - entrada) / n).quantize(CENT, rounding=ROUND_DOWN)
-    entrada = financed - installment * n  # the rounding centavos go to the entrada
+def _ceil_cent(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_CEILING)
+
+
+def _build(financed: Decimal, n: int, due: date, rules: NegotiationRules, *,
+           cap: Decimal | None = None, at_least: Decimal | None = None, **extra) -> Plan:
+    """A plan of n equal installments after the entrada. `cap`: the most the person said
+    they can give as entrada (the boleto, surcharge included): the installments round UP
+    so the entrada stays within it. `at_least`: an entrada of the bot's choosing, never
+    rounded below. Neither: an even split, the entrada one centavo-step above the
+    installments and never below the minimum entrada."""
     fee = rules.boleto_surcharge
+    if cap is not None:
+        installment = _ceil_cent((financed - (cap - fee)) / n)
+    else:
+        if at_least is None:
+            installment = (financed / (n + 1)).quantize(CENT, rounding=ROUND_DOWN)
+            if financed - installment * n == installment:
+                installment -= CENT
+            at_least = max(rules.min_entrada, financed - installment * n)
+        installment = ((financed - at_least) / n).quantize(CENT, rounding=ROUND_DOWN)
+    entrada = financed - installment * n  # the rounding centavos go to the entrada
     boletos = [Boleto(0, due, entrada, entrada + fee)]
     boletos += [Boleto(k, add_months(due, k), installment, installment + fee) for k in range(1, n + 1)]
     return Plan(financed, entrada=entrada, installments=n, installment=installment,
                 boletos=tuple(boletos), surcharge=fee, **extra)
 
 
-def _problem(plan: Plan, asked_entrada: Decimal | None, rules: NegotiationRules, max_n: int) -> str | None:
+def _problem(plan: Plan, rules: NegotiationRules, max_n: int) -> str | None:
     if plan.installments > max_n:
         return "max_installments"
     if plan.entrada >= plan.financed or plan.installment <= 0:
         return "entrada_too_large"
-    if (plan.entrada if asked_entrada is None else asked_entrada) < rules.min_entrada:
+    if plan.entrada < rules.min_entrada:
         return "min_entrada"
     if plan.installment < rules.min_installment:
         return "min_installment"
@@ -509,8 +547,9 @@ def installment_plan(titles, today: date, rules: NegotiationRules, *,
     """The plan asked for, or a Refusal naming the limit and the nearest valid plan.
 
     installments: the number after the entrada (None → the longest valid plan);
-    entrada: what the person offers (None → even split); due/due_date: the entrada's due
-    date (None → today + max_due_days), installments monthly after it."""
+    entrada: what the person says they can give (the entrada boleto never exceeds it;
+    None → even split); due/due_date: the entrada's due date (None → today +
+    max_due_days), installments monthly after it."""
     titles = _one_agreement(titles)
     latest = default_due_date(today, rules)
     due = due or due_date or latest
@@ -526,17 +565,17 @@ def installment_plan(titles, today: date, rules: NegotiationRules, *,
     financed = sum((x.to_pay for x in lines), ZERO)
     asked = cents(entrada) if entrada is not None else None
 
-    def valid(n: int, e: Decimal | None) -> Plan | None:
-        if not 1 <= n <= max_n:
-            return None
-        plan = build(n, e)
-        return plan if _problem(plan, e, rules, max_n) is None else None
-
-    def build(n: int, e: Decimal | None) -> Plan:
-        return _build(financed, n, e, due, rules,
+    def build(n: int, cap: Decimal | None = None, at_least: Decimal | None = None) -> Plan:
+        return _build(financed, n, due, rules, cap=cap, at_least=at_least,
                       discount=sum((x.discount for x in lines), ZERO), lines=lines)
 
-    if valid(1, None) is None:  # one installment, even split: the least any plan needs
+    def valid(n: int, cap: Decimal | None = None, at_least: Decimal | None = None) -> Plan | None:
+        if not 1 <= n <= max_n:
+            return None
+        plan = build(n, cap, at_least)
+        return plan if _problem(plan, rules, max_n) is None else None
+
+    if valid(1) is None:  # one installment, even split: the least any plan needs
         return Refusal("too_small", limit=rules.min_entrada + rules.min_installment)
     if installments is None:
         # The longest valid plan; if none fits this entrada, the first n where it is
@@ -544,7 +583,7 @@ def installment_plan(titles, today: date, rules: NegotiationRules, *,
         installments = next((n for n in range(max_n, 0, -1) if valid(n, asked)), None) or next(
             (n for n in range(1, max_n + 1) if _gt(build(n, asked))), max_n)
     plan = build(installments, asked)
-    problem = _problem(plan, asked, rules, max_n)
+    problem = _problem(plan, rules, max_n)
     if problem is None:
         return plan
     limit = {"max_installments": max_n, "min_entrada": rules.min_entrada,
@@ -562,15 +601,17 @@ def _nearest(problem, n, asked, max_n, financed, valid, rules) -> Plan | None:
     nearest first, with the person's entrada or an even split. None: cash only."""
     m = min(n, max_n)
     smallest = max(rules.min_entrada, (financed / (m + 1)).quantize(CENT, rounding=ROUND_DOWN) + CENT)
-    first: list[tuple[int, Decimal | None]] = {
-        "max_installments": [(max_n, asked)],
-        "min_installment": [(k, asked) for k in range(m - 1, 0, -1)],
-        "min_entrada": [(m, smallest), (m, None)],
-        "entrada_not_greater": [(k, asked) for k in range(m + 1, max_n + 1)] + [(m, smallest), (m, None)],
+    # (n, the person's cap, an entrada of ours)
+    first: list[tuple[int, Decimal | None, Decimal | None]] = {
+        "max_installments": [(max_n, asked, None)],
+        "min_installment": [(k, asked, None) for k in range(m - 1, 0, -1)],
+        "min_entrada": [(m, None, smallest), (m, None, None)],
+        "entrada_not_greater": [(k, asked, None) for k in range(m + 1, max_n + 1)]
+        + [(m, None, smallest), (m, None, None)],
     }.get(problem, [])
     around = sorted(range(1, max_n + 1), key=lambda k: (abs(k - m), k))
-    for k, e in first + [(k, e) for k in around for e in (asked, None)]:
-        plan = valid(k, e)
+    for k, cap, at_least in first + [(k, cap, None) for k in around for cap in (asked, None)]:
+        plan = valid(k, cap, at_least)
         if plan is not None:
             return plan
     return None
