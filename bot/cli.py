@@ -256,6 +256,7 @@ def serve(port: int, worker_count: int):
         while all(child.poll() is None for child in children):
             time.sleep(1)
         click.echo("a child process stopped; shutting down", err=True)
+        raise SystemExit(1)  # a supervisor running serve should see a failure
     except KeyboardInterrupt:
         pass
     finally:

@@ -48,16 +48,25 @@ def worker_options(settings) -> dict:
 
 
 def run() -> None:
-    """`python worker.py`: main(), with a configuration or rules file that cannot work
-    reported in one line instead of a traceback."""
+    """`python worker.py`: a configuration or rules file that cannot work is reported in
+    one line instead of a traceback."""
     with runtime.refuse_to_start("planbot worker"):
-        main()
+        rt = _checked_runtime()
+    _work(rt)
 
 
 def main() -> None:
+    _work(_checked_runtime())
+
+
+def _checked_runtime() -> runtime.Runtime:
     configure_logging()
     rt = runtime.current()  # SettingsError: misconfigured
     rt.negotiation_rules  # RulesError: refuse to start with an invalid rules file
+    return rt
+
+
+def _work(rt: runtime.Runtime) -> None:
     try:
         PlanbotWorker([rt.queue], connection=rt.redis, **worker_options(rt.settings)).work(
             with_scheduler=True)
