@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -22,6 +23,20 @@ PROTOCOL_NUMBER_MAX = 40  # protocols.number column
 
 class SettingsError(ValueError):
     """The configuration cannot work; the message says which variable and why."""
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
+def _absolute_url_problem(name: str, url: str) -> str | None:
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.hostname):
+        return f"{name} {url!r} must be an absolute URL such as https://bot.example.com.br"
+    return None
 
 
 def _raise_if_any(problems: list[str]) -> None:
@@ -173,8 +188,30 @@ class Settings:
         return [p for p in (
             self._ans_problem(), self._protocol_format_problem(), self._timezone_problem(),
             self._operator_phone_problem(), self._operator_state_problem(),
+            self._database_url_problem(), self._redis_url_problem(),
+            _absolute_url_problem("PUBLIC_BASE_URL", self.public_base_url),
+            _absolute_url_problem("OPERATOR_API_URL", self.operator_api_url),
             *self._range_problems(), *self._twilio_problems(),
         ) if p]
+
+    def _database_url_problem(self) -> str | None:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            backend = make_url(self.database_url).get_backend_name()
+        except ArgumentError:
+            backend = None
+        if backend not in ("sqlite", "postgresql"):
+            return (f"DATABASE_URL {_without_password(self.database_url)!r} is not a "
+                    "postgresql://… or sqlite:///… URL")
+        return None
+
+    def _redis_url_problem(self) -> str | None:
+        if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss", "unix"):
+            return (f"REDIS_URL {_without_password(self.redis_url)!r} is not a redis://, "
+                    "rediss:// or unix:// URL")
+        return None
 
     def _range_problems(self) -> list[str]:
         problems = [f"{variable} must be a positive whole number of {unit}, not {value}"

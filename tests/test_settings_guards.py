@@ -19,7 +19,7 @@ INTEGERS = ("SESSION_IDLE_MINUTES", "IDENTITY_MAX_ATTEMPTS", "IDENTITY_BLOCK_MIN
             "REMINDER_HOURS_BEFORE")
 OURS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "PUBLIC_BASE_URL",
         "SECRET_KEY", "PROTOCOL_FORMAT", "TZ_NAME", "SEND_RETRY_INTERVALS", "OPERATOR_PHONE",
-        "OPERATOR_STATE", "NEGOTIATION_RULES_FILE", *INTEGERS)
+        "OPERATOR_STATE", "NEGOTIATION_RULES_FILE", "OPERATOR_API_URL", *INTEGERS)
 
 
 @pytest.fixture
@@ -224,3 +224,19 @@ def test_settings_built_in_code_are_validated_too(settings):
     with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
         runtime_module.Runtime(replace(settings, public_base_url=""))
     assert isinstance(Settings().secret_key, str)
+
+
+@pytest.mark.parametrize("name,value,problem", [
+    ("DATABASE_URL", "postgres://bot:s3cret@db/planbot",
+     "DATABASE_URL 'postgres://bot:***@db/planbot' is not a postgresql://… or sqlite:///… URL"),
+    ("DATABASE_URL", "planbot.sqlite3", "DATABASE_URL 'planbot.sqlite3' is not a"),
+    ("REDIS_URL", "cache:6379", "REDIS_URL 'cache:6379' is not a redis://, rediss:// or unix:// URL"),
+    ("PUBLIC_BASE_URL", "bot.example.com.br", "PUBLIC_BASE_URL 'bot.example.com.br' must be an absolute URL"),
+    ("OPERATOR_API_URL", "/api", "OPERATOR_API_URL '/api' must be an absolute URL"),
+])
+def test_urls_are_checked_at_start_up_without_showing_passwords(environment, name, value, problem):
+    environment(**{name: value})
+    with pytest.raises(SettingsError) as caught:
+        _start_web_app()
+    assert problem in str(caught.value)
+    assert "s3cret" not in str(caught.value)
