@@ -1,5 +1,5 @@
 """An RQ worker with the scheduler: `python worker.py` (run as many as you like)."""
-from bot.worker_main import main
+from bot.worker_main import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -6,7 +6,7 @@ Prints figures measured in this run, each with a baseline measured in the same r
 - turn: processing one inbound message (lock, engine, outbox, commit) vs. the ack itself.
 
 Run: .venv/bin/python bench/webhook_ack.py [N]   (embedded SQLite + Redis unless
-DATABASE_URL / REDIS_URL are set; nothing leaves this machine).
+DATABASE_URL / REDIS_URL are set — their database is emptied; nothing leaves this machine).
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -25,6 +26,7 @@ from twilio.twiml.messaging_response import MessagingResponse  # noqa: E402
 
 TOKEN = "bench-token"
 PUBLIC = "https://bench.example"
+CONVERSATIONS = 50
 
 
 def percentile(values, p):
@@ -41,10 +43,47 @@ def timed(fn, n):
     return samples
 
 
-def main(n: int = 300) -> None:
+@dataclass
+class Bench:
+    """A planbot web app on an empty database with the demo registry, and its pieces."""
+
+    app: Flask
+    db_url: str
+    redis_url: str
+    embedded_redis: object | None
+
+    def __post_init__(self) -> None:
+        self.client = self.app.test_client()
+        self.validator = RequestValidator(TOKEN)
+
+    @property
+    def rt(self):
+        return self.app.extensions["planbot"]
+
+    def post_webhook(self, i: int, body: str = "oi") -> None:
+        params = {"MessageSid": f"SMbench{i:026d}",
+                  "From": f"whatsapp:+55679{i % CONVERSATIONS:08d}",
+                  "To": "whatsapp:+556730000000", "Body": body, "NumMedia": "0"}
+        signature = self.validator.compute_signature(f"{PUBLIC}/webhooks/whatsapp", params)
+        response = self.client.post("/webhooks/whatsapp", data=params,
+                                    headers={"X-Twilio-Signature": signature})
+        assert response.status_code == 200
+
+    def process_all(self) -> None:
+        from bot import jobs
+
+        for i in range(CONVERSATIONS):
+            jobs.process_conversation(f"whatsapp:+55679{i:08d}")
+
+    def close(self) -> None:
+        if self.embedded_redis is not None:
+            self.rt.close()
+            self.embedded_redis.shutdown()
+
+
+def start() -> Bench:
     workdir = Path(tempfile.mkdtemp(prefix="planbot-bench-"))
     os.environ.setdefault("PLANBOT_VAR_DIR", str(workdir))
-    from bot import jobs
     from bot.app import create_app
     from bot.config import Settings
     from bot.embedded_redis import start_embedded_redis
@@ -62,21 +101,14 @@ def main(n: int = 300) -> None:
     settings = Settings(database_url=db_url, redis_url=redis_url, twilio_auth_token=TOKEN,
                         public_base_url=PUBLIC)
     app = create_app(settings)
-    rt = app.extensions["planbot"]
-    rt.redis.flushdb()
-    with transaction(rt.sessions) as s:
+    app.extensions["planbot"].redis.flushdb()
+    with transaction(app.extensions["planbot"].sessions) as s:
         load_file(s, Path(__file__).resolve().parent.parent / "data" / "demo_operator.json")
-    client = app.test_client()
-    validator = RequestValidator(TOKEN)
+    return Bench(app, db_url, redis_url, server)
 
-    def webhook(i):
-        params = {"MessageSid": f"SMbench{i:026d}", "From": f"whatsapp:+55679{i % 50:08d}",
-                  "To": "whatsapp:+556730000000", "Body": "oi", "NumMedia": "0"}
-        signature = validator.compute_signature(f"{PUBLIC}/webhooks/whatsapp", params)
-        response = client.post("/webhooks/whatsapp", data=params,
-                               headers={"X-Twilio-Signature": signature})
-        assert response.status_code == 200
 
+def main(n: int = 300) -> None:
+    bench = start()
     bare = Flask("baseline")
     twiml = str(MessagingResponse())
 
@@ -91,24 +123,21 @@ def main(n: int = 300) -> None:
 
     timed(baseline, 20)  # warm-up
     base = timed(baseline, n)
-    ack = timed(webhook, n)
+    ack = timed(bench.post_webhook, n)
 
-    keys = [f"whatsapp:+55679{i:08d}" for i in range(50)]
-    start = time.perf_counter()
-    for key in keys:
-        jobs.process_conversation(key)
-    turns = (time.perf_counter() - start) * 1000 / n
+    start_time = time.perf_counter()
+    bench.process_all()
+    turns = (time.perf_counter() - start_time) * 1000 / n
 
-    print(f"messages: {n} ({'PostgreSQL' if db_url.startswith('postgres') else 'SQLite'}, "
-          f"{'Redis ' + redis_url if not server else 'embedded Redis'})")
+    print(f"messages: {n} ({'PostgreSQL' if bench.db_url.startswith('postgres') else 'SQLite'}, "
+          f"{'Redis ' + bench.redis_url if not bench.embedded_redis else 'embedded Redis'})")
     print(f"baseline bare Flask endpoint: p50 {percentile(base, .5):.2f} ms  p95 {percentile(base, .95):.2f} ms")
     print(f"webhook ack (signature+store+enqueue): p50 {percentile(ack, .5):.2f} ms  "
           f"p95 {percentile(ack, .95):.2f} ms  mean {statistics.mean(ack):.2f} ms")
     print(f"ratio ack / baseline (p50): {percentile(ack, .5) / percentile(base, .5):.1f}x")
     print(f"turn processing (lock+engine+outbox+commit): {turns:.2f} ms per message; "
           f"ratio turn / ack p50: {turns / percentile(ack, .5):.1f}x")
-    if server is not None:
-        server.shutdown()
+    bench.close()
 
 
 if __name__ == "__main__":

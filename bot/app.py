@@ -35,3 +35,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     cli.register(app)
     return app
+
+
+def create_app_or_exit() -> Flask:
+    """wsgi.py's app, for gunicorn and the flask CLI: a configuration or rules file that
+    cannot work ends the process with one line saying why (create_app raises, for tests)."""
+    with runtime_module.refuse_to_start("planbot"):
+        return create_app()

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,7 +33,43 @@ def register(app: Flask) -> None:
 def _rt():
     from bot import runtime
 
-    return runtime.current()
+    rt = runtime.current()
+    _close_when_the_command_ends(rt)
+    return rt
+
+
+def _close_when_the_command_ends(rt) -> None:
+    """A command that started the embedded Redis must stop it when it ends, however it
+    ends: normally, with an exception (click closes its context on both), or with SIGTERM
+    or SIGHUP (a closed terminal), which would otherwise kill the process without any
+    clean-up. The runtime's atexit hook is the last resort; SIGKILL defeats them all."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    closing = ctx.meta.setdefault("planbot.closing", set())
+    if id(rt) in closing:
+        return
+    closing.add(id(rt))
+    restore = _exit_cleanly_on_signals()
+    ctx.call_on_close(lambda: (restore(), rt.close()))
+
+
+def _exit_cleanly_on_signals():
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {signum: signal.signal(signum, _raise_system_exit)
+                for signum in (signal.SIGTERM, signal.SIGHUP)}
+
+    def restore():
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    return restore
+
+
+def _raise_system_exit(signum, frame):
+    # Asked to stop and stopping cleanly: success, as gunicorn and RQ workers report it.
+    raise SystemExit(0)
 
 
 def upgrade_database(url: str) -> None:
@@ -116,8 +153,6 @@ def chat(phone: str, inline: bool | None):
     """Talk to the bot in the terminal, through the same inbox, queue, engine and outbox."""
     import uuid
 
-    from rq import SimpleWorker
-
     from bot.channels.base import Incoming
     from handlers.inbox import accept
     from storage.models import Conversation, OutboundMessage
@@ -125,7 +160,8 @@ def chat(phone: str, inline: bool | None):
     rt = _rt()
     if inline is None:
         inline = not _workers_running(rt)
-    click.echo(f"Conversando como {phone}. Digite 'sair' para encerrar a conversa, Ctrl-D para fechar.")
+    click.echo(f"Conversando como {phone}. Escreva como a pessoa escreveria ('menu', "
+               "'sair' e 'atendente' são comandos do bot); Ctrl-D ou Ctrl-C fecha o chat.")
     last_seen = 0
     with transaction(rt.sessions) as s:
         conv = s.scalars(select(Conversation).where(Conversation.channel == "chat",
@@ -144,7 +180,7 @@ def chat(phone: str, inline: bool | None):
         deadline = time.monotonic() + 15
         while True:
             if inline:
-                SimpleWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
+                _run_queued_jobs(rt)
             with transaction(rt.sessions) as s:
                 rows = s.execute(
                     select(OutboundMessage.id, OutboundMessage.body, OutboundMessage.media)
@@ -161,6 +197,21 @@ def chat(phone: str, inline: bool | None):
             if rows or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
+
+
+def _run_queued_jobs(rt) -> None:
+    """Run the queue here, as a worker would. RQ's worker installs its own SIGINT/SIGTERM
+    handlers and leaves them behind: without putting ours back, Ctrl-C at the next prompt
+    would end the chat with RQ's StopRequested traceback instead of closing it."""
+    from rq import SimpleWorker
+
+    handlers = {signum: signal.getsignal(signum)
+                for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        SimpleWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
 
 
 def _workers_running(rt) -> bool:
@@ -183,14 +234,39 @@ def serve(port: int, worker_count: int):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     redis_server = None
-    if not env.get("REDIS_URL"):
-        redis_server, env["REDIS_URL"] = start_embedded_redis(VAR_DIR / "redis.rdb")
-    env.setdefault("DATABASE_URL", _rt().settings.database_url)
-    os.environ.update(REDIS_URL=env["REDIS_URL"], DATABASE_URL=env["DATABASE_URL"])
-    from bot import runtime
+    children: list[subprocess.Popen] = []
+    rt = _rt()  # from here on, SIGTERM/SIGHUP end the command through the finally below
+    try:
+        if not env.get("REDIS_URL"):
+            # Started here or attached to one already running (a chat started before serve).
+            redis_server, env["REDIS_URL"] = start_embedded_redis(VAR_DIR / "redis.rdb")
+        env.setdefault("DATABASE_URL", rt.settings.database_url)
+        os.environ.update(REDIS_URL=env["REDIS_URL"], DATABASE_URL=env["DATABASE_URL"])
+        from bot import runtime
 
-    runtime.install(None)
-    rt = _rt()
+        runtime.install(None)
+        rt = _rt()
+        _prepare_database(rt)
+        children = [subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env,
+                                     cwd=ROOT) for _ in range(worker_count)]
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+             "--access-logfile", "-", "wsgi:app"], env=env, cwd=ROOT))
+        _print_how_to_talk(port, rt, env["REDIS_URL"], embedded=redis_server is not None)
+        while all(child.poll() is None for child in children):
+            time.sleep(1)
+        click.echo("a child process stopped; shutting down", err=True)
+        raise SystemExit(1)  # a supervisor running serve should see a failure
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop_children(children)
+        if redis_server is not None:
+            rt.close()  # our own connections first, or release() would count them
+            redis_server.release()
+
+
+def _prepare_database(rt) -> None:
     upgrade_database(rt.settings.database_url)
     from storage.models import Beneficiary
 
@@ -202,43 +278,30 @@ def serve(port: int, worker_count: int):
         with transaction(rt.sessions) as s:
             load_file(s, DEMO_FILE)
         click.echo("demo data loaded (data/demo_operator.json)")
-    children = [subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, cwd=ROOT)
-                for _ in range(worker_count)]
-    children.append(subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--access-logfile", "-", "wsgi:app"], env=env, cwd=ROOT))
+
+
+def _print_how_to_talk(port: int, rt, redis_url: str, *, embedded: bool) -> None:
     venv_flask = Path(sys.executable).with_name("flask")
     click.echo(click.style("\nplanbot is running", fg="green", bold=True))
     click.echo(f"  web:      http://127.0.0.1:{port}  (WhatsApp webhook: POST /webhooks/whatsapp)")
     click.echo(f"  database: {rt.settings.database_url}")
-    click.echo(f"  redis:    {env['REDIS_URL']}{' (embedded)' if redis_server else ''}")
+    click.echo(f"  redis:    {redis_url}{' (embedded)' if embedded else ''}")
     click.echo("\nTalk to the bot as a demo beneficiary, in another terminal:")
     click.echo(f"  {venv_flask} --app wsgi chat --phone +5567999990001")
     click.echo("  (demo phones: +5567999990001 Maria, titular with dependents and bills;"
                " +5567999990002 José, overdue debts; +5567999990003 Fernanda, up to date)")
     click.echo("Ctrl-C stops everything.\n")
 
-    def stop(*_):
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        if redis_server is not None:
-            redis_server.shutdown()
-        sys.exit(0)
 
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while all(child.poll() is None for child in children):
-            time.sleep(1)
-        click.echo("a child process stopped; shutting down", err=True)
-    except KeyboardInterrupt:
-        pass
-    stop()
+def _stop_children(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
 
 
 @click.command("negotiation-campaign")

@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+
 ROOT = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("PLANBOT_VAR_DIR", ROOT / "var"))
+# Read before any Settings exist (the embedded Redis and SQLite files live here).
+VAR_DIR = Path(os.environ.get("PLANBOT_VAR_DIR") or ROOT / "var")
 
 
 DEV_SECRET_KEY = "dev-insecure-secret"
@@ -19,9 +25,79 @@ class SettingsError(ValueError):
     """The configuration cannot work; the message says which variable and why."""
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
+def _absolute_url_problem(name: str, url: str) -> str | None:
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.hostname):
+        return f"{name} {url!r} must be an absolute URL such as https://bot.example.com.br"
+    return None
+
+
+def _raise_if_any(problems: list[str]) -> None:
+    if problems:
+        raise SettingsError("invalid configuration: " + "; ".join(problems))
+
+
+@lru_cache(maxsize=1)
+def brazilian_states() -> frozenset[str]:
+    # OPERATOR_STATE picks a holiday calendar, so a valid state is one `holidays` knows
+    # (its list also has "São Paulo Capital", a city calendar, hence the two letters).
+    import holidays
+
+    return frozenset(code for code in holidays.Brazil.subdivisions if len(code) == 2)
+
+
+DEFAULT_SEND_RETRY_INTERVALS = (2, 10, 30, 120, 600)
+
+# Whole-number settings that must be at least 1: (field, variable, unit).
+POSITIVE_INTEGERS = (
+    ("session_idle_minutes", "SESSION_IDLE_MINUTES", "minutes"),
+    ("identity_max_attempts", "IDENTITY_MAX_ATTEMPTS", "attempts"),
+    ("identity_block_minutes", "IDENTITY_BLOCK_MINUTES", "minutes"),
+    ("media_url_ttl_seconds", "MEDIA_URL_TTL_SECONDS", "seconds"),
+    ("sweep_interval_seconds", "SWEEP_INTERVAL_SECONDS", "seconds"),
+    ("outbound_max_age_hours", "OUTBOUND_MAX_AGE_HOURS", "hours"),
+    ("reminder_hours_before", "REMINDER_HOURS_BEFORE", "hours"),
+)
+
+
+class _EnvReader:
+    """Reads typed variables and collects every malformed one, so that start-up names all
+    of them at once instead of failing on the first with a bare int() traceback."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self._environ = environ
+        self.problems: list[str] = []
+
+    def text(self, name: str, default: str = "") -> str:
+        return self._environ.get(name, default)
+
+    def integer(self, name: str, default: int) -> int:
+        raw = self._environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            self.problems.append(f"{name} must be a whole number, not {raw!r}")
+            return default
+
+    def integers(self, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        raw = self._environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            return tuple(int(part) for part in raw.split(","))
+        except ValueError:
+            self.problems.append(f"{name} must be whole numbers separated by commas "
+                                 f"(e.g. 2,10,30), not {raw!r}")
+            return default
 
 
 @dataclass(frozen=True)
@@ -47,6 +123,7 @@ class Settings:
     sweep_interval_seconds: int = 60
     outbound_max_age_hours: int = 24  # WhatsApp's customer-service window
     reminder_hours_before: int = 24
+    send_retry_intervals: tuple[int, ...] = DEFAULT_SEND_RETRY_INTERVALS  # RQ Retry, seconds
     content_list_sid: str = ""  # Twilio Content list-picker template (see README)
     content_buttons_sid: str = ""  # Twilio Content quick-reply template (see README)
     content_reminder_sid: str = ""  # approved template for reminders outside 24 h
@@ -58,52 +135,108 @@ class Settings:
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from)
 
+    @property
+    def operator_phone_display(self) -> str:
+        """The service phone as people read it, whatever way it was configured."""
+        number = phonenumbers.parse(self.operator_phone, "BR")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
-        env = os.environ
+        env = _EnvReader(os.environ)
         values = dict(
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'planbot.sqlite3'}",
-            redis_url=env.get("REDIS_URL", ""),
-            secret_key=env.get("SECRET_KEY", DEV_SECRET_KEY),
-            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
-            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
-            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
-            twilio_whatsapp_from=env.get("TWILIO_WHATSAPP_FROM", ""),
-            operator_ans_code=env.get("OPERATOR_ANS_CODE", "123456"),
-            operator_name=env.get("OPERATOR_NAME", "Plano de Saúde Demo"),
-            operator_phone=env.get("OPERATOR_PHONE", "67 3314-1010"),
-            operator_state=env.get("OPERATOR_STATE", "MS"),
-            operator_api_url=env.get("OPERATOR_API_URL", "").rstrip("/"),
-            operator_api_token=env.get("OPERATOR_API_TOKEN", ""),
-            protocol_format=env.get("PROTOCOL_FORMAT", "{ans}{date:%Y%m%d}{seq:06d}"),
-            session_idle_minutes=_int("SESSION_IDLE_MINUTES", 30),
-            identity_max_attempts=_int("IDENTITY_MAX_ATTEMPTS", 3),
-            identity_block_minutes=_int("IDENTITY_BLOCK_MINUTES", 15),
-            media_url_ttl_seconds=_int("MEDIA_URL_TTL_SECONDS", 3600),
-            sweep_interval_seconds=_int("SWEEP_INTERVAL_SECONDS", 60),
-            outbound_max_age_hours=_int("OUTBOUND_MAX_AGE_HOURS", 24),
-            reminder_hours_before=_int("REMINDER_HOURS_BEFORE", 24),
-            content_list_sid=env.get("TWILIO_CONTENT_LIST_SID", ""),
-            content_buttons_sid=env.get("TWILIO_CONTENT_BUTTONS_SID", ""),
-            content_reminder_sid=env.get("TWILIO_CONTENT_REMINDER_SID", ""),
-            content_negotiation_sid=env.get("TWILIO_CONTENT_NEGOTIATION_SID", ""),
-            timezone=env.get("TZ_NAME", "America/Campo_Grande"),
+            database_url=env.text("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'planbot.sqlite3'}",
+            redis_url=env.text("REDIS_URL"),
+            secret_key=env.text("SECRET_KEY", DEV_SECRET_KEY),
+            public_base_url=env.text("PUBLIC_BASE_URL").rstrip("/"),
+            twilio_account_sid=env.text("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=env.text("TWILIO_AUTH_TOKEN"),
+            twilio_whatsapp_from=env.text("TWILIO_WHATSAPP_FROM"),
+            operator_ans_code=env.text("OPERATOR_ANS_CODE", "123456"),
+            operator_name=env.text("OPERATOR_NAME", "Plano de Saúde Demo"),
+            operator_phone=env.text("OPERATOR_PHONE", "67 3314-1010"),
+            operator_state=env.text("OPERATOR_STATE", "MS"),
+            operator_api_url=env.text("OPERATOR_API_URL").rstrip("/"),
+            operator_api_token=env.text("OPERATOR_API_TOKEN"),
+            protocol_format=env.text("PROTOCOL_FORMAT", "{ans}{date:%Y%m%d}{seq:06d}"),
+            session_idle_minutes=env.integer("SESSION_IDLE_MINUTES", 30),
+            identity_max_attempts=env.integer("IDENTITY_MAX_ATTEMPTS", 3),
+            identity_block_minutes=env.integer("IDENTITY_BLOCK_MINUTES", 15),
+            media_url_ttl_seconds=env.integer("MEDIA_URL_TTL_SECONDS", 3600),
+            sweep_interval_seconds=env.integer("SWEEP_INTERVAL_SECONDS", 60),
+            outbound_max_age_hours=env.integer("OUTBOUND_MAX_AGE_HOURS", 24),
+            reminder_hours_before=env.integer("REMINDER_HOURS_BEFORE", 24),
+            send_retry_intervals=env.integers("SEND_RETRY_INTERVALS", DEFAULT_SEND_RETRY_INTERVALS),
+            content_list_sid=env.text("TWILIO_CONTENT_LIST_SID"),
+            content_buttons_sid=env.text("TWILIO_CONTENT_BUTTONS_SID"),
+            content_reminder_sid=env.text("TWILIO_CONTENT_REMINDER_SID"),
+            content_negotiation_sid=env.text("TWILIO_CONTENT_NEGOTIATION_SID"),
+            timezone=env.text("TZ_NAME", "America/Campo_Grande"),
         )
         values.update(overrides)
         settings = cls(**values)
-        settings.validate()
+        # A malformed variable was replaced by its default above: its problem is reported
+        # here, with whatever else is wrong, in one error.
+        _raise_if_any(env.problems + settings.problems())
         return settings
 
     def validate(self) -> None:
         """Refuse to start with a configuration that would fail later, message by message."""
-        problems = [p for p in (
+        _raise_if_any(self.problems())
+
+    def problems(self) -> list[str]:
+        return [p for p in (
             self._ans_problem(), self._protocol_format_problem(), self._timezone_problem(),
-            *self._twilio_problems(),
+            self._operator_phone_problem(), self._operator_state_problem(),
+            self._database_url_problem(), self._redis_url_problem(),
+            _absolute_url_problem("PUBLIC_BASE_URL", self.public_base_url),
+            _absolute_url_problem("OPERATOR_API_URL", self.operator_api_url),
+            *self._range_problems(), *self._twilio_problems(),
         ) if p]
-        if self.outbound_max_age_hours <= 0:
-            problems.append("OUTBOUND_MAX_AGE_HOURS must be a positive number of hours")
-        if problems:
-            raise SettingsError("invalid configuration: " + "; ".join(problems))
+
+    def _database_url_problem(self) -> str | None:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            backend = make_url(self.database_url).get_backend_name()
+        except ArgumentError:
+            backend = None
+        if backend not in ("sqlite", "postgresql"):
+            return (f"DATABASE_URL {_without_password(self.database_url)!r} is not a "
+                    "postgresql://… or sqlite:///… URL")
+        return None
+
+    def _redis_url_problem(self) -> str | None:
+        if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss", "unix"):
+            return (f"REDIS_URL {_without_password(self.redis_url)!r} is not a redis://, "
+                    "rediss:// or unix:// URL")
+        return None
+
+    def _range_problems(self) -> list[str]:
+        problems = [f"{variable} must be a positive whole number of {unit}, not {value}"
+                    for name, variable, unit in POSITIVE_INTEGERS
+                    if (value := getattr(self, name)) < 1]
+        if any(seconds < 0 for seconds in self.send_retry_intervals):
+            problems.append("SEND_RETRY_INTERVALS must be non-negative numbers of seconds, "
+                            f"not {','.join(map(str, self.send_retry_intervals))}")
+        return problems
+
+    def _operator_phone_problem(self) -> str | None:
+        try:
+            valid = phonenumbers.is_valid_number(phonenumbers.parse(self.operator_phone, "BR"))
+        except phonenumbers.NumberParseException:
+            valid = False
+        if not valid:
+            return (f"OPERATOR_PHONE {self.operator_phone!r} is not a phone number people can "
+                    "call (with area code, e.g. 67 3314-1010 or 0800 722 0000)")
+        return None
+
+    def _operator_state_problem(self) -> str | None:
+        if self.operator_state not in brazilian_states():
+            return (f"OPERATOR_STATE {self.operator_state!r} is not a Brazilian state "
+                    "abbreviation (e.g. MS)")
+        return None
 
     def _ans_problem(self) -> str | None:
         ans = self.operator_ans_code

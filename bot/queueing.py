@@ -3,18 +3,12 @@ wake-up call. If Redis is down, the row stays pending and the sweeper picks it u
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime, timedelta, timezone
 
 from redis.exceptions import RedisError
 from rq import Retry
 
 log = logging.getLogger(__name__)
-
-
-def retry_intervals() -> list[int]:
-    raw = os.environ.get("SEND_RETRY_INTERVALS", "2,10,30,120,600")
-    return [int(x) for x in raw.split(",") if x.strip()]
 
 
 def _enqueue(runtime, func: str, *args, retry: Retry | None = None, delay: int = 0,
@@ -37,14 +31,14 @@ def process_later(runtime, conversation_key: str) -> bool:
     return _enqueue(runtime, "bot.jobs.process_conversation", conversation_key)
 
 
-def _send_retry() -> Retry | None:
-    intervals = retry_intervals()
+def _send_retry(runtime) -> Retry | None:
+    intervals = list(runtime.settings.send_retry_intervals)
     return Retry(max=len(intervals), interval=intervals) if intervals else None
 
 
 def deliver_later(runtime, conversation_id: int, delay: int = 0) -> bool:
     return _enqueue(runtime, "bot.jobs.deliver_conversation", conversation_id,
-                    retry=_send_retry(), delay=delay)
+                    retry=_send_retry(runtime), delay=delay)
 
 
 def deliver_at(runtime, conversation_id: int, when: datetime) -> bool:
@@ -52,4 +46,4 @@ def deliver_at(runtime, conversation_id: int, when: datetime) -> bool:
     from bot import clock
 
     return _enqueue(runtime, "bot.jobs.deliver_conversation", conversation_id,
-                    retry=_send_retry(), at=when if when > clock.now() else None)
+                    retry=_send_retry(runtime), at=when if when > clock.now() else None)

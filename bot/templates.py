@@ -35,6 +35,11 @@ def environment() -> Environment:
     return env
 
 
+def use_settings(settings) -> None:
+    """Values every template may use, process-wide like the time zone (Runtime sets them)."""
+    environment().globals["operator_phone"] = settings.operator_phone_display
+
+
 def _format_linha(value: str) -> str:
     from bot.billing.boleto import format_linha
 

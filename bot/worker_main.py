@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 from rq import Worker
 
 from bot import jobs, runtime
-from bot.config import SettingsError
 from bot.logging_setup import configure_logging
 
 log = logging.getLogger("planbot.worker")
@@ -49,12 +47,28 @@ def worker_options(settings) -> dict:
     return {"maintenance_interval": interval, "worker_ttl": max(interval + 15, 30)}
 
 
+def run() -> None:
+    """`python worker.py`: a configuration or rules file that cannot work is reported in
+    one line instead of a traceback."""
+    with runtime.refuse_to_start("planbot worker"):
+        rt = _checked_runtime()
+    _work(rt)
+
+
 def main() -> None:
+    _work(_checked_runtime())
+
+
+def _checked_runtime() -> runtime.Runtime:
     configure_logging()
+    rt = runtime.current()  # SettingsError: misconfigured
+    rt.negotiation_rules  # RulesError: refuse to start with an invalid rules file
+    return rt
+
+
+def _work(rt: runtime.Runtime) -> None:
     try:
-        rt = runtime.current()
-    except SettingsError as exc:
-        sys.exit(f"planbot worker not started: {exc}")
-    rt.negotiation_rules  # refuse to start with an invalid rules file
-    PlanbotWorker([rt.queue], connection=rt.redis, **worker_options(rt.settings)).work(
-        with_scheduler=True)
+        PlanbotWorker([rt.queue], connection=rt.redis, **worker_options(rt.settings)).work(
+            with_scheduler=True)
+    finally:
+        rt.close()  # an embedded Redis this worker started must not outlive it

@@ -19,7 +19,7 @@ from bot.config import Settings
 from storage.db import make_engine, transaction
 from storage.models import Base
 
-os.environ.setdefault("SEND_RETRY_INTERVALS", "0,0,0")
+os.environ.setdefault("SEND_RETRY_INTERVALS", "0,0,0")  # for processes built from the environment
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token"
@@ -71,6 +71,7 @@ def settings(database_url, redis_url) -> Settings:
         public_base_url=PUBLIC_URL, twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=AUTH_TOKEN, twilio_whatsapp_from=BOT_NUMBER,
         operator_ans_code="123456", operator_name="Plano Demo",
+        send_retry_intervals=(0, 0, 0),  # retries run at once when a test drains the queue
     )
 
 

@@ -14,8 +14,12 @@ from .conftest import ACCOUNT_SID, BOT_NUMBER, PUBLIC_URL
 TWILIO = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": "token",
           "TWILIO_WHATSAPP_FROM": BOT_NUMBER}
 GOOD = {**TWILIO, "PUBLIC_BASE_URL": PUBLIC_URL, "SECRET_KEY": "a-real-secret"}
+INTEGERS = ("SESSION_IDLE_MINUTES", "IDENTITY_MAX_ATTEMPTS", "IDENTITY_BLOCK_MINUTES",
+            "MEDIA_URL_TTL_SECONDS", "SWEEP_INTERVAL_SECONDS", "OUTBOUND_MAX_AGE_HOURS",
+            "REMINDER_HOURS_BEFORE")
 OURS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "PUBLIC_BASE_URL",
-        "SECRET_KEY", "PROTOCOL_FORMAT", "TZ_NAME", "OUTBOUND_MAX_AGE_HOURS")
+        "SECRET_KEY", "PROTOCOL_FORMAT", "TZ_NAME", "SEND_RETRY_INTERVALS", "OPERATOR_PHONE",
+        "OPERATOR_STATE", "NEGOTIATION_RULES_FILE", "OPERATOR_API_URL", *INTEGERS)
 
 
 @pytest.fixture
@@ -88,14 +92,114 @@ def test_outbound_age_limit_must_be_positive(environment):
         _start_web_app()
 
 
-def test_worker_refuses_to_start_with_a_clear_message(environment):
+def test_worker_refuses_to_start_with_a_clear_message(environment, capsys):
     from bot import worker_main
 
     environment(**TWILIO, SECRET_KEY="a-real-secret")
     with pytest.raises(SystemExit) as caught:
-        worker_main.main()
-    assert "planbot worker not started" in str(caught.value.code)
-    assert "PUBLIC_BASE_URL is required" in str(caught.value.code)
+        worker_main.run()
+    assert caught.value.code == 4
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("planbot worker not started: invalid configuration: ")
+    assert "PUBLIC_BASE_URL is required" in line
+
+
+@pytest.mark.parametrize("name", INTEGERS)
+def test_a_malformed_number_is_named(environment, name):
+    environment(**{name: "abc"})
+    with pytest.raises(SettingsError) as caught:
+        _start_web_app()
+    assert str(caught.value) == f"invalid configuration: {name} must be a whole number, not 'abc'"
+
+
+@pytest.mark.parametrize("name", INTEGERS)
+def test_a_number_below_one_is_refused(environment, name):
+    environment(**{name: "0"})
+    with pytest.raises(SettingsError, match=f"{name} must be a positive whole number of .*, not 0"):
+        _start_web_app()
+
+
+def test_malformed_values_are_listed_with_the_other_problems(environment):
+    environment(SESSION_IDLE_MINUTES="trinta", SEND_RETRY_INTERVALS="x,y", TZ_NAME="Brasil",
+                MEDIA_URL_TTL_SECONDS=" 7200 ")
+    with pytest.raises(SettingsError) as caught:
+        _start_web_app()
+    message = str(caught.value)
+    assert "SESSION_IDLE_MINUTES must be a whole number, not 'trinta'" in message
+    assert "SEND_RETRY_INTERVALS must be whole numbers separated by commas" in message
+    assert "'x,y'" in message and "TZ_NAME 'Brasil'" in message
+    assert "MEDIA_URL_TTL_SECONDS" not in message  # surrounding blanks are fine
+
+
+@pytest.mark.parametrize("raw,problem", [
+    ("2,,10", "must be whole numbers separated by commas"),
+    ("2;10", "must be whole numbers separated by commas"),
+    ("5,-1", "must be non-negative numbers of seconds, not 5,-1"),
+])
+def test_send_retry_intervals_are_checked_at_start_up(environment, raw, problem):
+    environment(SEND_RETRY_INTERVALS=raw)
+    with pytest.raises(SettingsError, match=f"SEND_RETRY_INTERVALS {problem}"):
+        _start_web_app()
+
+
+def test_sends_are_retried_at_the_configured_intervals(environment):
+    from bot import queueing
+
+    environment(SEND_RETRY_INTERVALS=" 1, 5 ,0")
+    app = _start_web_app()
+    rt = app.extensions["planbot"]
+    assert rt.settings.send_retry_intervals == (1, 5, 0)
+    rt.redis.flushdb()
+    queueing.deliver_later(rt, 42)
+    [job] = rt.queue.get_jobs()
+    assert (job.func_name, job.args) == ("bot.jobs.deliver_conversation", (42,))
+    assert (job.retries_left, job.retry_intervals) == (3, [1, 5, 0])
+
+
+def test_default_send_retry_intervals(environment):
+    app = _start_web_app()
+    assert app.extensions["planbot"].settings.send_retry_intervals == (2, 10, 30, 120, 600)
+
+
+@pytest.mark.parametrize("phone,shown", [
+    ("67 3314-1010", "(67) 3314-1010"), ("+556733141010", "(67) 3314-1010"),
+    ("0800 722 0000", "0800 722 0000"),
+])
+def test_operator_phone_is_shown_the_brazilian_way(environment, phone, shown):
+    environment(OPERATOR_PHONE=phone)
+    assert _start_web_app().extensions["planbot"].settings.operator_phone_display == shown
+
+
+@pytest.mark.parametrize("phone", ["3314-1010", "ligue já", ""])
+def test_operator_phone_must_be_callable(environment, phone):
+    environment(OPERATOR_PHONE=phone)
+    with pytest.raises(SettingsError, match="OPERATOR_PHONE .* is not a phone number people can call"):
+        _start_web_app()
+
+
+@pytest.mark.parametrize("state", ["ms", "XX", "Mato Grosso do Sul", ""])
+def test_operator_state_must_be_a_brazilian_state(environment, state):
+    environment(OPERATOR_STATE=state)
+    with pytest.raises(SettingsError, match="OPERATOR_STATE .* is not a Brazilian state abbreviation"):
+        _start_web_app()
+
+
+def test_operator_state_is_exposed_for_the_holiday_calendar(environment):
+    environment(OPERATOR_STATE="SP")
+    assert _start_web_app().extensions["planbot"].settings.operator_state == "SP"
+
+
+def test_wsgi_entry_point_reports_a_bad_rules_file_in_one_line(environment, tmp_path, capsys):
+    from bot.app import create_app_or_exit
+
+    missing = tmp_path / "missing.yaml"
+    environment(NEGOTIATION_RULES_FILE=str(missing))
+    with pytest.raises(SystemExit) as caught:
+        create_app_or_exit()
+    assert caught.value.code == 4
+    assert capsys.readouterr().err == (
+        f"planbot not started: NEGOTIATION_RULES_FILE {missing}: cannot read the negotiation "
+        "rules (No such file or directory)\n")
 
 
 def test_complete_twilio_configuration_starts(environment):
@@ -120,3 +224,19 @@ def test_settings_built_in_code_are_validated_too(settings):
     with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
         runtime_module.Runtime(replace(settings, public_base_url=""))
     assert isinstance(Settings().secret_key, str)
+
+
+@pytest.mark.parametrize("name,value,problem", [
+    ("DATABASE_URL", "postgres://bot:s3cret@db/planbot",
+     "DATABASE_URL 'postgres://bot:***@db/planbot' is not a postgresql://… or sqlite:///… URL"),
+    ("DATABASE_URL", "planbot.sqlite3", "DATABASE_URL 'planbot.sqlite3' is not a"),
+    ("REDIS_URL", "cache:6379", "REDIS_URL 'cache:6379' is not a redis://, rediss:// or unix:// URL"),
+    ("PUBLIC_BASE_URL", "bot.example.com.br", "PUBLIC_BASE_URL 'bot.example.com.br' must be an absolute URL"),
+    ("OPERATOR_API_URL", "/api", "OPERATOR_API_URL '/api' must be an absolute URL"),
+])
+def test_urls_are_checked_at_start_up_without_showing_passwords(environment, name, value, problem):
+    environment(**{name: value})
+    with pytest.raises(SettingsError) as caught:
+        _start_web_app()
+    assert problem in str(caught.value)
+    assert "s3cret" not in str(caught.value)

@@ -1,4 +1,5 @@
-"""The README's run command as a new user tries it: everything up, the bot answers."""
+"""The README's run command as a new user tries it: everything up, the bot answers, and
+nothing is left running afterwards."""
 from __future__ import annotations
 
 import os
@@ -10,10 +11,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = Path(sys.executable).with_name("flask")
+
+pytestmark = pytest.mark.skipif(not FLASK.exists(), reason="flask console script not installed")
 
 
 def _free_port() -> int:
@@ -22,10 +26,43 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.skipif(not FLASK.exists(), reason="flask console script not installed")
-def test_serve_runs_web_worker_and_embedded_redis_with_demo_data(tmp_path):
+def _env(var_dir: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env["PLANBOT_VAR_DIR"] = str(tmp_path)
+    env["PLANBOT_VAR_DIR"] = str(var_dir)
+    return env
+
+
+def _flask(*args: str, env: dict, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([str(FLASK), "--app", "wsgi", *args], cwd=ROOT, env=env, text=True,
+                          capture_output=True, timeout=120, **kw)
+
+
+def _redis_servers_in(var_dir: Path) -> list[int]:
+    """redis-server processes working on this var dir (redis chdirs to its rdb's folder)."""
+    pids = []
+    for process in psutil.process_iter(["name", "cwd", "status"]):
+        info = process.info
+        if ((info["name"] or "").startswith("redis-server") and info["cwd"] == str(var_dir)
+                and info["status"] != psutil.STATUS_ZOMBIE):
+            pids.append(process.pid)
+    return pids
+
+
+def _demo_database(var_dir: Path) -> None:
+    """What `db-upgrade` and `load-demo` do, in this process (each command costs seconds)."""
+    from bot.cli import DEMO_FILE, upgrade_database
+    from storage.db import make_engine, session_factory, transaction
+    from storage.loader import load_file
+
+    url = f"sqlite:///{var_dir / 'planbot.sqlite3'}"
+    upgrade_database(url)
+    with transaction(session_factory(url)) as s:
+        load_file(s, DEMO_FILE)
+    make_engine(url).dispose()
+
+
+def test_serve_runs_web_worker_and_embedded_redis_with_demo_data(tmp_path):
+    env = _env(tmp_path)
     port = _free_port()
     serve = subprocess.Popen([str(FLASK), "--app", "wsgi", "serve", "--port", str(port)], cwd=ROOT,
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -41,17 +78,66 @@ def test_serve_runs_web_worker_and_embedded_redis_with_demo_data(tmp_path):
                 time.sleep(0.5)
         else:
             pytest.fail("the web app did not come up")
-        chat = subprocess.run([str(FLASK), "--app", "wsgi", "chat", "--phone", "+5567999990001",
-                               "--via-worker"], cwd=ROOT, env=env, input="oi\n", text=True,
-                              capture_output=True, timeout=60)
+        chat = _flask("chat", "--phone", "+5567999990001", "--via-worker", env=env, input="oi\n")
         assert "Olá, Maria!" in chat.stdout, chat.stdout + chat.stderr
         assert "2ª via de boleto" in chat.stdout
+        # the chat attached to serve's Redis and left it running for the next one
+        again = _flask("chat", "--phone", "+5567999990002", "--via-worker", env=env, input="oi\n")
+        assert "Olá, José!" in again.stdout, again.stdout + again.stderr
+        assert len(_redis_servers_in(tmp_path)) == 1
     finally:
         os.killpg(serve.pid, signal.SIGTERM)
         try:
-            output, _ = serve.communicate(timeout=30)
+            output, _ = serve.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(serve.pid, signal.SIGKILL)
             output, _ = serve.communicate()
     assert "planbot is running" in output
     assert "demo data loaded" in output
+    assert serve.returncode == 0, output
+    assert _redis_servers_in(tmp_path) == []
+
+
+def test_chat_without_serve_stops_the_redis_it_started(tmp_path):
+    env = _env(tmp_path)
+    _demo_database(tmp_path)
+    chat = _flask("chat", "--phone", "67999990001", env=env, input="oi\n")
+    assert chat.returncode == 0, chat.stderr
+    assert "Ctrl-D ou Ctrl-C fecha o chat" in chat.stdout
+    assert "Olá, Maria!" in chat.stdout, chat.stdout + chat.stderr
+    assert (tmp_path / "redis.rdb").exists()  # an embedded Redis ran here (saved on its way out)
+    assert _redis_servers_in(tmp_path) == []
+
+
+def test_chat_that_crashes_stops_the_redis_it_started(tmp_path):
+    chat = _flask("chat", env=_env(tmp_path), input="oi\n")  # no database tables yet
+    assert chat.returncode != 0 and "no such table" in chat.stderr, chat.stderr
+    assert (tmp_path / "redis.rdb").exists()
+    assert _redis_servers_in(tmp_path) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_chat_ended_by_a_signal_stops_the_redis_it_started(tmp_path, signum):
+    env = _env(tmp_path)
+    _demo_database(tmp_path)
+    chat = subprocess.Popen([str(FLASK), "--app", "wsgi", "chat"], cwd=ROOT, env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        chat.stdin.write("oi\n")
+        chat.stdin.flush()
+        for line in chat.stdout:  # until the bot has answered: the chat is now waiting on input
+            if "Olá, Maria!" in line:
+                break
+        else:
+            pytest.fail("the bot did not answer: " + chat.stderr.read())
+        assert len(_redis_servers_in(tmp_path)) == 1
+        chat.send_signal(signum)
+        assert chat.wait(timeout=60) == 0, chat.stderr.read()
+    finally:
+        if chat.poll() is None:
+            chat.kill()
+            chat.wait()
+        chat.stdin.close()
+        chat.stdout.close()
+        chat.stderr.close()
+    assert _redis_servers_in(tmp_path) == []
