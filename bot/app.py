@@ -1,8 +1,6 @@
 """The Flask app factory (wsgi.py stays a one-liner)."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask, jsonify
 
 from bot import runtime as runtime_module

@@ -5,12 +5,12 @@ Shared by the scheduling journey, "minhas consultas" and the reminder job.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot import clock, outbox, protocols, scheduled
+from bot import clock, outbox, protocols, queueing, scheduled
 from bot.registry.base import RegistryUnavailable, SlotInfo
 from bot.templates import render
 from storage.models import Appointment, Conversation
@@ -144,15 +144,8 @@ def upcoming_for(session: Session, beneficiary_ref: str) -> list[Appointment]:
 # -- reminders ------------------------------------------------------------------------
 def schedule_reminder(runtime, appointment_id: int, reminder_at: datetime) -> None:
     """Put the reminder on RQ's scheduler; the sweeper is the backstop if Redis loses it."""
-    from redis.exceptions import RedisError
-
-    try:
-        # An absolute UTC time: RQ's scheduler runs it then, whatever the worker's clock zone.
-        runtime.queue.enqueue_at(reminder_at.replace(tzinfo=timezone.utc),
-                                 "bot.appointments.send_reminder", appointment_id,
-                                 job_id=f"reminder-{appointment_id}")
-    except RedisError as exc:
-        log.warning("reminder %s not scheduled (%s); the sweeper will send it", appointment_id, exc)
+    queueing.run_at(runtime, reminder_at, "bot.appointments.send_reminder", appointment_id,
+                    job_id=f"reminder-{appointment_id}")
 
 
 REMINDER_STATE = ("minhas_consultas", "reminder_reply")
@@ -160,7 +153,7 @@ REMINDER_STATE = ("minhas_consultas", "reminder_reply")
 
 def send_reminder(appointment_id: int) -> bool:
     """RQ job: queue the reminder of one appointment, once, unless it was cancelled."""
-    from bot import queueing, runtime as runtime_module
+    from bot import runtime as runtime_module
     from storage.db import transaction
 
     rt = runtime_module.current()

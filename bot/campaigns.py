@@ -68,7 +68,7 @@ def start_negotiation_campaign(runtime, *, rate: float, started_by: str,
                 wake.setdefault(conversation.id, send_at)
         campaign_id = campaign.id
     for conversation_id, send_at in wake.items():
-        queueing.deliver_at(runtime, conversation_id, pacing.wake_time(send_at))
+        queueing.deliver_at(runtime, conversation_id, send_at)
     return {"campaign": campaign_id, **counts}
 
 

@@ -19,7 +19,7 @@ from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import campaigns, clock, engine, outbox, pacing, queueing, runtime as runtime_module
+from bot import campaigns, clock, engine, outbox, queueing, runtime as runtime_module
 from bot.templates import render
 from bot.channels.base import (
     AmbiguousSendError,
@@ -253,7 +253,7 @@ def _deliver_one(rt, row_id: int) -> Delivery:
             row.sending_started_at = clock.now()
             outgoing = _outgoing(rt, row)
     if hold is not None:
-        queueing.deliver_at(rt, conversation_id, pacing.wake_time(hold))  # the sweeper covers a lost job
+        queueing.deliver_at(rt, conversation_id, hold)  # the sweeper covers a lost job
         return Delivery.HELD
     callback = _status_callback(rt, row_id)
     try:

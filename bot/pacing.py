@@ -108,13 +108,6 @@ def take_slot(redis, key: str, holder: str, rate_per_second: float, now: datetim
     return None if wait <= 0 else timedelta(microseconds=wait)
 
 
-def wake_time(moment: datetime) -> datetime:
-    """`moment` rounded UP to the whole second: RQ's scheduler keeps whole seconds (it
-    truncates), and a job woken before its row is due finds nothing to send, leaving the
-    row to the next sweep."""
-    return moment if moment.microsecond == 0 else moment.replace(microsecond=0) + timedelta(seconds=1)
-
-
 def slot_key(rt, channel: str) -> str:
     sender = rt.settings.twilio_whatsapp_from or "local"
     return f"planbot:pace:{channel}:{sender}"

@@ -11,12 +11,21 @@ from rq import Retry
 log = logging.getLogger(__name__)
 
 
+def _whole_second_up(moment: datetime) -> datetime:
+    """RQ's scheduler keeps whole seconds (it truncates): rounded down, a job would wake
+    before its work is due, find nothing and leave it to the next sweep."""
+    if moment.microsecond == 0:
+        return moment
+    return moment.replace(microsecond=0) + timedelta(seconds=1)
+
+
 def _enqueue(runtime, func: str, *args, retry: Retry | None = None, delay: int = 0,
-             at: datetime | None = None) -> bool:
+             at: datetime | None = None, job_id: str | None = None) -> bool:
     try:
         if at is not None:
             # bot.clock times are naive UTC; RQ would read a naive datetime as local time.
-            runtime.queue.enqueue_at(at.replace(tzinfo=timezone.utc), func, *args, retry=retry)
+            runtime.queue.enqueue_at(_whole_second_up(at).replace(tzinfo=timezone.utc), func,
+                                     *args, retry=retry, job_id=job_id)
         elif delay:
             runtime.queue.enqueue_in(timedelta(seconds=delay), func, *args, retry=retry)
         else:
@@ -41,8 +50,13 @@ def deliver_later(runtime, conversation_id: int, delay: int = 0) -> bool:
                     retry=_send_retry(runtime), delay=delay)
 
 
+def run_at(runtime, when: datetime, func: str, *args, job_id: str | None = None) -> bool:
+    """Run a job at `when` (naive UTC, as bot.clock gives), never before it."""
+    return _enqueue(runtime, func, *args, at=when, job_id=job_id)
+
+
 def deliver_at(runtime, conversation_id: int, when: datetime) -> bool:
-    """Deliver at an exact moment (naive UTC, as bot.clock gives), not rounded to seconds."""
+    """Deliver at `when` (naive UTC, as bot.clock gives), never before it."""
     from bot import clock
 
     return _enqueue(runtime, "bot.jobs.deliver_conversation", conversation_id,

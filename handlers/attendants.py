@@ -105,7 +105,7 @@ def release(conversation_id: int):
 
 @bp.post("/campaigns/negotiation")
 def negotiation_campaign():
-    from bot.campaigns import CampaignError, start_negotiation_campaign
+    from bot.campaigns import start_negotiation_campaign
 
     body = _optional_json_object()
     if body is None:

@@ -6,7 +6,6 @@ import itertools
 from datetime import datetime
 import os
 import re
-from urllib.parse import urlencode
 
 import pytest
 import responses

@@ -248,7 +248,7 @@ def test_second_worker_leaves_a_message_in_flight_alone(wa, rt, twilio, network)
     outcome = {}
 
     def redis_restarts_and_another_worker_delivers():
-        rt.redis.flushall()  # the lock is gone while this send is on the wire
+        rt.redis.flushdb()  # the lock is gone while this send is on the wire
         outcome["second worker sent"] = jobs.deliver_conversation(cid)
 
     network.next_post(before=redis_restarts_and_another_worker_delivers)

@@ -14,7 +14,7 @@ from bot import clock, jobs
 from storage.db import transaction
 from storage.models import Agreement, Conversation, FinancialTitle, IssuedBill, OutboundMessage
 
-from .conftest import JOSE, MARIA
+from .conftest import MARIA
 
 ROBERTO = "+5567999990004"  # two titles of code 002, 180 and 150 days overdue
 CLOSING = "não incluem faturas vencidas ou a vencer em aberto com a central"

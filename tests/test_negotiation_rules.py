@@ -3,7 +3,6 @@ examples, every band boundary, every refusal, the rules-file validation, and pro
 checking that EVERY offer and plan built from random titles obeys EVERY rule."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP
 from decimal import Decimal as D

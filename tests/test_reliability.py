@@ -74,7 +74,7 @@ def test_redis_down_at_webhook_time_then_recovered_is_answered(wa, rt, twilio, m
 
 def test_redis_losing_every_job_is_recovered_by_the_sweeper(wa, rt, twilio):
     wa.post(MARIA, "oi")
-    rt.redis.flushall()  # a Redis restart without persistence
+    rt.redis.flushdb()  # a Redis restart without persistence
     drain(rt)
     assert twilio.bodies_to(MARIA) == []
     jobs.sweep(reschedule=False)
@@ -102,7 +102,7 @@ def test_worker_dying_mid_processing_answers_once(wa, rt, twilio, monkeypatch):
     with transaction(rt.sessions) as s:  # the transaction rolled back: nothing half-done
         assert s.scalar(select(func.count()).select_from(OutboundMessage)) == 0
         assert s.scalars(select(InboundMessage)).one().status == "received"
-    rt.redis.flushall()  # its lock and job are gone with it
+    rt.redis.flushdb()  # its lock and job are gone with it
     jobs.sweep(reschedule=False)
     drain(rt)
     assert len(twilio.bodies_to(MARIA)) == 1
@@ -127,7 +127,7 @@ def test_worker_dying_after_twilio_accepted_does_not_send_twice(wa, rt, twilio, 
     with transaction(rt.sessions) as s:
         row = s.scalars(select(OutboundMessage)).one()
         assert row.status == "sending" and row.external_id is None
-    rt.redis.flushall()
+    rt.redis.flushdb()
     # the sweeper only touches a "sending" row once it is stale
     from datetime import timedelta
     from bot import clock

@@ -14,8 +14,6 @@ from sqlalchemy import text
 from bot import clock, jobs
 from bot.registry.base import RegistryUnavailable
 from bot.registry.embedded import EmbeddedRegistry
-from storage.db import transaction
-from storage.models import Slot
 
 from .conftest import JOSE, MARIA, drain
 from .scheduling_support import appointments, book, conversation_state, slot_status
@@ -154,7 +152,7 @@ def test_reschedule_whose_old_slot_cannot_be_freed_is_released_by_the_sweeper(wa
     assert slot_status(rt, old.slot_ref) == "booked" and old.release_pending
     jobs.sweep(reschedule=False)  # the operator's API is still down: still owed
     assert slot_status(rt, old.slot_ref) == "booked" and appointments(rt)[0].release_pending
-    rt.redis.flushall()  # a Redis restart loses every job: the debt is in the database
+    rt.redis.flushdb()  # a Redis restart loses every job: the debt is in the database
     monkeypatch.undo()
     jobs.sweep(reschedule=False)
     assert slot_status(rt, old.slot_ref) == "free"

@@ -7,7 +7,6 @@ import threading
 from dataclasses import replace
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot import clock, jobs
@@ -204,7 +203,7 @@ def test_reminder_outside_the_window_goes_as_an_approved_template(wa, rt, twilio
         with transaction(rt.sessions) as s:  # make sure the 24 h window has closed
             c = s.scalars(select(Conversation)).one()
             c.last_inbound_at = clock.now() - timedelta(hours=25)
-    rt.redis.flushall()  # the scheduled job is lost: the sweeper is the backstop
+    rt.redis.flushdb()  # the scheduled job is lost: the sweeper is the backstop
     jobs.sweep(reschedule=False)
     drain(rt)
     sent = twilio.created[-1]

@@ -17,7 +17,7 @@ from bot.templates import render
 from storage.db import transaction
 from storage.models import Beneficiary, Conversation, Provider, Slot
 
-from .conftest import FROZEN_NOW, JOSE, MARIA, drain
+from .conftest import JOSE, MARIA, drain
 from .scheduling_support import appointments, conversation_state, protocols
 
 DAY_HEADER = re.compile(r"^\*[^,*]+, (\d\d/\d\d/\d{4})\*$", re.M)

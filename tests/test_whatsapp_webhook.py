@@ -123,23 +123,24 @@ def test_webhook_without_auth_token_configured_refuses(settings, database_url):
     assert b"not configured" in response.data
 
 
-def test_signature_without_public_base_url_uses_the_request_url(settings, twilio):
+def test_signature_without_public_base_url_uses_the_request_url(app, settings, twilio):
+    # `app` (unused here) wipes the database, so the count below is only this request's
     from dataclasses import replace
 
     from bot.app import create_app
 
     # Receiving only (no sender number): the URL Twilio signed is the one we were called at.
-    app = create_app(replace(settings, public_base_url="", twilio_whatsapp_from=""))
+    receiver = create_app(replace(settings, public_base_url="", twilio_whatsapp_from=""))
     params = {"MessageSid": "SMnobase0000000000000000000000001", "From": f"whatsapp:{MARIA}",
               "To": "whatsapp:+556730000000", "Body": "oi", "NumMedia": "0"}
-    client = app.test_client()
+    client = receiver.test_client()
     wrong = client.post("/webhooks/whatsapp", data=params,
                         headers={"X-Twilio-Signature": sign("https://localhost/webhooks/whatsapp", params)})
     assert wrong.status_code == 403
     right = client.post("/webhooks/whatsapp", data=params,
                         headers={"X-Twilio-Signature": sign("http://localhost/webhooks/whatsapp", params)})
     assert right.status_code == 200
-    assert _count(app.extensions["planbot"]) == 1
+    assert _count(receiver.extensions["planbot"]) == 1
 
 
 def test_document_link_expires_after_its_ttl(wa, rt, client, twilio):
@@ -196,7 +197,7 @@ def test_status_callback_settles_a_message_left_sending_by_a_crash(wa, rt, clien
         raise AssertionError("the callback settled it: nothing to look up")
 
     monkeypatch.setattr(TwilioWhatsAppSender, "find_sent", must_not_ask)
-    rt.redis.flushall()
+    rt.redis.flushdb()
     clock.freeze(clock.now() + timedelta(minutes=5))
     jobs.sweep(reschedule=False)
     drain(rt)
