@@ -236,8 +236,13 @@ class Turn:
 
     def close_protocol(self, status: str = "concluido", note: str | None = None) -> None:
         protocol = self.protocol
-        if protocol is not None:
-            protocols.set_status(protocol, status, note)
+        if protocol is None:
+            return
+        if protocols.is_closed(protocol) and status in ("cancelado", "expirado"):
+            # The journey already reached its outcome (a bill sent, an appointment booked):
+            # leaving or going idle afterwards must not rewrite it as cancelled.
+            return
+        protocols.set_status(protocol, status, note)
 
 
 # -----------------------------------------------------------------------------------
@@ -289,14 +294,11 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
         was_in_flow = conversation.flow is not None
         if was_in_flow:
             turn.close_protocol("cancelado", "cancelado pelo beneficiário")
-            turn.end()
-            turn.say("cancelled")
-        elif intents.closing(turn.text) == "goodbye":  # "tchau" after a finished journey
-            turn.end()
+        turn.end()
+        if intents.closing(turn.text) == "goodbye":  # "tchau" is a farewell, not a cancel
             turn.say("closing", kind="goodbye")
         else:
-            turn.end()
-            turn.say("nothing_to_cancel")
+            turn.say("cancelled" if was_in_flow else "nothing_to_cancel")
     elif cmd == "human":
         turn.escalate("pedido do beneficiário", owed=False)
     elif conversation.flow is None:

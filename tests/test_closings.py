@@ -118,3 +118,11 @@ def test_requests_for_a_person_reach_the_human_queue(wa, rt, text):
 @pytest.mark.parametrize("text", ["minha operadora", "quero a 2a via", "pessoa jurídica"])
 def test_other_words_are_not_requests_for_a_person(text):
     assert intents.command(text) is None
+
+
+def test_leaving_after_the_bill_was_sent_keeps_the_protocol_concluded(wa, rt):
+    _second_copy_sent(wa)
+    wa.say(MARIA, "cancelar")
+    with transaction(rt.sessions) as s:
+        protocol = s.scalars(select(Protocol).where(Protocol.journey == "segunda_via")).one()
+        assert protocol.status == "concluido"
