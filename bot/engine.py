@@ -524,6 +524,8 @@ def start_flow(turn: Turn, flow: Flow, **data) -> None:
     from bot import identity
 
     c = turn.conversation
+    if flow.needs_identity and not turn.identity_confirmed and identity.refused_while_blocked(turn):
+        return  # checked first: a refused button must not take the person out of the queue
     if c.handoff == "waiting":  # a button that starts a journey: the person chose the bot
         _leave_human_queue(turn, turn.scratch.get("queued_protocol"))
     # The words that started the journey may already carry answers ("cardiologista em

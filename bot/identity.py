@@ -25,8 +25,6 @@ _cpf = CPF()
 
 def begin(turn, flow) -> None:
     c = turn.conversation
-    if _blocked(turn):
-        return
     if flow.identity_notice:
         turn.say(flow.identity_notice)
         turn.remember(identity_notice_said=True)  # the flow need not say it again
@@ -175,15 +173,25 @@ def _failed(turn, *, again_state: str, ask: str | None = None) -> None:
         turn.say(ask)
 
 
+def refused_while_blocked(turn) -> bool:
+    """A journey that needs identity, asked for during the lockout: one short reply (until
+    when, or a person), and nothing else — no protocol opened and cancelled each time, no
+    state change. True when the person is blocked."""
+    until = turn.conversation.blocked_until
+    if not until or until <= clock.now():
+        return False
+    turn.say("identity/still_blocked", until=until)
+    return True
+
+
 def _blocked(turn) -> bool:
-    c = turn.conversation
-    if c.blocked_until and c.blocked_until > clock.now():
-        minutes = max(1, int((c.blocked_until - clock.now()).total_seconds() // 60) + 1)
-        turn.close_protocol("cancelado", "identidade bloqueada")
-        turn.end()
-        turn.say("identity/still_blocked", minutes=minutes)
-        return True
-    return False
+    """A conversation left in an identity state while blocked (none is, since a blocked
+    request never starts its journey; kept for rows written by older versions)."""
+    if not refused_while_blocked(turn):
+        return False
+    turn.close_protocol("cancelado", "identidade bloqueada")
+    turn.end()
+    return True
 
 
 PHONE_CHANNELS = ("whatsapp", "chat")

@@ -633,6 +633,7 @@ def campaign_reply(turn: Turn) -> None:
 def campaign_button(turn: Turn) -> bool:
     if turn.message.payload != "negotiate":
         return False
-    turn.end()
+    # start_flow replaces flow, state and data; ending here first would wipe the queued
+    # request's protocol when the journey is refused (identity lockout).
     turn.start_flow("negociacao")
     return True
