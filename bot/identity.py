@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from validate_docbr import CPF
 
-from bot import clock
+from bot import birthdate, clock
 from bot.text import digits, normalize
 
 log = logging.getLogger(__name__)
@@ -119,10 +119,16 @@ def _check_cpf(turn) -> None:
 
 
 def _check_birth(turn, flow) -> None:
-    given = _parse_birth(turn.text)
-    if given is None:
+    parsed = birthdate.parse(turn.text, turn.today)
+    if parsed.problem == "unreadable":
         turn.retry("identity/invalid_birth")
         return
+    if parsed.problem:
+        # Understood but unusable (31/02, a future date, a two-digit year): no attempt is
+        # spent and it is not a misunderstanding; the same question stands.
+        turn.reject("identity/unusable_birth", problem=parsed.problem, typed=parsed.typed)
+        return
+    given = parsed.value
     ref = turn.data.get("identity_candidate")
     person = turn.registry.beneficiary(ref) if ref else None
     turn.forget("identity_candidate")
@@ -134,17 +140,6 @@ def _check_birth(turn, flow) -> None:
         _confirmed(turn, flow)
     else:
         _failed(turn, again_state="identity_cpf", ask="identity/ask_cpf")
-
-
-def _parse_birth(text: str):
-    """dd/mm/aaaa with any separators (or none): '05/03/1980', '5-3-1980' is refused."""
-    d = digits(text)
-    if len(d) != 8:
-        return None
-    try:
-        return datetime.strptime(d, "%d%m%Y").date()
-    except ValueError:
-        return None
 
 
 def _confirmed(turn, flow) -> None:

@@ -95,7 +95,7 @@ def test_unknown_phone_needs_full_cpf_and_birth_date(wa):
     assert "informe seu *CPF*" in reply[0]
     assert "não parece válido" in wa.say(UNKNOWN, "123.456.789-00")[0]  # bad check digits
     assert "data de nascimento" in wa.say(UNKNOWN, "116.764.967-26")[0]
-    assert "Envie no formato" in wa.say(UNKNOWN, "ontem")[0]
+    assert "Não entendi a data" in wa.say(UNKNOWN, "ontem")[0]
     listing = wa.say(UNKNOWN, "05/03/1980")
     assert "boletos em aberto" in listing[0]
 
