@@ -139,9 +139,10 @@ def reply(session: Session, attendant: Attendant, conversation_id: int, text: st
 
 def release(session: Session, attendant: Attendant, conversation_id: int,
             resolved: bool = True, note: str | None = None) -> Conversation:
-    """Hand the conversation back to the bot and settle the request's protocol: resolved
-    (the default) closes it as "concluido"; `resolved=False` keeps it open ("aberto",
-    shown as "em andamento") for the team to finish outside the chat."""
+    """Hand the conversation back to the bot and settle its cases (the request's protocol
+    and any other still "encaminhado"): resolved (the default) closes them as "concluido";
+    `resolved=False` keeps them open ("aberto", shown as "em andamento") for the team to
+    finish outside the chat."""
     c = _locked(session, conversation_id)
     if c.handoff is None:
         raise HandoffError("the bot already owns this conversation")
@@ -151,7 +152,7 @@ def release(session: Session, attendant: Attendant, conversation_id: int,
         raise HandoffError("take the conversation before releasing it")
     if c.attendant_id != attendant.id:
         raise HandoffError("another attendant owns this conversation")
-    protocol = _settle_protocol(session, c, attendant, resolved, (note or "").strip() or None)
+    settled = _settle_protocols(session, c, attendant, resolved, (note or "").strip() or None)
     c.handoff = None
     c.handoff_reason = None
     c.attendant_id = None
@@ -160,21 +161,28 @@ def release(session: Session, attendant: Attendant, conversation_id: int,
     c.data = {}
     c.misunderstandings = 0
     c.last_activity_at = clock.now()
-    outbox.enqueue_text(session, c, render("handoff/released", protocol=protocol,
+    outbox.enqueue_text(session, c, render("handoff/released", protocols=settled,
                                            resolved=resolved), author="system")
     return c
 
 
-def _settle_protocol(session: Session, c: Conversation, attendant: Attendant, resolved: bool,
-                     note: str | None) -> Protocol | None:
+def _settle_protocols(session: Session, c: Conversation, attendant: Attendant, resolved: bool,
+                      note: str | None) -> list[Protocol]:
+    """Every case of the conversation still with the team is settled, not only the one the
+    attendant worked under: a case the person left the queue with (an ANS guarantee) and
+    the request they made later are one conversation with one attendant, and one left
+    "encaminhado" would keep the conversation in the attendants' listing for ever. A case
+    kept "aberto" by an earlier release (work finished outside the chat) is not touched."""
     number = (c.data or {}).get("protocol")
-    protocol = protocols.by_number(session, number) if number else None
-    if protocol is None or protocols.is_closed(protocol):
-        return None
-    if resolved:
-        protocols.set_status(protocol, "concluido",
-                             note or f"atendimento humano concluído por {attendant.name}")
-    else:
-        protocols.set_status(protocol, "aberto",
-                             note or f"segue em andamento com a equipe ({attendant.name})")
-    return protocol
+    current = protocols.by_number(session, number) if number else None
+    cases = open_cases(session, c)
+    if current is not None and not protocols.is_closed(current) and current not in cases:
+        cases.insert(0, current)
+    for protocol in cases:
+        if resolved:
+            protocols.set_status(protocol, "concluido",
+                                 note or f"atendimento humano concluído por {attendant.name}")
+        else:
+            protocols.set_status(protocol, "aberto",
+                                 note or f"segue em andamento com a equipe ({attendant.name})")
+    return cases
