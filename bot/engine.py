@@ -334,8 +334,7 @@ def _handled_while_waiting(turn: Turn, cmd: str | None) -> bool:
         _leave_human_queue(turn)
         return False  # the menu is shown by the normal path
     if cmd == "cancel":
-        if not _leave_human_queue(turn):
-            turn.say("cancelled")
+        _leave_human_queue(turn)
         return True
     _remind_queue_position(turn)
     return True
@@ -399,7 +398,8 @@ def expire_idle_session(turn: Turn, now: datetime) -> bool:
 
 
 def _leave_human_queue(turn: Turn, number: str | None = None) -> bool:
-    """`menu` / `cancelar` (or a button starting a journey) while waiting for a human.
+    """`menu` / `cancelar` / `sair` (or a button starting a journey) while waiting for a
+    human: the person is told what became of their request either way.
 
     Only the person's own request for a person is withdrawn (protocol "cancelado"). A case
     the operator owes — an ANS guarantee, data to correct, a supervisor's decision — stays
@@ -408,14 +408,16 @@ def _leave_human_queue(turn: Turn, number: str | None = None) -> bool:
     c = turn.conversation
     number = number or c.data.get("protocol")
     protocol = protocols.by_number(turn.session, number) if number else None
-    kept = protocol is not None and not protocols.is_closed(protocol) and _owed_by_team(protocol)
-    if protocol is not None and not protocols.is_closed(protocol) and not kept:
-        protocols.set_status(protocol, "cancelado", "beneficiário saiu da fila do atendimento humano")
+    is_open = protocol is not None and not protocols.is_closed(protocol)
+    kept = is_open and _owed_by_team(protocol)
+    if is_open and not kept:
+        protocols.set_status(protocol, "cancelado",
+                             "cancelado pelo beneficiário: saiu da fila do atendimento humano")
     c.handoff = None
     c.handoff_reason = None
     turn.end()
-    if kept:
-        turn.say("handoff/case_continues", protocol=protocol)
+    turn.say("handoff/case_continues" if kept else "handoff/left_queue",
+             protocol=protocol if is_open else None)
     return kept
 
 

@@ -183,6 +183,6 @@ def test_idle_time_in_the_queue_keeps_the_request_open(wa, rt):
 
 def test_cancel_while_waiting_closes_the_request(wa, rt):
     number = PROTOCOL.search(wa.say(MARIA, "atendente")[0]).group(1)
-    assert "encerrei este assunto" in wa.say(MARIA, "cancelar")[0]
+    assert "você saiu da fila do atendimento humano" in wa.say(MARIA, "cancelar")[0]
     assert _protocol(rt, number)[0] == "cancelado"
     assert "Como posso ajudar?" in wa.say(MARIA, "oi")[0]

@@ -73,7 +73,7 @@ def test_cancelar_while_waiting_for_a_human_leaves_the_queue_not_the_appointment
     _booked_and_reminded(wa, rt)
     wa.say(MARIA, "atendente")
     assert conversation_state(rt)[3] == "waiting"
-    assert "encerrei este assunto" in wa.say(MARIA, "cancelar")[0]
+    assert "você saiu da fila do atendimento humano" in wa.say(MARIA, "cancelar")[0]
     assert appointments(rt)[0].status == "booked"
     assert conversation_state(rt)[3] is None
 
