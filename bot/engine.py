@@ -302,7 +302,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     elif cmd == "human":
         turn.escalate("pedido do beneficiário", owed=False)
     elif conversation.flow is None:
-        handle_idle(turn)
+        handle_idle(turn, fresh_start=expired)
     else:
         _handle_in_flow(turn)
 
@@ -432,9 +432,13 @@ def _owed_by_team(protocol: Protocol) -> bool:
     return (protocol.details or {}).get("handoff") != "request"
 
 
-def handle_idle(turn: Turn) -> None:
+def handle_idle(turn: Turn, *, fresh_start: bool = False) -> None:
+    """A message with no journey running. `fresh_start`: the session it answered has just
+    expired, so a bare answer ("2", "sim", a stale list button) belonged to a question of
+    that session — a menu number then would start a journey the person never asked for.
+    Only a clear request (or a thanks) is acted on; anything else gets the menu."""
     text = turn.choice
-    option = _menu_option(text)
+    option = None if fresh_start else _menu_option(text)
     if option is not None:
         start_flow(turn, option)
         return
@@ -446,9 +450,13 @@ def handle_idle(turn: Turn) -> None:
     if recognized:
         start_flow(turn, recognized[0])
         return
+    greeting = intents.is_greeting(text) or not text.strip()
+    if fresh_start and not greeting and intents.closing(text) != "thanks":
+        show_menu(turn)  # "sim", "não", "ok", "2": answers to a question of the expired session
+        return
     if _answered_as_closing(turn, text):
         return
-    if intents.is_greeting(text) or not text.strip():
+    if greeting:
         show_menu(turn, greeting=True)
         return
     turn.retry("not_understood_menu", options=_menu_options())
