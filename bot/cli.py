@@ -237,10 +237,10 @@ def serve(port: int, worker_count: int):
     children: list[subprocess.Popen] = []
     rt = _rt()  # from here on, SIGTERM/SIGHUP end the command through the finally below
     try:
-        if not env.get("REDIS_URL"):
+        if not env.get("REDIS_URL", "").strip():
             # Started here or attached to one already running (a chat started before serve).
             redis_server, env["REDIS_URL"] = start_embedded_redis(VAR_DIR / "redis.rdb")
-        env.setdefault("DATABASE_URL", rt.settings.database_url)
+        env["DATABASE_URL"] = rt.settings.database_url  # what "unset" or "" resolved to
         os.environ.update(REDIS_URL=env["REDIS_URL"], DATABASE_URL=env["DATABASE_URL"])
         from bot import runtime
 

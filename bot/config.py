@@ -14,7 +14,7 @@ import phonenumbers
 
 ROOT = Path(__file__).resolve().parent.parent
 # Read before any Settings exist (the embedded Redis and SQLite files live here).
-VAR_DIR = Path(os.environ.get("PLANBOT_VAR_DIR") or ROOT / "var")
+VAR_DIR = Path(os.environ.get("PLANBOT_VAR_DIR", "").strip() or ROOT / "var")  # empty = unset
 
 
 DEV_SECRET_KEY = "dev-insecure-secret"
@@ -76,7 +76,10 @@ class _EnvReader:
         self.problems: list[str] = []
 
     def text(self, name: str, default: str = "") -> str:
-        return self._environ.get(name, default)
+        """The value without surrounding blanks; set but empty (`TWILIO_AUTH_TOKEN=` in an
+        env file, a blank `${VAR}` in a compose file) or only blanks counts as unset, so
+        the default applies — never an empty token, URL or name taken as configured."""
+        return self._environ.get(name, "").strip() or default
 
     def integer(self, name: str, default: int) -> int:
         raw = self._environ.get(name, "").strip()

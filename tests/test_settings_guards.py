@@ -1,6 +1,7 @@
 """A configuration that cannot work stops web and worker at start-up, saying why."""
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -170,14 +171,14 @@ def test_operator_phone_is_shown_the_brazilian_way(environment, phone, shown):
     assert _start_web_app().extensions["planbot"].settings.operator_phone_display == shown
 
 
-@pytest.mark.parametrize("phone", ["3314-1010", "ligue já", ""])
+@pytest.mark.parametrize("phone", ["3314-1010", "ligue já"])
 def test_operator_phone_must_be_callable(environment, phone):
     environment(OPERATOR_PHONE=phone)
     with pytest.raises(SettingsError, match="OPERATOR_PHONE .* is not a phone number people can call"):
         _start_web_app()
 
 
-@pytest.mark.parametrize("state", ["ms", "XX", "Mato Grosso do Sul", ""])
+@pytest.mark.parametrize("state", ["ms", "XX", "Mato Grosso do Sul"])
 def test_operator_state_must_be_a_brazilian_state(environment, state):
     environment(OPERATOR_STATE=state)
     with pytest.raises(SettingsError, match="OPERATOR_STATE .* is not a Brazilian state abbreviation"):
@@ -240,3 +241,73 @@ def test_urls_are_checked_at_start_up_without_showing_passwords(environment, nam
         _start_web_app()
     assert problem in str(caught.value)
     assert "s3cret" not in str(caught.value)
+
+
+# -- an empty variable counts as unset ------------------------------------------------------
+EVERY_VARIABLE = (
+    "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_BASE_URL", "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "OPERATOR_ANS_CODE", "OPERATOR_NAME",
+    "OPERATOR_PHONE", "OPERATOR_STATE", "OPERATOR_API_URL", "OPERATOR_API_TOKEN",
+    "PROTOCOL_FORMAT", *INTEGERS, "SEND_RETRY_INTERVALS", "TWILIO_CONTENT_LIST_SID",
+    "TWILIO_CONTENT_BUTTONS_SID", "TWILIO_CONTENT_REMINDER_SID",
+    "TWILIO_CONTENT_NEGOTIATION_SID", "TZ_NAME",
+)
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_every_variable_set_empty_is_the_default(monkeypatch, blank):
+    from bot.config import VAR_DIR
+
+    for name in EVERY_VARIABLE:
+        monkeypatch.setenv(name, blank)
+    settings = Settings.from_env()  # no SettingsError: nothing is configured wrongly
+    assert settings == Settings(database_url=f"sqlite:///{VAR_DIR / 'planbot.sqlite3'}")
+    assert settings.redis_url == "" and settings.twilio_auth_token == ""
+    assert not settings.twilio_enabled and settings.public_base_url == ""
+
+
+def test_values_are_read_without_surrounding_blanks(monkeypatch):
+    monkeypatch.setenv("OPERATOR_NAME", "  Plano Exemplo\n")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "token\n")  # as `$(cat secret)` may leave it
+    settings = Settings.from_env()
+    assert (settings.operator_name, settings.twilio_auth_token) == ("Plano Exemplo", "token")
+
+
+def test_an_empty_auth_token_is_no_token_and_the_webhook_refuses(environment):
+    environment(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=" ",
+                TWILIO_WHATSAPP_FROM=BOT_NUMBER, PUBLIC_BASE_URL="", SECRET_KEY="")
+    app = _start_web_app()  # Twilio is not configured: PUBLIC_BASE_URL is not required
+    settings = app.extensions["planbot"].settings
+    assert not settings.twilio_enabled and settings.secret_key == "dev-insecure-secret"
+    from twilio.request_validator import RequestValidator
+
+    params = {"MessageSid": "SM" + "1" * 32, "From": "whatsapp:+5567999990001", "Body": "oi"}
+    signature = RequestValidator(" ").compute_signature("http://localhost/webhooks/whatsapp", params)
+    response = app.test_client().post("/webhooks/whatsapp", data=params,
+                                      headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert b"TWILIO_AUTH_TOKEN" in response.data
+
+
+def test_an_empty_public_base_url_with_twilio_is_reported_as_missing(environment):
+    environment(**TWILIO, SECRET_KEY="a-real-secret", PUBLIC_BASE_URL="")
+    with pytest.raises(SettingsError, match="PUBLIC_BASE_URL is required with Twilio"):
+        _start_web_app()
+
+
+def test_empty_operator_phone_and_state_are_the_defaults(environment):
+    environment(OPERATOR_PHONE="", OPERATOR_STATE="", NEGOTIATION_RULES_FILE="")
+    settings = _start_web_app().extensions["planbot"].settings
+    assert (settings.operator_phone_display, settings.operator_state) == ("(67) 3314-1010", "MS")
+
+
+def test_an_empty_var_dir_is_the_checkouts_var(tmp_path):
+    import subprocess
+    import sys
+
+    from bot.config import ROOT
+
+    env = {**os.environ, "PLANBOT_VAR_DIR": ""}
+    out = subprocess.run([sys.executable, "-c", "from bot.config import VAR_DIR; print(VAR_DIR)"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(ROOT / "var")

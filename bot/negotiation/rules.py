@@ -214,7 +214,7 @@ RULES_DIR = ROOT / "config" / "negotiation"
 def default_rules_path() -> Path:
     """NEGOTIATION_RULES_FILE, else the demo operator's rules (like every other default
     setting, the demo's): a real deployment points it at its operator's file."""
-    return Path(os.environ.get("NEGOTIATION_RULES_FILE") or RULES_DIR / "demo.yaml")
+    return Path(os.environ.get("NEGOTIATION_RULES_FILE", "").strip() or RULES_DIR / "demo.yaml")
 
 
 def _where(loc: tuple) -> str:
