@@ -160,6 +160,9 @@ def chat(phone: str, inline: bool | None):
     rt = _rt()
     if inline is None:
         inline = not _workers_running(rt)
+    # On a fresh checkout nobody has run `serve` yet: prepare the database as it does
+    # (migrations; the demo data when the registry is empty), or the first message fails.
+    _prepare_database(rt)
     click.echo(f"Conversando como {phone}. Escreva como a pessoa escreveria ('menu', "
                "'sair' e 'atendente' são comandos do bot); Ctrl-D ou Ctrl-C fecha o chat.")
     last_seen = 0
@@ -267,6 +270,7 @@ def serve(port: int, worker_count: int):
 
 
 def _prepare_database(rt) -> None:
+    """Migrations, then the demo data if the embedded registry is empty (`serve`, `chat`)."""
     upgrade_database(rt.settings.database_url)
     from storage.models import Beneficiary
 

@@ -109,9 +109,23 @@ def test_chat_without_serve_stops_the_redis_it_started(tmp_path):
     assert _redis_servers_in(tmp_path) == []
 
 
+def test_chat_on_a_fresh_checkout_prepares_its_database_like_serve(tmp_path):
+    env = _env(tmp_path)  # no `serve` before: no database file at all
+    chat = _flask("chat", "--phone", "+5567999990002", env=env, input="oi\n")
+    assert chat.returncode == 0, chat.stdout + chat.stderr
+    assert "demo data loaded" in chat.stdout
+    assert "Olá, José!" in chat.stdout, chat.stdout + chat.stderr
+    assert (tmp_path / "planbot.sqlite3").exists()
+    again = _flask("chat", "--phone", "+5567999990002", env=env, input="oi\n")
+    assert "demo data loaded" not in again.stdout  # loaded once; the conversation goes on
+    assert "Olá, José!" in again.stdout, again.stdout + again.stderr
+    assert _redis_servers_in(tmp_path) == []
+
+
 def test_chat_that_crashes_stops_the_redis_it_started(tmp_path):
-    chat = _flask("chat", env=_env(tmp_path), input="oi\n")  # no database tables yet
-    assert chat.returncode != 0 and "no such table" in chat.stderr, chat.stderr
+    (tmp_path / "planbot.sqlite3").write_bytes(b"not a database " * 100)
+    chat = _flask("chat", env=_env(tmp_path), input="oi\n")
+    assert chat.returncode != 0 and "file is not a database" in chat.stderr, chat.stderr
     assert (tmp_path / "redis.rdb").exists()
     assert _redis_servers_in(tmp_path) == []
 
