@@ -19,7 +19,7 @@ from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import campaigns, clock, engine, outbox, queueing, runtime as runtime_module
+from bot import campaigns, clock, engine, outbox, protocols, queueing, runtime as runtime_module
 from bot.templates import render
 from bot.channels.base import (
     AmbiguousSendError,
@@ -127,12 +127,26 @@ def _record_failure(rt, key: str, exc: Exception) -> bool:
         msg.processed_at = clock.now()
         conversation = _conversation_for(s, rt, msg)
         msg.conversation_id = conversation.id
-        conversation.flow = conversation.state = None
-        conversation.data = {}
+        _give_up_the_journey(s, conversation)
         outbox.enqueue_text(s, conversation, render("generic_error"), author="system")
         conversation_id = conversation.id
     queueing.deliver_later(rt, conversation_id)
     return True
+
+
+def _give_up_the_journey(s, conversation: Conversation) -> None:
+    """After a message that keeps failing, the journey cannot go on from its state: it
+    ends, and its protocol is cancelled rather than left "aberto" for ever. A conversation
+    in the human queue (or with an attendant) keeps everything: the request and its
+    protocol are intact, only the failing message is skipped."""
+    if conversation.handoff is not None:
+        return
+    number = (conversation.data or {}).get("protocol")
+    protocol = protocols.by_number(s, number) if number and conversation.flow else None
+    if protocol is not None and not protocols.is_closed(protocol):
+        protocols.set_status(protocol, "cancelado", "interrompido por uma falha no processamento")
+    conversation.flow = conversation.state = None
+    conversation.data = {}
 
 
 def _process_next_once(rt, key: str):

@@ -634,6 +634,10 @@ def campaign_button(turn: Turn) -> bool:
     if turn.message.payload != "negotiate":
         return False
     # start_flow replaces flow, state and data; ending here first would wipe the queued
-    # request's protocol when the journey is refused (identity lockout).
+    # request's protocol when the journey is refused (identity lockout). A journey the
+    # button interrupts is given up, its protocol with it (never left "aberto").
+    c = turn.conversation
+    if c.flow is not None and c.handoff is None:
+        turn.close_protocol("cancelado", "trocou de assunto")
     turn.start_flow("negociacao")
     return True
