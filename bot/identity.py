@@ -15,6 +15,7 @@ from datetime import timedelta
 from validate_docbr import CPF
 
 from bot import birthdate, clock
+from bot.registry.base import RegistryUnavailable
 from bot.text import digits, normalize
 
 log = logging.getLogger(__name__)
@@ -25,10 +26,19 @@ _cpf = CPF()
 
 def begin(turn, flow) -> None:
     c = turn.conversation
+    try:
+        known = c.beneficiary_ref and turn.beneficiary is not None
+    except RegistryUnavailable:
+        # The plan's system is down before anything was asked: end the request at once
+        # (as the journeys do when their first lookup fails) instead of failing the turn.
+        turn.say("generic_error")
+        turn.close_protocol("cancelado", "sistema do plano indisponível")
+        turn.end()
+        return
     if flow.identity_notice:
         turn.say(flow.identity_notice)
         turn.remember(identity_notice_said=True)  # the flow need not say it again
-    if c.beneficiary_ref and turn.beneficiary is not None:
+    if known:
         c.state = "identity_cpf3"
         turn.say("identity/ask_cpf3", name=turn.beneficiary.first_name,
                  alternatives=flow.identity_alternatives)
@@ -41,12 +51,29 @@ def handle(turn, flow) -> None:
     if _blocked(turn):
         return
     state = turn.conversation.state
-    if state == "identity_cpf3":
-        _check_known(turn, flow)
-    elif state == "identity_cpf":
-        _check_cpf(turn)
-    else:
-        _check_birth(turn, flow)
+    try:
+        if state == "identity_cpf3":
+            _check_known(turn, flow)
+        elif state == "identity_cpf":
+            _check_cpf(turn)
+        else:
+            _check_birth(turn, flow)
+    except _LookupFailed:
+        # Nothing was changed: the same answer works once the plan's system is back, and
+        # it spends no attempt.
+        turn.reject("identity/try_later")
+
+
+class _LookupFailed(Exception):
+    """The registry was down while checking an answer (not while running the journey
+    the confirmation then enters, which handles its own outages)."""
+
+
+def _lookup(fn, *args):
+    try:
+        return fn(*args)
+    except RegistryUnavailable as exc:
+        raise _LookupFailed from exc
 
 
 # "Não sei", "não lembro", "esqueci": not a wrong answer. No attempt is spent on it; the
@@ -56,7 +83,7 @@ DONT_KNOW = re.compile(r"\b(?:nao (?:sei|lembro|recordo|tenho|to lembrando|estou
 
 
 def _check_known(turn, flow) -> None:
-    person = turn.beneficiary
+    person = _lookup(lambda: turn.beneficiary)
     answer = digits(turn.text)
     has_letters = any(ch.isalpha() for ch in turn.norm)
     if not answer and DONT_KNOW.search(turn.norm):
@@ -112,7 +139,7 @@ def _check_cpf(turn) -> None:
     if len(answer) != 11 or not _cpf.validate(answer):
         turn.retry("identity/invalid_cpf")
         return
-    candidate = turn.registry.beneficiary_by_cpf(answer)
+    candidate = _lookup(turn.registry.beneficiary_by_cpf, answer)
     turn.remember(identity_candidate=candidate.ref if candidate else None)
     turn.conversation.state = "identity_birth"
     turn.say("identity/ask_birth")
@@ -130,7 +157,7 @@ def _check_birth(turn, flow) -> None:
         return
     given = parsed.value
     ref = turn.data.get("identity_candidate")
-    person = turn.registry.beneficiary(ref) if ref else None
+    person = _lookup(turn.registry.beneficiary, ref) if ref else None
     turn.forget("identity_candidate")
     if person is not None and person.birth_date == given:
         turn.conversation.beneficiary_ref = person.ref
@@ -198,8 +225,6 @@ def refresh_binding(turn) -> None:
     removed since the conversation began counts from now on. A binding made by full CPF +
     birth date from an unregistered phone lapses with its session, so that phone proves
     the full identity again rather than only 3 digits of someone else's CPF."""
-    from bot.registry.base import RegistryUnavailable
-
     c = turn.conversation
     if c.channel not in PHONE_CHANNELS:
         return
