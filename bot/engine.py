@@ -459,6 +459,10 @@ def handle_idle(turn: Turn, *, fresh_start: bool = False) -> None:
     if greeting:
         show_menu(turn, greeting=True)
         return
+    from bot import identity
+
+    if identity.refused_while_blocked(turn):
+        return  # more CPF digits typed during the lockout: no "não entendi" counting to a handoff
     turn.retry("not_understood_menu", options=_menu_options())
 
 

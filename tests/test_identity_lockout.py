@@ -70,3 +70,13 @@ def test_identity_can_be_tried_again_once_the_block_ends(wa, rt):
     assert "Protocolo" in ask and "3 primeiros dígitos" in ask
     assert "2 tentativas" in wa.say(MARIA, "999")[0]  # a fresh count of attempts
     assert "boletos em aberto" in wa.say(MARIA, "116")[0]
+
+
+def test_more_answers_typed_during_the_block_are_not_misunderstandings(wa, rt):
+    _block(wa)
+    for answer in ("116", "117", "118", "11676496726"):
+        assert wa.say(MARIA, answer) == [STILL_BLOCKED]  # never escalated as "não entendi"
+    with transaction(rt.sessions) as s:
+        c = s.scalars(select(Conversation)).one()
+        assert (c.handoff, c.misunderstandings) == (None, 0)
+    assert _protocols(rt) == [("segunda_via", "cancelado")]
