@@ -72,14 +72,19 @@ def _raise_system_exit(signum, frame):
     raise SystemExit(0)
 
 
-def upgrade_database(url: str) -> None:
-    from alembic import command
+def alembic_config(url: str):
     from alembic.config import Config
 
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "storage" / "migrations"))
     config.attributes["database_url"] = url
-    command.upgrade(config, "head")
+    return config
+
+
+def upgrade_database(url: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
 
 
 @click.command("db-upgrade")

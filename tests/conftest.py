@@ -48,6 +48,13 @@ def database_url(tmp_path_factory):
     engine = make_engine(url)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
+    # The schema is the migrations' head (tests/test_migrations.py checks they agree):
+    # say so, or a command that prepares its database (chat, serve) would migrate it again.
+    from alembic import command
+
+    from bot.cli import alembic_config
+
+    command.stamp(alembic_config(url), "head")
     yield url
     Base.metadata.drop_all(engine)
 
