@@ -1,7 +1,7 @@
 """Negociação de débitos: the rule-bound part of the conciliador's job (seed 004).
 
-Active agreements come first: the next boleto of one due within the ATZ window is
-reissued, one overdue beyond it goes to a person, the others are told (never "no debts"
+Active agreements come first: the next boleto of one that expired within the ATZ window
+(1..5 days ago) is reissued, one overdue beyond it goes to a person, the others are told (never "no debts"
 to someone with an agreement running); broken ones free their titles
 (bot/negotiation/agreements.py).
 
@@ -42,10 +42,11 @@ from bot.negotiation.rules import (
     cash_offer,
     days_overdue,
     default_due_date,
-    due_date_for,
+    first_due_date,
     group_agreements,
     installment_plan,
     parse_installment_request,
+    requested_due_date,
 )
 from bot.registry.base import RegistryUnavailable
 from bot.templates import render
@@ -103,7 +104,7 @@ def start(turn: Turn) -> None:
         return turn.end()
     groups = group_agreements(titles)
     turn.remember(groups=[[t.ref for t in g] for g in groups], group=0, step=0,
-                  due=default_due_date(turn.today, rules).isoformat())
+                  due=first_due_date(turn.today, rules).isoformat())
     turn.say("negotiation/titles", name=turn.beneficiary.first_name, rules=rules,
              titles=[{"t": t, "days": days_overdue(t, turn.today)} for g in groups for t in g],
              separate=len(groups) > 1, more=bool(turn.scratch.get("agreements_told")))
@@ -119,7 +120,8 @@ def _settle_agreements(turn: Turn) -> str | None:
         action, boleto = agreement_life.review(turn.registry, agreement, turn.today, rules)
         if action == "reissue":
             bill = agreement_life.reissue(turn.registry, agreement, boleto, turn.today, rules)
-            turn.say("negotiation/reissued", agreement=agreement, bill=bill, rules=rules)
+            turn.say("negotiation/reissued", agreement=agreement, bill=bill, rules=rules,
+                     old_due=date.fromisoformat(boleto["due_date"]))
             _send_bill(turn, agreement, bill)
             turn.scratch["agreements_told"] = f"ATZ do acordo {agreement.id}"
         elif action == "overdue":
@@ -188,7 +190,8 @@ def _offer_cash(turn: Turn, improved: bool = False, from_plan: bool = False,
     _say_date_limit(turn, date_limit)
     turn.say("negotiation/cash_offer", offer=offer, code=titles[0].code, improved=improved,
              from_plan=from_plan, plan_discount=plan_discount, description=titles[0].description,
-             count=len(titles), max_installments=_rules(turn).max_installments(titles[0].code))
+             count=len(titles), max_installments=_rules(turn).max_installments(titles[0].code),
+             latest=default_due_date(turn.today, _rules(turn)))
 
 
 def _put_cash_on_table(turn: Turn, offer) -> None:
@@ -212,9 +215,11 @@ def _offer_plan(turn: Turn, plan: Plan, refusal: Refusal | None = None,
 
 
 def _say_date_limit(turn: Turn, date_limit: Refusal | None) -> None:
-    """The date asked for is beyond the window: say so, and quote with the latest date."""
+    """The date asked for is past or beyond the window: say so. The due date on the table
+    stays what it was (the person picks another day, or accepts it)."""
     if date_limit is not None:
-        turn.say("negotiation/due_date_limit", limit=date_limit.limit, days=_rules(turn).max_due_days)
+        turn.say("negotiation/due_date_limit", refusal=date_limit, today=turn.today,
+                 days=_rules(turn).max_due_days, kept=_due(turn), alone=False)
 
 
 def _monthly_day(plan: Plan) -> int | None:
@@ -253,7 +258,7 @@ def _requote(turn: Turn) -> None:
     due-date window). Never close on different values than the person saw: quote again."""
     pending = turn.data["pending"]
     turn.say("negotiation/requoted")
-    turn.remember(due=default_due_date(turn.today, _rules(turn)).isoformat())
+    turn.remember(due=first_due_date(turn.today, _rules(turn)).isoformat())
     if pending["kind"] == "cash":
         return _offer_cash(turn)
     _installments(turn, pending["n"], _pending_cap(turn, pending))
@@ -272,9 +277,14 @@ def offer(turn: Turn) -> None:
     if refuses(turn.norm):
         return _declined(turn)
     request = parse_installment_request(turn.text)
-    # Every request in the message counts ("dia 10, em 5x"): a date beyond the window is
-    # explained and replaced by the latest allowed one, and the rest is quoted with it.
-    date_limit = _settle_due_date(turn, request.day)
+    # Every request in the message counts ("dia 10, em 5x"): a date past or beyond the
+    # window is explained and the due date stays as it was; the rest is quoted with it.
+    date_limit, new_due = _settle_due_date(turn)
+    only_a_date = not (request.wants_installments or request.entrada or request.wants_cash)
+    if date_limit is not None and only_a_date and not wants_discount(turn.norm):
+        # Only a date, and it cannot be accepted: explain, nothing else changes.
+        return turn.reject("negotiation/due_date_limit", refusal=date_limit, today=turn.today,
+                           days=_rules(turn).max_due_days, kept=_due(turn), alone=True)
     if request.installments or request.entrada:
         return _installments(turn, request.installments, request.entrada, date_limit)
     if wants_discount(turn.norm):
@@ -282,9 +292,9 @@ def offer(turn: Turn) -> None:
     if request.wants_installments:
         return _installments(turn, None, None, date_limit)
     pending = turn.data["pending"]
-    if request.wants_cash or (request.day is not None and pending["kind"] == "cash"):
+    if request.wants_cash or (new_due and pending["kind"] == "cash"):
         return _offer_cash(turn, date_limit=date_limit)
-    if request.day is not None:
+    if new_due:
         return _installments(turn, pending["n"], _pending_cap(turn, pending), date_limit)
     answer = yes_no(turn.text, extra_yes=ACCEPT)
     if answer is True:
@@ -297,15 +307,16 @@ def offer(turn: Turn) -> None:
     turn.retry("negotiation/offer_help")
 
 
-def _settle_due_date(turn: Turn, day: int | None) -> Refusal | None:
-    if day is None:
-        return None
-    due = due_date_for(turn.today, _rules(turn), day_of_month=day)
+def _settle_due_date(turn: Turn) -> tuple[Refusal | None, bool]:
+    """The due date the message asks for: (refusal to explain, whether a new date was
+    taken). A refused date leaves the one on the table unchanged."""
+    due = requested_due_date(turn.text, turn.today, _rules(turn))
+    if due is None:
+        return None, False
     if isinstance(due, Refusal):
-        turn.remember(due=due.limit.isoformat())
-        return due
+        return due, False
     turn.remember(due=due.isoformat())
-    return None
+    return None, True
 
 
 def _installments(turn: Turn, n: int | None, entrada: Decimal | None,
