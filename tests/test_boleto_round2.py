@@ -18,6 +18,7 @@ ROBERTO = "+5567999990004"  # two titles of code 002, 180 and 150 days overdue (
 def _agreement_by_whatsapp(wa, plan="em 3x"):
     wa.say(ROBERTO, "negociar")
     wa.say(ROBERTO, "530")
+    wa.say(ROBERTO, "tá caro")  # interest and fine waived, for the plan too
     wa.say(ROBERTO, plan)
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "1")
     wa.say(ROBERTO, "menu")

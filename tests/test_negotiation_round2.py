@@ -210,6 +210,7 @@ def test_another_debt_not_listed_goes_to_the_supervisor(wa, rt):
 # -- 9: the closing summary ---------------------------------------------------------------------------
 def test_summary_keeps_each_item_on_its_line_and_the_cash_pdf_is_named_a_vista(wa, rt, twilio):
     _to_offer(wa)
+    wa.say(ROBERTO, "tá caro")  # interest and fine waived: the plan below has the discount too
     wa.say(ROBERTO, "em 3x")
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim")
     summary = wa.say(ROBERTO, "1")[0]
@@ -227,6 +228,7 @@ def test_summary_keeps_each_item_on_its_line_and_the_cash_pdf_is_named_a_vista(w
 # -- 10: the entrada said is not exceeded ---------------------------------------------------------------
 def test_the_entrada_said_is_the_most_the_entrada_boleto_charges(wa, rt):
     _to_offer(wa)
+    wa.say(ROBERTO, "tá caro")  # interest and fine waived
     plan = wa.say(ROBERTO, "so consigo dar 150 de entrada")[0]
     assert "Entrada de *R$ 149,97*" in plan and "9x de" in plan
     small = wa.say(ROBERTO, "só consigo dar 100 de entrada")[0]

@@ -177,9 +177,12 @@ def _cash(turn: Turn, step: int):
                       contact_titles=_contact_titles(turn))
 
 
-def _plan(turn: Turn, n: int | None, entrada: Decimal | None):
+def _plan(turn: Turn, n: int | None, entrada: Decimal | None, step: int | None = None):
+    """A plan at the discount step reached so far (one ladder for cash and installments:
+    the cash offer is never above a plan quoted at the same step)."""
     return installment_plan(_group(turn), turn.today, _rules(turn), installments=n,
-                            entrada=entrada, due=_due(turn), contact_titles=_contact_titles(turn))
+                            entrada=entrada, due=_due(turn), contact_titles=_contact_titles(turn),
+                            step=turn.data["step"] if step is None else step)
 
 
 def _offer_cash(turn: Turn, improved: bool = False, from_plan: bool = False,
@@ -202,16 +205,16 @@ def _put_cash_on_table(turn: Turn, offer) -> None:
 
 
 def _offer_plan(turn: Turn, plan: Plan, refusal: Refusal | None = None,
-                date_limit: Refusal | None = None) -> None:
+                date_limit: Refusal | None = None, improved: bool = False) -> None:
     # `entrada` is the plan's own entrada (not the person's cap): quoting it again gives
     # the same plan, so a "sim" closes exactly what was shown.
     turn.remember(pending={"kind": "installments", "n": plan.installments,
                            "entrada": str(plan.entrada), "total": str(plan.total),
-                           "due": plan.due_date.isoformat()})
+                           "due": plan.due_date.isoformat(), "step": turn.data["step"]})
     turn.goto("offer")
     _say_date_limit(turn, date_limit)
     turn.say("negotiation/plan_offer", plan=plan, refusal=refusal, rules=_rules(turn),
-             monthly_day=_monthly_day(plan))
+             monthly_day=_monthly_day(plan), improved=improved)
 
 
 def _say_date_limit(turn: Turn, date_limit: Refusal | None) -> None:
@@ -242,9 +245,19 @@ def _pending_offer(turn: Turn):
 def _plan_again(turn: Turn, pending: dict):
     """The plan on the table rebuilt from its own entrada (an entrada of ours, never
     rounded below), so today it comes out to exactly the same boletos."""
-    return installment_plan(_group(turn), turn.today, _rules(turn), installments=pending["n"],
-                            entrada=Decimal(pending["entrada"]) + _rules(turn).boleto_surcharge,
-                            due=_due(turn), contact_titles=_contact_titles(turn))
+    return _plan(turn, pending["n"], Decimal(pending["entrada"]) + _rules(turn).boleto_surcharge,
+                 step=pending.get("step", turn.data["step"]))
+
+
+def _better_plan(turn: Turn, pending: dict) -> Plan | None:
+    """The plan on the table one discount step up: the same number of installments, with
+    its entrada when that still fits, else an even split."""
+    step = turn.data["step"] + 1
+    for entrada in (_pending_cap(turn, pending), None):
+        plan = _plan(turn, pending["n"], entrada, step=step)
+        if isinstance(plan, Plan):
+            return plan
+    return None
 
 
 def _still_as_quoted(turn: Turn, offer) -> bool:
@@ -332,13 +345,19 @@ def _installments(turn: Turn, n: int | None, entrada: Decimal | None,
 
 
 def _improve(turn: Turn, date_limit: Refusal | None = None) -> None:
-    """'Está caro': the next step of the cash ladder, never beyond the table. The offer
-    on the table is always the one quoted last, so a following "sim" accepts exactly it."""
+    """'Está caro': the next step of the ladder, never beyond the table — the plan on the
+    table improved while its discount can grow, else the cash offer. The offer on the
+    table is always the one quoted last, so a following "sim" accepts exactly it."""
     titles = _group(turn)
     pending = turn.data["pending"]
     current = _cash(turn, turn.data["step"])
     plan = _plan_again(turn, pending) if pending["kind"] != "cash" else None
     plan = plan if isinstance(plan, Plan) else None
+    if plan is not None and not current.is_max_discount:
+        better = _better_plan(turn, pending)
+        if better is not None and better.discount > plan.discount:
+            turn.remember(step=turn.data["step"] + 1)
+            return _offer_plan(turn, better, date_limit=date_limit, improved=True)
     if not current.is_max_discount:
         turn.remember(step=turn.data["step"] + 1)
         return _offer_cash(turn, improved=True, from_plan=pending["kind"] != "cash",

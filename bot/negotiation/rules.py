@@ -16,8 +16,13 @@ Readings of the script (seed 004) we took:
   person negotiates in the same contact, whatever its code.
 - Cash discounts are worked gradually (`cash_ladder`): step 0 is the full amount; each
   further step grants the next thing the band allows; past the last step nothing more.
-- Installment plans get the band's interest+fine discount at once, never a principal
-  discount (the rules file cannot even express one).
+- One ladder for both ways of paying (`cash_ladder`, "trabalhe o desconto de forma
+  gradativa"): at step k a plan gets the interest+fine discount of cash step k, capped at
+  the band's installments percentage, and never a principal discount (the rules file
+  cannot even express one). So at every step the cash offer is the cheapest way to pay
+  ("the cash discount is the maximum"): a plan quoted at step k always totals at least the
+  cash offer at step k, and asking for installments never unlocks a discount that cash
+  has not reached. A band whose installments percentage exceeds its cash one is refused.
 - The minimums (entrada ≥ R$ 100,00, installment ≥ R$ 75,00, entrada > installment)
   apply to the negotiated values; the R$ 2,50 added to every boleto comes on top of them,
   so a plan obeys the minimums under either reading of the script.
@@ -172,6 +177,14 @@ class NegotiationRules(BaseModel):
             raise ValueError(f"agreement_break_after_days ({self.agreement_break_after_days}"
                              f"{', the default' if 'agreement_break_after_days' not in self.model_fields_set else ''}) "
                              "must be at least atz_window_days")
+        return self
+
+    @model_validator(mode="after")
+    def _cash_discount_is_the_maximum(self):
+        for i, band in enumerate(self.discount_bands):
+            if band.installments_interest_fine_pct > band.cash_interest_fine_pct:
+                raise ValueError(f"discount_bands[{i}]: installments_interest_fine_pct above "
+                                 "cash_interest_fine_pct (the cash discount is the maximum)")
         return self
 
     @model_validator(mode="after")
@@ -542,9 +555,18 @@ class Plan:
         return self.boletos[1].amount
 
 
-def _installment_lines(titles, today, rules, contact_titles=None) -> tuple[TitleLine, ...]:
+def installments_pct(band: Band, step: int | None) -> Decimal:
+    """The interest+fine discount of a plan at `step` of the cash ladder: the cash step's,
+    capped at the band's installments percentage (None: the band's maximum)."""
+    if step is None:
+        return band.installments_interest_fine_pct
+    ladder = cash_ladder(band)
+    return min(band.installments_interest_fine_pct, ladder[max(0, min(step, len(ladder) - 1))][0])
+
+
+def _installment_lines(titles, today, rules, contact_titles=None, step=None) -> tuple[TitleLine, ...]:
     band = discount_band(titles, today, rules, contact_titles)
-    return _lines(titles, band.installments_interest_fine_pct, Decimal(0))
+    return _lines(titles, installments_pct(band, step), Decimal(0))
 
 
 def _ceil_cent(value: Decimal) -> Decimal:
@@ -596,25 +618,26 @@ def _gt(plan: Plan) -> bool:
 def installment_plan(titles, today: date, rules: NegotiationRules, *,
                      installments: int | None = None, entrada: Decimal | None = None,
                      due: date | None = None, due_date: date | None = None,
-                     contact_titles=None) -> Plan | Refusal:
+                     contact_titles=None, step: int | None = None) -> Plan | Refusal:
     """The plan asked for, or a Refusal naming the limit and the nearest valid plan.
 
     installments: the number after the entrada (None → the longest valid plan);
     entrada: what the person says they can give (the entrada boleto never exceeds it;
     None → even split); due/due_date: the entrada's due date (None → today +
-    max_due_days), installments monthly after it."""
+    max_due_days), installments monthly after it; step: the discount step reached in the
+    conversation (`installments_pct`; None → the band's installments maximum)."""
     titles = _one_agreement(titles)
     latest = default_due_date(today, rules)
     due = due or due_date or latest
     if not today <= due <= latest:
         fallback = installment_plan(titles, today, rules, installments=installments, entrada=entrada,
-                                    contact_titles=contact_titles)
+                                    contact_titles=contact_titles, step=step)
         return Refusal("due_date", limit=latest,
                        nearest=fallback if isinstance(fallback, Plan) else fallback.nearest)
     if installments is not None and installments < 1:
         raise ValueError("installments counts the boletos after the entrada: at least 1")
     max_n = rules.max_installments(titles[0].code)
-    lines = _installment_lines(titles, today, rules, contact_titles)
+    lines = _installment_lines(titles, today, rules, contact_titles, step)
     financed = sum((x.to_pay for x in lines), ZERO)
     asked = cents(entrada) if entrada is not None else None
 
