@@ -172,7 +172,7 @@ def test_best_plan_in_a_discount_band_says_the_discount_is_the_maximum(wa):
 
 
 # -- 6: refusals, disputes and other debts ----------------------------------------------------------
-@pytest.mark.parametrize("refusal", ["nao quero, obrigado", "nao tenho como pagar agora", "nao quero"])
+@pytest.mark.parametrize("refusal", ["nao quero, obrigado", "nao quero", "não, obrigado", "não tenho interesse"])
 def test_a_refusal_is_thanked_and_closes_the_protocol_without_agreement(wa, rt, refusal):
     wa.say(ROBERTO, "negociar")
     wa.say(ROBERTO, "530")

@@ -32,6 +32,7 @@ from bot.negotiation.language import (
     looks_like_address,
     moved,
     not_moved,
+    defers,
     question_topic,
     refuses,
     wants_discount,
@@ -287,8 +288,8 @@ def _pending_cap(turn: Turn, pending: dict) -> Decimal:
 def offer(turn: Turn) -> None:
     if _answer_question(turn):
         return
-    if refuses(turn.norm):
-        return _declined(turn)
+    if refuses(turn.norm) and not (defers(turn.norm) and wants_discount(turn.norm)):
+        return _deferred(turn) if defers(turn.norm) else _declined(turn)
     request = parse_installment_request(turn.text)
     # Every request in the message counts ("dia 10, em 5x"): a date past or beyond the
     # window is explained and the due date stays as it was; the rest is quoted with it.
@@ -372,13 +373,26 @@ def _improve(turn: Turn, date_limit: Refusal | None = None) -> None:
     turn.say("negotiation/best_plan", best_cash=current, plan=plan)
 
 
-def _declined(turn: Turn) -> None:
-    """'Não quero', 'não tenho como pagar agora': thanked, told the door stays open, the
-    protocol closed with the reason. Nothing is pressed."""
+def _declined(turn: Turn, note: str = "beneficiário recusou a proposta") -> None:
+    """'Não quero', 'sem interesse': thanked, told the door stays open (a later "negociar"
+    starts again), the protocol concluded without agreement, with the reason. Nothing is
+    pressed."""
     rules = _rules(turn)
     turn.say("negotiation/declined", name=turn.beneficiary.first_name, rules=rules)
-    turn.close_protocol("concluido", f"sem acordo: beneficiário recusou a proposta ({turn.text[:80]!r})")
+    turn.close_protocol("concluido", f"sem acordo: {note} ({turn.text[:80]!r})")
     turn.end()
+
+
+def _deferred(turn: Turn) -> None:
+    """'Vou pensar', 'agora não', 'não tenho dinheiro agora': the script works the discount
+    gradually, so once per negotiation the next step of the ladder is offered (the plan on
+    the table improved, else the cash offer) before letting the person go; when the table
+    has nothing more, or after that once, the polite close of `_declined`."""
+    if not turn.data.get("deferral_answered") and not _cash(turn, turn.data["step"]).is_max_discount:
+        turn.remember(deferral_answered=True)
+        turn.say("negotiation/deferral_offer", name=turn.beneficiary.first_name)
+        return _improve(turn)
+    _declined(turn, "beneficiário preferiu deixar para depois")
 
 
 def _answer_question(turn: Turn) -> bool:
@@ -606,7 +620,7 @@ def _finish(turn: Turn) -> None:
              closing=rules.closing_phrase())
     _send_boletos(turn, agreement, bills)
     if not last:
-        turn.remember(group=turn.data["group"] + 1, step=0)
+        turn.remember(group=turn.data["group"] + 1, step=0, deferral_answered=False)
         turn.say("negotiation/next_agreement")
         return _offer_cash(turn)
     turn.say("negotiation/anything_else")
