@@ -28,12 +28,13 @@ from bot.negotiation.rules import (
     requested_due_date,
 )
 from storage.db import transaction
-from bot.negotiation.language import defers, refuses
+from bot.negotiation.language import defers, question_topic, refuses
 from bot.text import normalize
 from storage.models import Agreement, Conversation, IssuedBill, Protocol
 
 from .test_negotiation_rules import portfolios
 
+JOSE = "+5567999990002"  # codes 001 (60 and 700 days) and 050 (400 days)
 ROBERTO = "+5567999990004"  # two titles of code 002, 180 and 150 days overdue (91–360 band)
 RULES = load_rules()
 TODAY = date(2026, 11, 24)  # a Tuesday, as the suite's frozen clock
@@ -275,3 +276,37 @@ def test_a_flat_no_is_not_pressed(wa, rt):
     assert wa.say(ROBERTO, "não quero, obrigado") == [DECLINED]
     status, notes = _protocol(rt, number)
     assert status == "concluido" and notes[-1].startswith("sem acordo: beneficiário recusou a proposta")
+
+
+# -- 5: questions about a title -------------------------------------------------------------------
+@pytest.mark.parametrize("text,topic", [
+    ("o que é esse título 050?", "title"), ("de que é essa cobrança?", "title"),
+    ("que cobrança é essa?", "title"), ("esse débito é de quê?", "title"), ("o que é 050?", "title"),
+    ("do que se trata?", "title"), ("qual é esse código?", "title"), ("que título é esse?", "title"),
+    ("não reconheço esse título", "dispute"), ("tenho outra cobrança", "extra_debts"),
+    ("qual o valor com 100 de entrada?", None), ("quanto fica em 12x?", None), ("o que acontece se eu não pagar?", None),
+])
+def test_title_questions(text, topic):
+    assert question_topic(normalize(text)) == topic
+
+
+BACK = "Voltando à negociação: responda *sim* para fechar a condição acima ou peça outra (ex.: \"em 5x\")."
+
+
+def test_a_question_about_a_title_is_answered_from_its_data_and_the_offer_stays(wa, rt):
+    _to_offer(wa, JOSE, "682")
+    before = dict(_conversation(rt, JOSE).data)
+    [reply] = wa.say(JOSE, "o que é esse título 050?")
+    assert reply == ("O título *050* é *CoParticipação OPME*, competência setembro/2025: venceu em "
+                     "20/10/2025 (400 dias em atraso) e está em R$ 2.133,67, com juros e multa.\n\n" + BACK)
+    [reply] = wa.say(JOSE, "de que é essa cobrança?")
+    assert reply.count("O título *001* é *Contribuição Plano Básico*") == 2 and "*050*" in reply
+    assert "competência dezembro/2024: venceu em 24/12/2024 (700 dias em atraso)" in reply
+    [reply] = wa.say(JOSE, "o que é o título 070?")
+    assert reply.startswith("Não há título 070 entre os seus em aberto; os desta negociação são dos "
+                            "códigos 001 e 050.")
+    after = _conversation(rt, JOSE)
+    assert after.state == "offer" and after.data["pending"] == before["pending"] and after.handoff is None
+    wa.say(JOSE, "sim"), wa.say(JOSE, "sim"), wa.say(JOSE, "1")  # the 001 cash offer still closes
+    [agreement] = _agreements(rt)
+    assert agreement.title_code == "001" and str(agreement.total) == "907.74"

@@ -413,12 +413,28 @@ def _answer_question(turn: Turn) -> bool:
             f"antes de conferir com o financeiro. Títulos: {titles}",
             template="negotiation/dispute")
         return True
+    if topic == "title":
+        _explain_titles(turn)
+        turn.say("negotiation/back_to_offer")
+        return True
     codes = {t.code for t in _group(turn)}
     turn.say(f"negotiation/faq_{topic}", rules=rules,
              non_blocking=sorted(codes & set(rules.non_blocking_codes)),
              blocking=sorted(codes - set(rules.non_blocking_codes)))
     turn.say("negotiation/back_to_offer")
     return True
+
+
+def _explain_titles(turn: Turn) -> None:
+    """'O que é esse título 050?': the titles of the codes named (all those of this
+    negotiation when none is), from the registry's data; a code the person does not owe
+    is said so, with the codes they do."""
+    titles = [turn.registry.title(ref) for group in turn.data["groups"] for ref in group]
+    named = set(re.findall(r"\b\d{3}\b", turn.norm))
+    shown = [t for t in titles if t.code in named] if named else titles
+    turn.say("negotiation/faq_title", titles=[{"t": t, "days": days_overdue(t, turn.today)} for t in shown],
+             unknown=sorted(named - {t.code for t in titles}),
+             codes=sorted({t.code for t in titles}))
 
 
 # -- closing ------------------------------------------------------------------------------

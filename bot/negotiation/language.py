@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+_THING = r"(?:titulo|cobranca|debito|divida|codigo|fatura|pendencia|\d{3}\b)s?"
+
 # Order matters: "desbloquear o plano" is about reactivation, not about the card being
 # blocked, so reactivation is tried before the card question.
 QUESTIONS: list[tuple[str, re.Pattern]] = [
@@ -33,6 +35,15 @@ QUESTIONS: list[tuple[str, re.Pattern]] = [
         r"fatura|mensalidade|titulo|cobranca)s?\b|"
         r"\b(?:divida|debito|pendencia|boleto|conta|fatura|titulo)s? .*\bque nao (?:ta|esta|aparece|apareceu)"
         r"(?: aqui| na lista| ai)?\b")),
+    # What a title is ("o que é esse título 050?", "de que é essa cobrança?"): answered from
+    # the title's own data. Last, so "não reconheço esse título" stays a dispute.
+    ("title", re.compile(
+        rf"\b(?:o ?que|de que|do que|qual|que tipo de)(?: (?:e|eh|seria|sao|significa|quer dizer))? "
+        rf"(?:(?:o|a|os|as|esse|essa|esses|essas|este|esta|isso|isto|aquele|aquela|ai) )?{_THING}|"
+        rf"\bque {_THING} (?:e|eh|sao|seria|seriam) (?:ess|est|aquel)|"
+        rf"\b{_THING} (?:e|eh|sao|seria|seriam) (?:de|do|da|referente a|sobre) (?:que|o que|quem)\b|"
+        r"\b(?:do que|de que) se trata\b|\bse refere a (?:que|o que)\b|\breferente a (?:que|o que)\b|"
+        r"\bde onde (?:e|vem|veio) (?:ess|est)")),
 ]
 
 # "Não quero", "sem interesse": the person turns the negotiation down — not a price
