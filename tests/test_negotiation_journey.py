@@ -136,7 +136,7 @@ def test_extra_debts_go_to_a_supervisor_with_context(wa, rt):
     with transaction(rt.sessions) as s:
         c = s.scalars(select(Conversation).where(Conversation.address == ROBERTO)).one()
         assert c.handoff == "waiting" and "outras pendências" in c.handoff_reason
-        assert "T3001" in c.handoff_reason
+        assert "títulos 002" in c.handoff_reason
 
 
 def test_script_answers_keep_the_offer(wa, rt):

@@ -195,7 +195,7 @@ def test_a_disputed_debt_goes_to_a_supervisor_and_is_not_pressed(wa, rt, dispute
     assert "à vista" not in reply
     conversation = _conversation(rt, ROBERTO)
     assert conversation.handoff == "waiting" and "contesta o débito" in conversation.handoff_reason
-    assert "T3001" in conversation.handoff_reason
+    assert "títulos 002" in conversation.handoff_reason
     assert wa.say(ROBERTO, "sim") == []  # waiting for a person: the bot does not press on
 
 

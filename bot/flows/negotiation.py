@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from bot import outbox, phones, queueing
 from bot.engine import Flow, Turn, handle_idle, register, route_payload
+from bot.formatting import brdate, money
 from bot.intents import after_yes_no, yes_no
 from bot.negotiation import agreements as agreement_life
 from bot.negotiation.language import (
@@ -131,7 +132,7 @@ def _settle_agreements(turn: Turn) -> str | None:
                 f"boleto vencido em {date.fromisoformat(boleto['due_date']):%d/%m/%Y}, fora da janela "
                 f"de reemissão; decidir reemissão ou quebra",
                 template="negotiation/agreement_overdue", agreement=agreement,
-                boleto=_boleto_view(boleto))
+                boleto=_boleto_view(boleto), protocol=turn.data.get("protocol"))
             return "stop"
         elif action == "active":
             turn.say("negotiation/active_agreement", agreement=agreement, boleto=_boleto_view(boleto),
@@ -400,18 +401,13 @@ def _answer_question(turn: Turn) -> bool:
     topic = question_topic(turn.norm)
     if topic is None:
         return False
-    titles = ", ".join(r for g in turn.data.get("groups", []) for r in g)
     if topic == "extra_debts":
-        turn.escalate(
-            f"negociação: o beneficiário mencionou outras pendências ({turn.text[:80]!r}); "
-            f"conferir com o financeiro. Títulos em negociação: {titles}",
-            template="negotiation/supervisor")
+        _to_supervisor(turn, "o beneficiário mencionou outras pendências; conferir com o financeiro",
+                       "negotiation/supervisor")
         return True
     if topic == "dispute":
-        turn.escalate(
-            f"negociação: o beneficiário contesta o débito ({turn.text[:80]!r}); não cobrar "
-            f"antes de conferir com o financeiro. Títulos: {titles}",
-            template="negotiation/dispute")
+        _to_supervisor(turn, "o beneficiário contesta o débito; não cobrar antes de conferir com "
+                             "o financeiro", "negotiation/dispute")
         return True
     if topic == "title":
         _explain_titles(turn)
@@ -423,6 +419,60 @@ def _answer_question(turn: Turn) -> bool:
              blocking=sorted(codes - set(rules.non_blocking_codes)))
     turn.say("negotiation/back_to_offer")
     return True
+
+
+def _to_supervisor(turn: Turn, why: str, template: str) -> None:
+    """A case the rules do not cover goes to a supervisor with its context: what the person
+    said, the titles (code, description, competência, days overdue, amount) and the offer
+    on the table — in the case's protocol (details and history) and, shortened, in the
+    queue's reason; the person is told the protocol."""
+    case = _case_context(turn)
+    note = f"negociação: {why}. Mensagem: {turn.text[:200]!r}. " + _case_text(case)
+    protocol = turn.protocol
+    if protocol is not None:
+        protocol.details = {**(protocol.details or {}), "negotiation_case": case}
+    titles = ", ".join(sorted({t["code"] for t in case["titles"]}))
+    offer = case.get("offer")
+    short = f"negociação: {why} — títulos {titles}" + (
+        f"; proposta {_offer_text(offer)}" if offer else "")
+    turn.escalate(short, template=template, protocol=turn.data.get("protocol"))
+    if protocol is not None:  # the full context in the case's history, next to the status
+        protocol.events[-1].note = note
+
+
+def _case_context(turn: Turn) -> dict:
+    titles = [turn.registry.title(ref) for group in turn.data.get("groups", []) for ref in group]
+    pending = turn.data.get("pending")
+    case = {"message": turn.text[:500], "titles": [
+        {"ref": t.ref, "code": t.code, "description": t.description,
+         "competence": t.competence.isoformat(), "due_date": t.due_date.isoformat(),
+         "days_overdue": days_overdue(t, turn.today), "amount": str(t.amount)} for t in titles]}
+    if pending:
+        offer = {"kind": pending["kind"], "total": pending["total"], "due": pending["due"]}
+        if pending["kind"] != "cash":
+            plan = _plan_again(turn, pending)
+            offer.update(n=pending["n"])
+            if isinstance(plan, Plan):
+                offer.update(entrada=str(plan.entrada_amount), installment=str(plan.installment_amount))
+        case["offer"] = offer
+    return case
+
+
+def _offer_text(offer: dict) -> str:
+    due = date.fromisoformat(offer["due"])
+    if offer["kind"] == "cash":
+        return f"à vista {money(offer['total'])}, venc. {brdate(due)}"
+    parts = f"entrada {money(offer['entrada'])} + {offer['n']}x {money(offer['installment'])}" \
+        if "entrada" in offer else f"entrada + {offer['n']}x"
+    return f"{parts} (total {money(offer['total'])}), venc. {brdate(due)}"
+
+
+def _case_text(case: dict) -> str:
+    titles = "; ".join(
+        f"{t['code']} {t['description']} competência {date.fromisoformat(t['competence']):%m/%Y}, "
+        f"{t['days_overdue']} dias em atraso, {money(t['amount'])}" for t in case["titles"])
+    offer = case.get("offer")
+    return f"Títulos: {titles}." + (f" Proposta na mesa: {_offer_text(offer)}." if offer else "")
 
 
 def _explain_titles(turn: Turn) -> None:
