@@ -286,6 +286,9 @@ def test_a_flat_no_is_not_pressed(wa, rt):
     ("do que se trata?", "title"), ("qual é esse código?", "title"), ("que título é esse?", "title"),
     ("não reconheço esse título", "dispute"), ("tenho outra cobrança", "extra_debts"),
     ("qual o valor com 100 de entrada?", None), ("quanto fica em 12x?", None), ("o que acontece se eu não pagar?", None),
+    ("posso pagar direto na cassems?", "with_collector"), ("não dá pra negociar com o plano?", "with_collector"),
+    ("prefiro resolver isso direto com a operadora", "with_collector"), ("quero pagar no boleto", None),
+    ("quero pagar direto", None), ("já paguei na central", "dispute"),
 ])
 def test_title_questions(text, topic):
     assert question_topic(normalize(text)) == topic
@@ -306,6 +309,11 @@ def test_a_question_about_a_title_is_answered_from_its_data_and_the_offer_stays(
     [reply] = wa.say(JOSE, "o que é o título 070?")
     assert reply.startswith("Não há título 070 entre os seus em aberto; os desta negociação são dos "
                             "códigos 001 e 050.")
+    [reply] = wa.say(JOSE, "posso pagar direto no plano?")  # the script: not while it is with the collector
+    assert reply == ("Enquanto esses débitos estão com a Demo Cobranças, a negociação é feita aqui, com a "
+                     "gente: o Plano de Saúde Demo não negocia esses títulos diretamente. Faturas que não "
+                     "estão nesta lista (em aberto na central) são tratadas pelo Plano de Saúde Demo, pelo "
+                     "telefone 67 3314-1010.\n\n" + BACK)
     after = _conversation(rt, JOSE)
     assert after.state == "offer" and after.data["pending"] == before["pending"] and after.handoff is None
     wa.say(JOSE, "sim"), wa.say(JOSE, "sim"), wa.say(JOSE, "1")  # the 001 cash offer still closes

@@ -35,6 +35,11 @@ QUESTIONS: list[tuple[str, re.Pattern]] = [
         r"fatura|mensalidade|titulo|cobranca)s?\b|"
         r"\b(?:divida|debito|pendencia|boleto|conta|fatura|titulo)s? .*\bque nao (?:ta|esta|aparece|apareceu)"
         r"(?: aqui| na lista| ai)?\b")),
+    # "Posso pagar direto na CASSEMS?": the script — while the debt is with the collector,
+    # it is not negotiated at the plan's desk.
+    ("with_collector", re.compile(
+        r"\b(?:pagar|negociar|resolver|parcelar|acertar|quitar)(?: \w+){0,3}? (?:direto |diretamente )?"
+        r"(?:na|no|com a|com o|pela|pelo|junto a|junto ao) (?:cassems|plano|operadora|convenio|central)\b")),
     # What a title is ("o que é esse título 050?", "de que é essa cobrança?"): answered from
     # the title's own data. Last, so "não reconheço esse título" stays a dispute.
     ("title", re.compile(
