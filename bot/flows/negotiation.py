@@ -319,7 +319,7 @@ def offer(turn: Turn) -> None:
         # discount for it. Say how far the date goes and what else is possible.
         return turn.retry("negotiation/no_to_offer", latest=default_due_date(turn.today, _rules(turn)),
                           days=_rules(turn).max_due_days, kind=pending["kind"])
-    turn.retry("negotiation/offer_help")
+    turn.retry("negotiation/offer_help", latest=default_due_date(turn.today, _rules(turn)))
 
 
 def _settle_due_date(turn: Turn) -> tuple[Refusal | None, bool]:
