@@ -95,7 +95,12 @@ def _check_known(turn, flow) -> None:
         ok = person.cpf == answer
     elif flow.identity_alternatives and len(answer) == 2:
         ok = person.cpf[-2:] == answer
-    elif flow.identity_alternatives and has_letters and not answer:
+    elif flow.identity_alternatives and has_letters and not answer and _names_someone(turn.text):
+        if _name_words(_without_lead_in(turn.text)) == _name_words(person.name)[:1]:
+            # The first name alone proves nothing (the prompt itself says it): ask for more,
+            # without spending an attempt.
+            turn.reject("identity/first_name_only", name=person.first_name)
+            return
         ok = name_matches(turn.text, person.name)
     else:
         turn.retry("identity/format_cpf3", alternatives=flow.identity_alternatives)
@@ -107,10 +112,35 @@ def _check_known(turn, flow) -> None:
 
 
 NAME_PARTICLES = frozenset({"da", "de", "do", "dos", "das", "e"})
+# "Meu nome é …", "sou o …", "sobrenome: …": the words before the name.
+_LEAD_IN = re.compile(r"^(?:(?:o |a )?meu (?:nome|sobrenome)(?: completo)?(?: e| eh)?|(?:eu )?sou (?:o |a )?|"
+                      r"(?:nome|sobrenome)(?: completo)?:?|e |eh )\s*")
+
+
+def _without_lead_in(text: str) -> str:
+    norm = normalize(text)
+    previous = None
+    while norm != previous:
+        previous, norm = norm, _LEAD_IN.sub("", norm, count=1).strip()
+    if norm.count(",") == 1:  # "Nogueira, Roberto": surname first, as in a register
+        last, first = norm.split(",")
+        norm = f"{first.strip()} {last.strip()}"
+    return norm
 
 
 def _name_words(text: str) -> list[str]:
-    return [w for w in normalize(text).replace(".", " ").split() if w not in NAME_PARTICLES]
+    return [w for w in normalize(text).replace(".", " ").replace(",", " ").split()
+            if w not in NAME_PARTICLES]
+
+
+def _names_someone(text: str) -> bool:
+    """Whether letters typed at the identity question are an attempt at a name — not "ok",
+    "sim", "por quê?" or "obrigado", which get the question again and spend no attempt."""
+    from bot import intents
+
+    if "?" in text or intents.closing(text) or intents.yes_no(text) is not None:
+        return False
+    return bool(_name_words(_without_lead_in(text)))
 
 
 def name_matches(given: str, full_name: str) -> bool:
@@ -118,7 +148,7 @@ def name_matches(given: str, full_name: str) -> bool:
     consecutive words after the first name ("Silva", "da Silva", "Aparecida da Silva"),
     or the first name with surnames in their order ("José Pereira", "Maria Silva");
     particles (da, de, do, dos, das, e) ignored. A first name alone does not confirm."""
-    words, name = _name_words(given), _name_words(full_name)
+    words, name = _name_words(_without_lead_in(given)), _name_words(full_name)
     if not words:
         return False
     if words == name:

@@ -36,7 +36,8 @@ def _summary(session, c, with_transcript=True) -> dict:
         # Cases the team owes on this conversation (e.g. an ANS guarantee whose person went
         # back to the bot): listed here until an attendant settles them.
         "open_cases": [{"protocol": p.number, "journey": p.journey,
-                        "since": p.updated_at.isoformat()} for p in handoff.open_cases(session, c)],
+                        "since": p.updated_at.isoformat(), "details": p.details or {}}
+                       for p in handoff.open_cases(session, c)],
     }
     if with_transcript:
         data["transcript"] = handoff.transcript(session, c)

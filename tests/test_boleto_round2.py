@@ -18,6 +18,7 @@ ROBERTO = "+5567999990004"  # two titles of code 002, 180 and 150 days overdue (
 def _agreement_by_whatsapp(wa, plan="em 3x"):
     wa.say(ROBERTO, "negociar")
     wa.say(ROBERTO, "530")
+    wa.say(ROBERTO, "tá caro")  # interest and fine waived, for the plan too
     wa.say(ROBERTO, plan)
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "1")
     wa.say(ROBERTO, "menu")
@@ -38,9 +39,9 @@ def test_after_an_agreement_its_open_boletos_are_in_the_second_copy(wa, rt, twil
     agreement = _agreement(rt)
     listing = wa.say(ROBERTO, "2a via")[0]
     lines = _numbered(listing)
-    assert lines[0] == f"1. Acordo {agreement.id} – título 002 – entrada – R$ 330,03 – vence 01/12/2026"
+    assert lines[0] == f"1. Acordo {agreement.id} – título 002 – entrada – R$ 330,03 – vence 25/11/2026"
     assert lines[1].startswith(f"2. Acordo {agreement.id} – título 002 – parcela 1/3 – ")
-    assert "vence 01/01/2027" in lines[1] and len(lines) == 4
+    assert "vence 25/12/2026" in lines[1] and len(lines) == 4
     assert "Contribuição Plano Especial" not in listing  # the negotiated titles: not bills to pay
     bill = wa.say(ROBERTO, "1")[0]
     assert f"*Acordo {agreement.id} – título 002 – entrada*" in bill and "Linha digitável" in bill

@@ -90,7 +90,7 @@ def test_refused_request_explains_the_limit(wa):
     small = wa.say(ROBERTO, "só consigo dar 50 de entrada")[0]
     assert "a entrada mínima é de R$ 102,50" in small  # as every amount shown: the boleto's
     late = wa.say(ROBERTO, "consigo pagar dia 20 do mês que vem")[0]
-    assert "O vencimento precisa ser em até 7 dias" in late
+    assert "O vencimento pode ser de hoje (24/11/2026) até *01/12/2026* (no máximo 7 dias)" in late
 
 
 def test_two_title_codes_become_two_agreements(wa, rt):
@@ -119,7 +119,7 @@ def test_recent_agreement_is_reissued_not_renegotiated(wa, rt):
     wa.say(ROBERTO, "sim")
     wa.say(ROBERTO, "sim")
     wa.say(ROBERTO, "1")
-    clock.freeze(clock.now() + timedelta(days=6))  # due in 1 day: inside the ATZ window
+    clock.freeze(clock.now() + timedelta(days=6))  # due 25/11, now 30/11: 5 days past due, ATZ
     replies = wa.say(ROBERTO, "quero negociar")
     wa.say(ROBERTO, "530") if "3 primeiros" in replies[0] else None
     assert len(_agreements(rt)) == 1
@@ -136,7 +136,7 @@ def test_extra_debts_go_to_a_supervisor_with_context(wa, rt):
     with transaction(rt.sessions) as s:
         c = s.scalars(select(Conversation).where(Conversation.address == ROBERTO)).one()
         assert c.handoff == "waiting" and "outras pendências" in c.handoff_reason
-        assert "T3001" in c.handoff_reason
+        assert "títulos 002" in c.handoff_reason
 
 
 def test_script_answers_keep_the_offer(wa, rt):

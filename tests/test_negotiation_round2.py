@@ -126,11 +126,12 @@ def test_date_and_installments_in_one_message_quote_the_plan_a_sim_closes(wa, rt
     _to_offer(wa)
     assert "9x de" in wa.say(ROBERTO, "quero parcelar")[0]  # entrada + 9x on the table
     reply = wa.say(ROBERTO, "consigo pagar dia 10, em 5x")[0]
-    assert "O vencimento precisa ser em até 7 dias, ou seja, até *01/12/2026*" in reply
-    assert "5x de" in reply and "com vencimento em *01/12/2026*" in reply and "9x" not in reply
+    # The date is explained and the one on the table kept; the 5x plan is quoted with it.
+    assert "até *01/12/2026* (no máximo 7 dias); mantive o vencimento em *25/11/2026*" in reply
+    assert "5x de" in reply and "com vencimento em *25/11/2026*" in reply and "9x" not in reply
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "1")
     [agreement] = _agreements(rt)
-    assert agreement.installments == 5 and agreement.due_date.isoformat() == "2026-12-01"
+    assert agreement.installments == 5 and agreement.due_date.isoformat() == "2026-11-25"
 
 
 def test_a_valid_day_and_installments_in_one_message(wa, rt):
@@ -171,7 +172,7 @@ def test_best_plan_in_a_discount_band_says_the_discount_is_the_maximum(wa):
 
 
 # -- 6: refusals, disputes and other debts ----------------------------------------------------------
-@pytest.mark.parametrize("refusal", ["nao quero, obrigado", "nao tenho como pagar agora", "nao quero"])
+@pytest.mark.parametrize("refusal", ["nao quero, obrigado", "nao quero", "não, obrigado", "não tenho interesse"])
 def test_a_refusal_is_thanked_and_closes_the_protocol_without_agreement(wa, rt, refusal):
     wa.say(ROBERTO, "negociar")
     wa.say(ROBERTO, "530")
@@ -194,7 +195,7 @@ def test_a_disputed_debt_goes_to_a_supervisor_and_is_not_pressed(wa, rt, dispute
     assert "à vista" not in reply
     conversation = _conversation(rt, ROBERTO)
     assert conversation.handoff == "waiting" and "contesta o débito" in conversation.handoff_reason
-    assert "T3001" in conversation.handoff_reason
+    assert "títulos 002" in conversation.handoff_reason
     assert wa.say(ROBERTO, "sim") == []  # waiting for a person: the bot does not press on
 
 
@@ -209,10 +210,11 @@ def test_another_debt_not_listed_goes_to_the_supervisor(wa, rt):
 # -- 9: the closing summary ---------------------------------------------------------------------------
 def test_summary_keeps_each_item_on_its_line_and_the_cash_pdf_is_named_a_vista(wa, rt, twilio):
     _to_offer(wa)
+    wa.say(ROBERTO, "tá caro")  # interest and fine waived: the plan below has the discount too
     wa.say(ROBERTO, "em 3x")
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim")
     summary = wa.say(ROBERTO, "1")[0]
-    assert re.search(r"todo dia 1\n• Desconto: R\$ 98,25\n• Boletos por WhatsApp", summary)
+    assert re.search(r"todo dia 25\n• Desconto: R\$ 98,25\n• Boletos por WhatsApp", summary)
     assert "(atualização anotada)" not in summary and "\n\nProtocolo: *" in summary
     _to_offer(wa, JOSE, "682")
     wa.say(JOSE, "sim"), wa.say(JOSE, "sim")
@@ -226,6 +228,7 @@ def test_summary_keeps_each_item_on_its_line_and_the_cash_pdf_is_named_a_vista(w
 # -- 10: the entrada said is not exceeded ---------------------------------------------------------------
 def test_the_entrada_said_is_the_most_the_entrada_boleto_charges(wa, rt):
     _to_offer(wa)
+    wa.say(ROBERTO, "tá caro")  # interest and fine waived
     plan = wa.say(ROBERTO, "so consigo dar 150 de entrada")[0]
     assert "Entrada de *R$ 149,97*" in plan and "9x de" in plan
     small = wa.say(ROBERTO, "só consigo dar 100 de entrada")[0]

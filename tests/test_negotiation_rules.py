@@ -339,8 +339,10 @@ def test_day_of_month_across_short_months():
 
 # -- ATZ and the life of an agreement ------------------------------------------------------
 @pytest.mark.parametrize("offset,reissues,action", [
-    (0, 0, "reissue"), (5, 0, "reissue"), (-5, 0, "reissue"), (5, 1, "reissue"),
-    (3, 2, "active"),  # within the window but reissued atz_max_reissues times already
+    # ATZ only for a boleto that has expired (1..5 days ago); one still payable is resent.
+    (-1, 0, "reissue"), (-5, 0, "reissue"), (-5, 1, "reissue"),
+    (0, 0, "active"), (1, 0, "active"), (5, 0, "active"), (5, 1, "active"),
+    (3, 2, "active"),
     (-3, 2, "overdue"),  # overdue, no reissue left, not yet broken: a person decides
     (6, 0, "active"), (-6, 0, "overdue"), (-10, 0, "overdue"),
     (-11, 0, "broken"), (-40, 1, "broken"),  # beyond agreement_break_after_days

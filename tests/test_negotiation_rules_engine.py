@@ -123,9 +123,11 @@ def test_due_dates_within_seven_calendar_days():
     assert installment_plan([t(10)], TODAY, RULES, due=TODAY + timedelta(days=8)).reason == "due_date"
 
 
-def test_atz_reissues_an_agreement_whose_next_boleto_is_due_within_five_days():
-    assert agreement_action(TODAY + timedelta(days=5), 0, TODAY, RULES) == "reissue"
+def test_atz_reissues_an_agreement_whose_next_boleto_expired_within_five_days():
+    assert agreement_action(TODAY + timedelta(days=5), 0, TODAY, RULES) == "active"  # still payable
+    assert agreement_action(TODAY, 0, TODAY, RULES) == "active"  # due today: payable today
     assert agreement_action(TODAY - timedelta(days=3), 0, TODAY, RULES) == "reissue"
+    assert agreement_action(TODAY - timedelta(days=6), 0, TODAY, RULES) == "overdue"
     assert agreement_action(TODAY + timedelta(days=6), 0, TODAY, RULES) == "active"
     assert agreement_action(None, 0, TODAY, RULES) == "paid"
 

@@ -1,7 +1,7 @@
 """Negociação de débitos: the rule-bound part of the conciliador's job (seed 004).
 
-Active agreements come first: the next boleto of one due within the ATZ window is
-reissued, one overdue beyond it goes to a person, the others are told (never "no debts"
+Active agreements come first: the next boleto of one that expired within the ATZ window
+(1..5 days ago) is reissued, one overdue beyond it goes to a person, the others are told (never "no debts"
 to someone with an agreement running); broken ones free their titles
 (bot/negotiation/agreements.py).
 
@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from bot import outbox, phones, queueing
 from bot.engine import Flow, Turn, handle_idle, register, route_payload
+from bot.formatting import brdate, money
 from bot.intents import after_yes_no, yes_no
 from bot.negotiation import agreements as agreement_life
 from bot.negotiation.language import (
@@ -32,6 +33,7 @@ from bot.negotiation.language import (
     looks_like_address,
     moved,
     not_moved,
+    defers,
     question_topic,
     refuses,
     wants_discount,
@@ -42,10 +44,11 @@ from bot.negotiation.rules import (
     cash_offer,
     days_overdue,
     default_due_date,
-    due_date_for,
+    first_due_date,
     group_agreements,
     installment_plan,
     parse_installment_request,
+    requested_due_date,
 )
 from bot.registry.base import RegistryUnavailable
 from bot.templates import render
@@ -103,7 +106,7 @@ def start(turn: Turn) -> None:
         return turn.end()
     groups = group_agreements(titles)
     turn.remember(groups=[[t.ref for t in g] for g in groups], group=0, step=0,
-                  due=default_due_date(turn.today, rules).isoformat())
+                  due=first_due_date(turn.today, rules).isoformat())
     turn.say("negotiation/titles", name=turn.beneficiary.first_name, rules=rules,
              titles=[{"t": t, "days": days_overdue(t, turn.today)} for g in groups for t in g],
              separate=len(groups) > 1, more=bool(turn.scratch.get("agreements_told")))
@@ -119,7 +122,8 @@ def _settle_agreements(turn: Turn) -> str | None:
         action, boleto = agreement_life.review(turn.registry, agreement, turn.today, rules)
         if action == "reissue":
             bill = agreement_life.reissue(turn.registry, agreement, boleto, turn.today, rules)
-            turn.say("negotiation/reissued", agreement=agreement, bill=bill, rules=rules)
+            turn.say("negotiation/reissued", agreement=agreement, bill=bill, rules=rules,
+                     old_due=date.fromisoformat(boleto["due_date"]))
             _send_bill(turn, agreement, bill)
             turn.scratch["agreements_told"] = f"ATZ do acordo {agreement.id}"
         elif action == "overdue":
@@ -128,7 +132,7 @@ def _settle_agreements(turn: Turn) -> str | None:
                 f"boleto vencido em {date.fromisoformat(boleto['due_date']):%d/%m/%Y}, fora da janela "
                 f"de reemissão; decidir reemissão ou quebra",
                 template="negotiation/agreement_overdue", agreement=agreement,
-                boleto=_boleto_view(boleto))
+                boleto=_boleto_view(boleto), protocol=turn.data.get("protocol"))
             return "stop"
         elif action == "active":
             turn.say("negotiation/active_agreement", agreement=agreement, boleto=_boleto_view(boleto),
@@ -175,9 +179,12 @@ def _cash(turn: Turn, step: int):
                       contact_titles=_contact_titles(turn))
 
 
-def _plan(turn: Turn, n: int | None, entrada: Decimal | None):
+def _plan(turn: Turn, n: int | None, entrada: Decimal | None, step: int | None = None):
+    """A plan at the discount step reached so far (one ladder for cash and installments:
+    the cash offer is never above a plan quoted at the same step)."""
     return installment_plan(_group(turn), turn.today, _rules(turn), installments=n,
-                            entrada=entrada, due=_due(turn), contact_titles=_contact_titles(turn))
+                            entrada=entrada, due=_due(turn), contact_titles=_contact_titles(turn),
+                            step=turn.data["step"] if step is None else step)
 
 
 def _offer_cash(turn: Turn, improved: bool = False, from_plan: bool = False,
@@ -188,7 +195,8 @@ def _offer_cash(turn: Turn, improved: bool = False, from_plan: bool = False,
     _say_date_limit(turn, date_limit)
     turn.say("negotiation/cash_offer", offer=offer, code=titles[0].code, improved=improved,
              from_plan=from_plan, plan_discount=plan_discount, description=titles[0].description,
-             count=len(titles), max_installments=_rules(turn).max_installments(titles[0].code))
+             count=len(titles), max_installments=_rules(turn).max_installments(titles[0].code),
+             latest=default_due_date(turn.today, _rules(turn)))
 
 
 def _put_cash_on_table(turn: Turn, offer) -> None:
@@ -199,22 +207,24 @@ def _put_cash_on_table(turn: Turn, offer) -> None:
 
 
 def _offer_plan(turn: Turn, plan: Plan, refusal: Refusal | None = None,
-                date_limit: Refusal | None = None) -> None:
+                date_limit: Refusal | None = None, improved: bool = False) -> None:
     # `entrada` is the plan's own entrada (not the person's cap): quoting it again gives
     # the same plan, so a "sim" closes exactly what was shown.
     turn.remember(pending={"kind": "installments", "n": plan.installments,
                            "entrada": str(plan.entrada), "total": str(plan.total),
-                           "due": plan.due_date.isoformat()})
+                           "due": plan.due_date.isoformat(), "step": turn.data["step"]})
     turn.goto("offer")
     _say_date_limit(turn, date_limit)
     turn.say("negotiation/plan_offer", plan=plan, refusal=refusal, rules=_rules(turn),
-             monthly_day=_monthly_day(plan))
+             monthly_day=_monthly_day(plan), improved=improved)
 
 
 def _say_date_limit(turn: Turn, date_limit: Refusal | None) -> None:
-    """The date asked for is beyond the window: say so, and quote with the latest date."""
+    """The date asked for is past or beyond the window: say so. The due date on the table
+    stays what it was (the person picks another day, or accepts it)."""
     if date_limit is not None:
-        turn.say("negotiation/due_date_limit", limit=date_limit.limit, days=_rules(turn).max_due_days)
+        turn.say("negotiation/due_date_limit", refusal=date_limit, today=turn.today,
+                 days=_rules(turn).max_due_days, kept=_due(turn), alone=False)
 
 
 def _monthly_day(plan: Plan) -> int | None:
@@ -237,9 +247,19 @@ def _pending_offer(turn: Turn):
 def _plan_again(turn: Turn, pending: dict):
     """The plan on the table rebuilt from its own entrada (an entrada of ours, never
     rounded below), so today it comes out to exactly the same boletos."""
-    return installment_plan(_group(turn), turn.today, _rules(turn), installments=pending["n"],
-                            entrada=Decimal(pending["entrada"]) + _rules(turn).boleto_surcharge,
-                            due=_due(turn), contact_titles=_contact_titles(turn))
+    return _plan(turn, pending["n"], Decimal(pending["entrada"]) + _rules(turn).boleto_surcharge,
+                 step=pending.get("step", turn.data["step"]))
+
+
+def _better_plan(turn: Turn, pending: dict) -> Plan | None:
+    """The plan on the table one discount step up: the same number of installments, with
+    its entrada when that still fits, else an even split."""
+    step = turn.data["step"] + 1
+    for entrada in (_pending_cap(turn, pending), None):
+        plan = _plan(turn, pending["n"], entrada, step=step)
+        if isinstance(plan, Plan):
+            return plan
+    return None
 
 
 def _still_as_quoted(turn: Turn, offer) -> bool:
@@ -253,7 +273,7 @@ def _requote(turn: Turn) -> None:
     due-date window). Never close on different values than the person saw: quote again."""
     pending = turn.data["pending"]
     turn.say("negotiation/requoted")
-    turn.remember(due=default_due_date(turn.today, _rules(turn)).isoformat())
+    turn.remember(due=first_due_date(turn.today, _rules(turn)).isoformat())
     if pending["kind"] == "cash":
         return _offer_cash(turn)
     _installments(turn, pending["n"], _pending_cap(turn, pending))
@@ -269,12 +289,17 @@ def _pending_cap(turn: Turn, pending: dict) -> Decimal:
 def offer(turn: Turn) -> None:
     if _answer_question(turn):
         return
-    if refuses(turn.norm):
-        return _declined(turn)
+    if refuses(turn.norm) and not (defers(turn.norm) and wants_discount(turn.norm)):
+        return _deferred(turn) if defers(turn.norm) else _declined(turn)
     request = parse_installment_request(turn.text)
-    # Every request in the message counts ("dia 10, em 5x"): a date beyond the window is
-    # explained and replaced by the latest allowed one, and the rest is quoted with it.
-    date_limit = _settle_due_date(turn, request.day)
+    # Every request in the message counts ("dia 10, em 5x"): a date past or beyond the
+    # window is explained and the due date stays as it was; the rest is quoted with it.
+    date_limit, new_due = _settle_due_date(turn)
+    only_a_date = not (request.wants_installments or request.entrada or request.wants_cash)
+    if date_limit is not None and only_a_date and not wants_discount(turn.norm):
+        # Only a date, and it cannot be accepted: explain, nothing else changes.
+        return turn.reject("negotiation/due_date_limit", refusal=date_limit, today=turn.today,
+                           days=_rules(turn).max_due_days, kept=_due(turn), alone=True)
     if request.installments or request.entrada:
         return _installments(turn, request.installments, request.entrada, date_limit)
     if wants_discount(turn.norm):
@@ -282,9 +307,9 @@ def offer(turn: Turn) -> None:
     if request.wants_installments:
         return _installments(turn, None, None, date_limit)
     pending = turn.data["pending"]
-    if request.wants_cash or (request.day is not None and pending["kind"] == "cash"):
+    if request.wants_cash or (new_due and pending["kind"] == "cash"):
         return _offer_cash(turn, date_limit=date_limit)
-    if request.day is not None:
+    if new_due:
         return _installments(turn, pending["n"], _pending_cap(turn, pending), date_limit)
     answer = yes_no(turn.text, extra_yes=ACCEPT)
     if answer is True:
@@ -294,18 +319,19 @@ def offer(turn: Turn) -> None:
         # discount for it. Say how far the date goes and what else is possible.
         return turn.retry("negotiation/no_to_offer", latest=default_due_date(turn.today, _rules(turn)),
                           days=_rules(turn).max_due_days, kind=pending["kind"])
-    turn.retry("negotiation/offer_help")
+    turn.retry("negotiation/offer_help", latest=default_due_date(turn.today, _rules(turn)))
 
 
-def _settle_due_date(turn: Turn, day: int | None) -> Refusal | None:
-    if day is None:
-        return None
-    due = due_date_for(turn.today, _rules(turn), day_of_month=day)
+def _settle_due_date(turn: Turn) -> tuple[Refusal | None, bool]:
+    """The due date the message asks for: (refusal to explain, whether a new date was
+    taken). A refused date leaves the one on the table unchanged."""
+    due = requested_due_date(turn.text, turn.today, _rules(turn))
+    if due is None:
+        return None, False
     if isinstance(due, Refusal):
-        turn.remember(due=due.limit.isoformat())
-        return due
+        return due, False
     turn.remember(due=due.isoformat())
-    return None
+    return None, True
 
 
 def _installments(turn: Turn, n: int | None, entrada: Decimal | None,
@@ -321,13 +347,19 @@ def _installments(turn: Turn, n: int | None, entrada: Decimal | None,
 
 
 def _improve(turn: Turn, date_limit: Refusal | None = None) -> None:
-    """'Está caro': the next step of the cash ladder, never beyond the table. The offer
-    on the table is always the one quoted last, so a following "sim" accepts exactly it."""
+    """'Está caro': the next step of the ladder, never beyond the table — the plan on the
+    table improved while its discount can grow, else the cash offer. The offer on the
+    table is always the one quoted last, so a following "sim" accepts exactly it."""
     titles = _group(turn)
     pending = turn.data["pending"]
     current = _cash(turn, turn.data["step"])
     plan = _plan_again(turn, pending) if pending["kind"] != "cash" else None
     plan = plan if isinstance(plan, Plan) else None
+    if plan is not None and not current.is_max_discount:
+        better = _better_plan(turn, pending)
+        if better is not None and better.discount > plan.discount:
+            turn.remember(step=turn.data["step"] + 1)
+            return _offer_plan(turn, better, date_limit=date_limit, improved=True)
     if not current.is_max_discount:
         turn.remember(step=turn.data["step"] + 1)
         return _offer_cash(turn, improved=True, from_plan=pending["kind"] != "cash",
@@ -342,13 +374,26 @@ def _improve(turn: Turn, date_limit: Refusal | None = None) -> None:
     turn.say("negotiation/best_plan", best_cash=current, plan=plan)
 
 
-def _declined(turn: Turn) -> None:
-    """'Não quero', 'não tenho como pagar agora': thanked, told the door stays open, the
-    protocol closed with the reason. Nothing is pressed."""
+def _declined(turn: Turn, note: str = "beneficiário recusou a proposta") -> None:
+    """'Não quero', 'sem interesse': thanked, told the door stays open (a later "negociar"
+    starts again), the protocol concluded without agreement, with the reason. Nothing is
+    pressed."""
     rules = _rules(turn)
     turn.say("negotiation/declined", name=turn.beneficiary.first_name, rules=rules)
-    turn.close_protocol("concluido", f"sem acordo: beneficiário recusou a proposta ({turn.text[:80]!r})")
+    turn.close_protocol("concluido", f"sem acordo: {note} ({turn.text[:80]!r})")
     turn.end()
+
+
+def _deferred(turn: Turn) -> None:
+    """'Vou pensar', 'agora não', 'não tenho dinheiro agora': the script works the discount
+    gradually, so once per negotiation the next step of the ladder is offered (the plan on
+    the table improved, else the cash offer) before letting the person go; when the table
+    has nothing more, or after that once, the polite close of `_declined`."""
+    if not turn.data.get("deferral_answered") and not _cash(turn, turn.data["step"]).is_max_discount:
+        turn.remember(deferral_answered=True)
+        turn.say("negotiation/deferral_offer", name=turn.beneficiary.first_name)
+        return _improve(turn)
+    _declined(turn, "beneficiário preferiu deixar para depois")
 
 
 def _answer_question(turn: Turn) -> bool:
@@ -356,18 +401,17 @@ def _answer_question(turn: Turn) -> bool:
     topic = question_topic(turn.norm)
     if topic is None:
         return False
-    titles = ", ".join(r for g in turn.data.get("groups", []) for r in g)
     if topic == "extra_debts":
-        turn.escalate(
-            f"negociação: o beneficiário mencionou outras pendências ({turn.text[:80]!r}); "
-            f"conferir com o financeiro. Títulos em negociação: {titles}",
-            template="negotiation/supervisor")
+        _to_supervisor(turn, "o beneficiário mencionou outras pendências; conferir com o financeiro",
+                       "negotiation/supervisor")
         return True
     if topic == "dispute":
-        turn.escalate(
-            f"negociação: o beneficiário contesta o débito ({turn.text[:80]!r}); não cobrar "
-            f"antes de conferir com o financeiro. Títulos: {titles}",
-            template="negotiation/dispute")
+        _to_supervisor(turn, "o beneficiário contesta o débito; não cobrar antes de conferir com "
+                             "o financeiro", "negotiation/dispute")
+        return True
+    if topic == "title":
+        _explain_titles(turn)
+        turn.say("negotiation/back_to_offer")
         return True
     codes = {t.code for t in _group(turn)}
     turn.say(f"negotiation/faq_{topic}", rules=rules,
@@ -375,6 +419,72 @@ def _answer_question(turn: Turn) -> bool:
              blocking=sorted(codes - set(rules.non_blocking_codes)))
     turn.say("negotiation/back_to_offer")
     return True
+
+
+def _to_supervisor(turn: Turn, why: str, template: str) -> None:
+    """A case the rules do not cover goes to a supervisor with its context: what the person
+    said, the titles (code, description, competência, days overdue, amount) and the offer
+    on the table — in the case's protocol (details and history) and, shortened, in the
+    queue's reason; the person is told the protocol."""
+    case = _case_context(turn)
+    note = f"negociação: {why}. Mensagem: {turn.text[:200]!r}. " + _case_text(case)
+    protocol = turn.protocol
+    if protocol is not None:
+        protocol.details = {**(protocol.details or {}), "negotiation_case": case}
+    titles = ", ".join(sorted({t["code"] for t in case["titles"]}))
+    offer = case.get("offer")
+    short = f"negociação: {why} — títulos {titles}" + (
+        f"; proposta {_offer_text(offer)}" if offer else "")
+    turn.escalate(short, template=template, protocol=turn.data.get("protocol"))
+    if protocol is not None:  # the full context in the case's history, next to the status
+        protocol.events[-1].note = note
+
+
+def _case_context(turn: Turn) -> dict:
+    titles = [turn.registry.title(ref) for group in turn.data.get("groups", []) for ref in group]
+    pending = turn.data.get("pending")
+    case = {"message": turn.text[:500], "titles": [
+        {"ref": t.ref, "code": t.code, "description": t.description,
+         "competence": t.competence.isoformat(), "due_date": t.due_date.isoformat(),
+         "days_overdue": days_overdue(t, turn.today), "amount": str(t.amount)} for t in titles]}
+    if pending:
+        offer = {"kind": pending["kind"], "total": pending["total"], "due": pending["due"]}
+        if pending["kind"] != "cash":
+            plan = _plan_again(turn, pending)
+            offer.update(n=pending["n"])
+            if isinstance(plan, Plan):
+                offer.update(entrada=str(plan.entrada_amount), installment=str(plan.installment_amount))
+        case["offer"] = offer
+    return case
+
+
+def _offer_text(offer: dict) -> str:
+    due = date.fromisoformat(offer["due"])
+    if offer["kind"] == "cash":
+        return f"à vista {money(offer['total'])}, venc. {brdate(due)}"
+    parts = f"entrada {money(offer['entrada'])} + {offer['n']}x {money(offer['installment'])}" \
+        if "entrada" in offer else f"entrada + {offer['n']}x"
+    return f"{parts} (total {money(offer['total'])}), venc. {brdate(due)}"
+
+
+def _case_text(case: dict) -> str:
+    titles = "; ".join(
+        f"{t['code']} {t['description']} competência {date.fromisoformat(t['competence']):%m/%Y}, "
+        f"{t['days_overdue']} dias em atraso, {money(t['amount'])}" for t in case["titles"])
+    offer = case.get("offer")
+    return f"Títulos: {titles}." + (f" Proposta na mesa: {_offer_text(offer)}." if offer else "")
+
+
+def _explain_titles(turn: Turn) -> None:
+    """'O que é esse título 050?': the titles of the codes named (all those of this
+    negotiation when none is), from the registry's data; a code the person does not owe
+    is said so, with the codes they do."""
+    titles = [turn.registry.title(ref) for group in turn.data["groups"] for ref in group]
+    named = set(re.findall(r"\b\d{3}\b", turn.norm))
+    shown = [t for t in titles if t.code in named] if named else titles
+    turn.say("negotiation/faq_title", titles=[{"t": t, "days": days_overdue(t, turn.today)} for t in shown],
+             unknown=sorted(named - {t.code for t in titles}),
+             codes=sorted({t.code for t in titles}))
 
 
 # -- closing ------------------------------------------------------------------------------
@@ -576,7 +686,7 @@ def _finish(turn: Turn) -> None:
              closing=rules.closing_phrase())
     _send_boletos(turn, agreement, bills)
     if not last:
-        turn.remember(group=turn.data["group"] + 1, step=0)
+        turn.remember(group=turn.data["group"] + 1, step=0, deferral_answered=False)
         turn.say("negotiation/next_agreement")
         return _offer_cash(turn)
     turn.say("negotiation/anything_else")

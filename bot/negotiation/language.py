@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+_THING = r"(?:titulo|cobranca|debito|divida|codigo|fatura|pendencia|\d{3}\b)s?"
+
 # Order matters: "desbloquear o plano" is about reactivation, not about the card being
 # blocked, so reactivation is tried before the card question.
 QUESTIONS: list[tuple[str, re.Pattern]] = [
@@ -33,20 +35,46 @@ QUESTIONS: list[tuple[str, re.Pattern]] = [
         r"fatura|mensalidade|titulo|cobranca)s?\b|"
         r"\b(?:divida|debito|pendencia|boleto|conta|fatura|titulo)s? .*\bque nao (?:ta|esta|aparece|apareceu)"
         r"(?: aqui| na lista| ai)?\b")),
+    # "Posso pagar direto na CASSEMS?": the script — while the debt is with the collector,
+    # it is not negotiated at the plan's desk.
+    ("with_collector", re.compile(
+        r"\b(?:pagar|negociar|resolver|parcelar|acertar|quitar)(?: \w+){0,3}? (?:direto |diretamente )?"
+        r"(?:na|no|com a|com o|pela|pelo|junto a|junto ao) (?:cassems|plano|operadora|convenio|central)\b")),
+    # What a title is ("o que é esse título 050?", "de que é essa cobrança?"): answered from
+    # the title's own data. Last, so "não reconheço esse título" stays a dispute.
+    ("title", re.compile(
+        rf"\b(?:o ?que|de que|do que|qual|que tipo de)(?: (?:e|eh|seria|sao|significa|quer dizer))? "
+        rf"(?:(?:o|a|os|as|esse|essa|esses|essas|este|esta|isso|isto|aquele|aquela|ai) )?{_THING}|"
+        rf"\bque {_THING} (?:e|eh|sao|seria|seriam) (?:ess|est|aquel)|"
+        rf"\b{_THING} (?:e|eh|sao|seria|seriam) (?:de|do|da|referente a|sobre) (?:que|o que|quem)\b|"
+        r"\b(?:do que|de que) se trata\b|\bse refere a (?:que|o que)\b|\breferente a (?:que|o que)\b|"
+        r"\bde onde (?:e|vem|veio) (?:ess|est)")),
 ]
 
-# "Não quero", "não tenho como pagar agora": the person turns the negotiation down — not a
-# price objection ("não consigo pagar esse valor" is one) nor installments turned down
-# ("não quero parcelar" is a wish for cash, read by rules.parse_installment_request).
+# "Não quero", "sem interesse": the person turns the negotiation down — not a price
+# objection ("não consigo pagar esse valor" is one) nor installments turned down ("não
+# quero parcelar" is a wish for cash, read by rules.parse_installment_request).
 _NOT_NOW = r"(?:agora|no momento|por enquanto|este mes|esse mes|nesse momento|neste momento|hoje)"
 REFUSAL = re.compile(
     r"^(?:nao|n) quero(?: (?:nao|negociar|fazer acordo|acordo|pagar|mais|nada|obrigad[oa]|agora))*"
-    r"(?: obrigad[oa]| valeu| grato| grata)?$|"
-    r"\bnao (?:tenho|tem|temos|vejo) como pagar\b|"
-    rf"\bnao (?:consigo|posso|vou|da pra|da para) (?:pagar|negociar|fazer acordo) (?:nada )?{_NOT_NOW}\b|"
-    r"\bnao vou (?:pagar|negociar|fazer acordo)\b|\bnao tenho (?:interesse|dinheiro)\b|\bsem interesse\b|"
+    r"(?: obrigad[oa]| valeu| grato| grata)?$|^(?:nao|n)(?: obrigad[oa]| valeu)+$|"
+    r"\bnao vou (?:pagar|negociar|fazer acordo)\b(?! (?:agora|hoje|no momento|por enquanto))|"
+    r"\bnao tenho interesse\b|\bsem interesse\b")
+# "Vou pensar", "agora não", "não tenho dinheiro agora": not now — a deferral or hardship,
+# which the conciliador answers with the next step of the discount when there is one.
+DEFERRAL = re.compile(
+    r"\b(?:vou|preciso|tenho que|vou ter que) (?:pensar|ver|analisar|avaliar|verificar|conversar|"
+    r"falar com|me organizar|organizar)\b|"
+    r"\bdepois (?:eu )?(?:vejo|veja|penso|falo|te falo|retorno|volto|respondo|resolvo|negocio|pago)\b|"
+    r"\b(?:te|lhe|vos) (?:aviso|falo|retorno|respondo)\b|"
+    r"\b(?:outro dia|outra hora|mais tarde) (?:eu )?(?:vejo|falo|volto|retorno|negocio)\b|"
+    r"\bnao (?:tenho|tem|temos|vejo) como pagar\b|\bnao tenho (?:dinheiro|grana)\b|"
+    r"\b(?:to|tou|estou|fiquei|ando|tô) sem (?:dinheiro|grana)\b|"
+    rf"\bnao (?:consigo|posso|vou|da pra|da para)(?: (?:conseguir|poder))?(?: (?:pagar|negociar|fazer acordo))?"
+    rf"(?: nada)? {_NOT_NOW}\b|"
     rf"^(?:agora nao|{_NOT_NOW} nao)(?: obrigad[oa]| da| posso| consigo)?$|"
-    r"\b(?:deixa|fica|deixo|vou deixar) (?:pra|para) (?:depois|outro dia|outra hora|mais tarde)\b")
+    r"\b(?:deixa|fica|deixo|vou deixar|deixar|vamos deixar) (?:pra|para) (?:depois|outro dia|outra hora|"
+    r"mais tarde|outro mes|o mes que vem|o proximo mes)\b")
 
 # "Está caro" and its relatives; deliberately no bare "muito" / "não" ("muito obrigado",
 # "não sei" are not requests for a discount), nor a bare "não consigo" / "não dá": the
@@ -75,8 +103,20 @@ def wants_discount(norm: str) -> bool:
     return bool(DISCOUNT.search(norm))
 
 
+def _plain(norm: str) -> str:
+    return " ".join(re.sub(r"[,.;:!?]+", " ", norm).split())
+
+
 def refuses(norm: str) -> bool:
-    return bool(REFUSAL.search(" ".join(re.sub(r"[,.;:!?]+", " ", norm).split())))
+    """The negotiation turned down: flatly, or for now (`defers`)."""
+    plain = _plain(norm)
+    return bool(REFUSAL.search(plain) or DEFERRAL.search(plain))
+
+
+def defers(norm: str) -> bool:
+    """Not now rather than no: "vou pensar", "agora não", "não tenho dinheiro agora"."""
+    plain = _plain(norm)
+    return bool(DEFERRAL.search(plain)) and not REFUSAL.search(plain)
 
 
 # The address is no longer the registry's: "mudei sim", "moro em outro lugar agora".

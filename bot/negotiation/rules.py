@@ -16,8 +16,13 @@ Readings of the script (seed 004) we took:
   person negotiates in the same contact, whatever its code.
 - Cash discounts are worked gradually (`cash_ladder`): step 0 is the full amount; each
   further step grants the next thing the band allows; past the last step nothing more.
-- Installment plans get the band's interest+fine discount at once, never a principal
-  discount (the rules file cannot even express one).
+- One ladder for both ways of paying (`cash_ladder`, "trabalhe o desconto de forma
+  gradativa"): at step k a plan gets the interest+fine discount of cash step k, capped at
+  the band's installments percentage, and never a principal discount (the rules file
+  cannot even express one). So at every step the cash offer is the cheapest way to pay
+  ("the cash discount is the maximum"): a plan quoted at step k always totals at least the
+  cash offer at step k, and asking for installments never unlocks a discount that cash
+  has not reached. A band whose installments percentage exceeds its cash one is refused.
 - The minimums (entrada ≥ R$ 100,00, installment ≥ R$ 75,00, entrada > installment)
   apply to the negotiated values; the R$ 2,50 added to every boleto comes on top of them,
   so a plan obeys the minimums under either reading of the script.
@@ -31,10 +36,11 @@ Readings of the script (seed 004) we took:
   DOWN instead, so it never falls below the minimum it was computed from.
 - Person-facing money limits (minimum entrada, minimum installment) are told with the
   R$ 2,50 included, like every amount the person sees; the rules file holds them without.
-- ATZ: "acordos recentes feitos pela Portes com vencimento até 5 dias" read as an active
-  agreement of ours whose NEXT UNPAID boleto is due at most `atz_window_days` away from
-  today, either still to come or already past: both cases are a boleto to update, not a
-  debt to negotiate again. Each boleto is reissued at most `atz_max_reissues` times (the
+- ATZ ("atualização"): "para acordos recentes feito pela Portes com vencimento até 5
+  dias, realizar um ATZ" read as an active agreement of ours whose NEXT UNPAID boleto
+  expired at most `atz_window_days` ago (1..5 days past due): a boleto to update, not a
+  debt to negotiate again. A boleto not yet due (or due today) is still payable, so it
+  is sent again as it is, never reissued. Each boleto is reissued at most `atz_max_reissues` times (the
   superseded bill is cancelled); an agreement whose next unpaid boleto is more than
   `agreement_break_after_days` overdue is broken and its titles are open again.
 """
@@ -53,6 +59,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.config import ROOT
+from bot.scheduling.business_days import is_business_day
+from bot.scheduling.dates import parse_date_request
 from bot.text import normalize
 
 CENT = Decimal("0.01")
@@ -169,6 +177,14 @@ class NegotiationRules(BaseModel):
             raise ValueError(f"agreement_break_after_days ({self.agreement_break_after_days}"
                              f"{', the default' if 'agreement_break_after_days' not in self.model_fields_set else ''}) "
                              "must be at least atz_window_days")
+        return self
+
+    @model_validator(mode="after")
+    def _cash_discount_is_the_maximum(self):
+        for i, band in enumerate(self.discount_bands):
+            if band.installments_interest_fine_pct > band.cash_interest_fine_pct:
+                raise ValueError(f"discount_bands[{i}]: installments_interest_fine_pct above "
+                                 "cash_interest_fine_pct (the cash discount is the maximum)")
         return self
 
     @model_validator(mode="after")
@@ -337,7 +353,21 @@ def add_months(day: date, months: int) -> date:
 
 
 def default_due_date(today: date, rules: NegotiationRules) -> date:
+    """The latest due date the rules allow (today + max_due_days calendar days)."""
     return today + timedelta(days=rules.max_due_days)
+
+
+def first_due_date(today: date, rules: NegotiationRules) -> date:
+    """The due date of the first offer: the earliest a boleto issued now can sensibly have
+    — the next business day (a boleto issued today may take until tomorrow to be
+    registered and to reach the person, and one due on a weekend or national holiday is
+    only payable on the next business day) — never beyond the window. The person may ask
+    for any day up to `default_due_date`, so later days are a concession, like discounts."""
+    latest = default_due_date(today, rules)
+    day = today + timedelta(days=1)
+    while day < latest and not is_business_day(day, None):
+        day += timedelta(days=1)
+    return min(day, latest)
 
 
 @dataclass(frozen=True)
@@ -345,7 +375,8 @@ class Refusal:
     """A request the rules do not allow. reason is one of: max_installments (limit = max n
     for the code) | min_installment (limit = R$ minimum) | min_entrada (limit = R$ minimum)
     | entrada_not_greater (limit = the installment value) | entrada_too_large (limit = the
-    financed amount) | due_date (limit = the latest due date) | too_small (no plan at all).
+    financed amount) | due_date (limit = the latest due date) | due_date_past (a date that
+    has passed; limit = the latest due date) | too_small (no plan at all).
     Money limits are negotiated values, without the surcharge: the texts add it, as they
     do to every amount shown. nearest: the closest valid Plan, or None (cash only)."""
     reason: str
@@ -377,6 +408,41 @@ def due_date_for(today: date, rules: NegotiationRules, *, day_of_month: int | No
     if not today <= requested <= latest:
         return Refusal("due_date", limit=latest)
     return requested
+
+
+def requested_due_date(text: str, today: date, rules: NegotiationRules) -> date | Refusal | None:
+    """The due date the person asks for in free text, checked against the window: a date,
+    a Refusal (`due_date` beyond the window, `due_date_past` already gone), or None when
+    the text names no date. "dia 10" / "dia 1º" is the next such day (`due_date_for`);
+    "05/12", "sexta", "amanhã", "hoje", "até sexta" are read as the scheduling journey
+    reads them (bot.scheduling.dates), except that a dd/mm without year is the occurrence
+    nearest to today ("20/11" on 24/11 is four days ago, not next year: nobody pays a
+    debt a year ahead); a span ("semana que vem") gives its latest day within the window."""
+    latest = default_due_date(today, rules)
+    day = parse_installment_request(text).day
+    if day is not None:
+        return due_date_for(today, rules, day_of_month=day)
+    asked = parse_date_request(text, today)
+    if asked is None or (asked.from_on and asked.start == today and asked.end is None):
+        return None  # no date, or only "o quanto antes": nothing to change
+    start = asked.start
+    if asked.in_past or _rolled_over_a_year(start, today):
+        return Refusal("due_date_past", limit=latest)
+    if start > latest:
+        return Refusal("due_date", limit=latest)
+    if asked.from_on or asked.end is None:
+        return start
+    return min(asked.end, latest)
+
+
+def _rolled_over_a_year(day: date, today: date) -> bool:
+    """A dd/mm without year that the scheduling reader moved to next year because it had
+    passed this year (and is nearer to today in its past reading)."""
+    try:
+        before = day.replace(year=day.year - 1)
+    except ValueError:  # 29/02
+        return False
+    return before < today and (today - before) < (day - today)
 
 
 # -- cash --------------------------------------------------------------------------------
@@ -489,9 +555,18 @@ class Plan:
         return self.boletos[1].amount
 
 
-def _installment_lines(titles, today, rules, contact_titles=None) -> tuple[TitleLine, ...]:
+def installments_pct(band: Band, step: int | None) -> Decimal:
+    """The interest+fine discount of a plan at `step` of the cash ladder: the cash step's,
+    capped at the band's installments percentage (None: the band's maximum)."""
+    if step is None:
+        return band.installments_interest_fine_pct
+    ladder = cash_ladder(band)
+    return min(band.installments_interest_fine_pct, ladder[max(0, min(step, len(ladder) - 1))][0])
+
+
+def _installment_lines(titles, today, rules, contact_titles=None, step=None) -> tuple[TitleLine, ...]:
     band = discount_band(titles, today, rules, contact_titles)
-    return _lines(titles, band.installments_interest_fine_pct, Decimal(0))
+    return _lines(titles, installments_pct(band, step), Decimal(0))
 
 
 def _ceil_cent(value: Decimal) -> Decimal:
@@ -543,25 +618,26 @@ def _gt(plan: Plan) -> bool:
 def installment_plan(titles, today: date, rules: NegotiationRules, *,
                      installments: int | None = None, entrada: Decimal | None = None,
                      due: date | None = None, due_date: date | None = None,
-                     contact_titles=None) -> Plan | Refusal:
+                     contact_titles=None, step: int | None = None) -> Plan | Refusal:
     """The plan asked for, or a Refusal naming the limit and the nearest valid plan.
 
     installments: the number after the entrada (None → the longest valid plan);
     entrada: what the person says they can give (the entrada boleto never exceeds it;
     None → even split); due/due_date: the entrada's due date (None → today +
-    max_due_days), installments monthly after it."""
+    max_due_days), installments monthly after it; step: the discount step reached in the
+    conversation (`installments_pct`; None → the band's installments maximum)."""
     titles = _one_agreement(titles)
     latest = default_due_date(today, rules)
     due = due or due_date or latest
     if not today <= due <= latest:
         fallback = installment_plan(titles, today, rules, installments=installments, entrada=entrada,
-                                    contact_titles=contact_titles)
+                                    contact_titles=contact_titles, step=step)
         return Refusal("due_date", limit=latest,
                        nearest=fallback if isinstance(fallback, Plan) else fallback.nearest)
     if installments is not None and installments < 1:
         raise ValueError("installments counts the boletos after the entrada: at least 1")
     max_n = rules.max_installments(titles[0].code)
-    lines = _installment_lines(titles, today, rules, contact_titles)
+    lines = _installment_lines(titles, today, rules, contact_titles, step)
     financed = sum((x.to_pay for x in lines), ZERO)
     asked = cents(entrada) if entrada is not None else None
 
@@ -631,15 +707,17 @@ def agreement_action(next_due: date | None, reissues: int, today: date,
     """What a contact (or the daily check) does with an active agreement, given the due
     date of its next unpaid boleto and how often that boleto was reissued already:
     paid: nothing left to pay | broken: overdue beyond agreement_break_after_days, the
-    titles are open again | reissue: due within ±atz_window_days and reissues left (ATZ) |
-    overdue: overdue, but neither reissuable nor broken yet (a person decides) |
-    active: not yet due (the person is told about it, the boleto sent again)."""
+    titles are open again | reissue: past due by 1..atz_window_days and reissues left
+    (ATZ) | overdue: overdue, but neither reissuable nor broken yet (a person decides) |
+    active: not yet due, or due today (still payable: the person is told about it and
+    the same boleto is sent again — reissuing a valid boleto would only add one to pay
+    attention to and spend a reissue)."""
     if next_due is None:
         return "paid"
     late = (today - next_due).days
     if late > rules.agreement_break_after_days:
         return "broken"
-    if abs(late) <= rules.atz_window_days and reissues < rules.atz_max_reissues:
+    if 0 < late <= rules.atz_window_days and reissues < rules.atz_max_reissues:
         return "reissue"
     return "overdue" if late > 0 else "active"
 
