@@ -1,6 +1,7 @@
 """Flask CLI commands: `flask --app wsgi <command>`."""
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from bot.config import ROOT, VAR_DIR
+from bot.config import EMBEDDED_DATABASE_URL, ROOT, VAR_DIR
 from storage.db import transaction
 
 DEMO_FILE = ROOT / "data" / "demo_operator.json"
@@ -163,6 +164,9 @@ def chat(phone: str, inline: bool | None):
     from storage.models import Conversation, OutboundMessage
 
     rt = _rt()
+    # The terminal is the person's screen: the service's INFO lines (a message recorded, a
+    # job done) would land between "você>" and the bot's answer. Warnings still show.
+    logging.getLogger().setLevel(logging.WARNING)
     if inline is None:
         inline = not _workers_running(rt)
     # On a fresh checkout nobody has run `serve` yet: prepare the database as it does
@@ -275,18 +279,27 @@ def serve(port: int, worker_count: int):
 
 
 def _prepare_database(rt) -> None:
-    """Migrations, then the demo data if the embedded registry is empty (`serve`, `chat`)."""
+    """Migrations, then the demo data if the embedded registry is empty (`serve`, `chat`).
+
+    Fictional people are loaded only into the embedded default database (no DATABASE_URL):
+    a `chat` or `serve` pointed at a real database with an empty registry must never fill
+    it with demo beneficiaries; there it says how to load the operator's file instead."""
     upgrade_database(rt.settings.database_url)
     from storage.models import Beneficiary
 
     with transaction(rt.sessions) as s:
         empty = not s.scalar(select(func.count()).select_from(Beneficiary))
-    if empty and not rt.settings.operator_api_url:
-        from storage.loader import load_file
+    if not empty or rt.settings.operator_api_url:
+        return
+    if rt.settings.database_url != EMBEDDED_DATABASE_URL:
+        click.echo("the operator registry is empty: load it with `flask --app wsgi load-registry "
+                   "FILE.json` (or the fictional demo with `flask --app wsgi load-demo`)", err=True)
+        return
+    from storage.loader import load_file
 
-        with transaction(rt.sessions) as s:
-            load_file(s, DEMO_FILE)
-        click.echo("demo data loaded (data/demo_operator.json)")
+    with transaction(rt.sessions) as s:
+        load_file(s, DEMO_FILE)
+    click.echo("demo data loaded (data/demo_operator.json)")
 
 
 def _print_how_to_talk(port: int, rt, redis_url: str, *, embedded: bool) -> None:

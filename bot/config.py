@@ -15,6 +15,7 @@ import phonenumbers
 ROOT = Path(__file__).resolve().parent.parent
 # Read before any Settings exist (the embedded Redis and SQLite files live here).
 VAR_DIR = Path(os.environ.get("PLANBOT_VAR_DIR", "").strip() or ROOT / "var")  # empty = unset
+EMBEDDED_DATABASE_URL = f"sqlite:///{VAR_DIR / 'planbot.sqlite3'}"  # no DATABASE_URL
 
 
 DEV_SECRET_KEY = "dev-insecure-secret"
@@ -148,7 +149,7 @@ class Settings:
     def from_env(cls, **overrides) -> "Settings":
         env = _EnvReader(os.environ)
         values = dict(
-            database_url=env.text("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'planbot.sqlite3'}",
+            database_url=env.text("DATABASE_URL") or EMBEDDED_DATABASE_URL,
             redis_url=env.text("REDIS_URL"),
             secret_key=env.text("SECRET_KEY", DEV_SECRET_KEY),
             public_base_url=env.text("PUBLIC_BASE_URL").rstrip("/"),

@@ -82,4 +82,5 @@ def configure_logging(level: int = logging.INFO) -> None:
     for existing in root.handlers:
         existing.addFilter(CpfMaskingFilter())
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin
     _configured = True

@@ -122,6 +122,22 @@ def test_chat_on_a_fresh_checkout_prepares_its_database_like_serve(tmp_path):
     assert _redis_servers_in(tmp_path) == []
 
 
+def test_chat_on_a_configured_database_never_loads_fictional_people(tmp_path):
+    env = _env(tmp_path)
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'operator.sqlite3'}"  # "production"
+    chat = _flask("chat", "--phone", "+5567999990002", env=env, input="oi\n")
+    assert chat.returncode == 0, chat.stdout + chat.stderr
+    assert "demo data loaded" not in chat.stdout
+    assert "the operator registry is empty" in chat.stderr and "load-registry" in chat.stderr
+    assert "Olá, José!" not in chat.stdout  # nobody in the registry: asked for identity
+    from storage.db import make_engine
+
+    engine = make_engine(env["DATABASE_URL"])
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM reg_beneficiaries").scalar() == 0
+    engine.dispose()
+
+
 def test_chat_that_crashes_stops_the_redis_it_started(tmp_path):
     (tmp_path / "planbot.sqlite3").write_bytes(b"not a database " * 100)
     chat = _flask("chat", env=_env(tmp_path), input="oi\n")
