@@ -20,9 +20,15 @@ flow = register(Flow(
              "consultas agendadas", "meus agendamentos"],
 ))
 
-ACTION = re.compile(r"^(cancelar|desmarcar|remarcar|mudar)\s*(?:a\s*)?(?:consulta\s*)?(\d+)?$")
+ACTION = re.compile(r"^(cancela|cancelar|desmarca|desmarcar|remarcar|mudar)\s*(?:a\s*)?"
+                    r"(?:consulta\s*)?(\d+)?$")
 CANCEL_WORDS = {"cancelar", "desmarcar", "cancelar consulta", "desmarcar consulta", "cancela",
                 "desmarca"}
+# At "Confirma o cancelamento?" the cancel words themselves are the yes ("cancela", "pode
+# desmarcar"); "sair"/"tchau" are not answers there and still leave, keeping the appointment.
+CANCEL_YES = CANCEL_WORDS | {"pode cancelar", "pode desmarcar", "confirmo o cancelamento",
+                             "confirmo", "confirmar", "cancelar sim", "cancela sim",
+                             "pode cancelar sim", "quero cancelar", "cancelar mesmo"}
 # "remarcar", "quero outro horário", "não, na vdd qro remarcar" — but not "não quero remarcar".
 RESCHEDULE = re.compile(r"\b(?:remarc\w*|reagend\w*|outro horario|outra data|outro dia|"
                         r"mudar (?:o |a |de )?(?:horario|data|dia))\b")
@@ -66,7 +72,7 @@ def manage(turn: Turn) -> None:
     number = None
     action = turn.data.get("pending_action")
     if match:
-        action = "cancel" if match.group(1) in ("cancelar", "desmarcar") else "reschedule"
+        action = "reschedule" if match.group(1) in ("remarcar", "mudar") else "cancel"
         number = int(match.group(2)) if match.group(2) else (1 if len(ids) == 1 else None)
         if number is None:
             if turn.data.get("pending_action"):
@@ -141,11 +147,11 @@ def _start_reschedule(turn: Turn, appointment: Appointment | None) -> None:
     scheduling.search(turn)
 
 
-@flow.state("confirm_cancel")
+@flow.state("confirm_cancel", claims={"cancel"})
 def confirm_cancel(turn: Turn) -> None:
     if wants_reschedule(turn.norm):  # changed their mind: "não, na verdade quero remarcar"
         return _reschedule_instead(turn)
-    answer = intents.yes_no(turn.text, extra_yes={"pode cancelar", "confirmo o cancelamento"})
+    answer = intents.yes_no(turn.text, extra_yes=CANCEL_YES)
     if answer is True:
         appointment = turn.session.get(Appointment, turn.data["selected"])
         if appointment is None:
