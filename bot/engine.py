@@ -44,7 +44,8 @@ class Flow:
                  intents: list[str] = (), menu_label: str | None = None,
                  menu_order: int | None = None, identity_alternatives: bool = False,
                  identity_notice: str | None = None,
-                 recognizer: Callable[[str], bool] | None = None):
+                 recognizer: Callable[[str], bool] | None = None,
+                 screen: Callable[["Turn"], bool] | None = None):
         self.name = name
         self.journey = journey
         self.needs_identity = needs_identity
@@ -54,6 +55,10 @@ class Flow:
         self.identity_alternatives = identity_alternatives
         self.identity_notice = identity_notice  # template said before the identity check
         self.recognizer = recognizer  # extra free-text trigger, e.g. a specialty name
+        # Run on free text about to start (or switch to) the journey; True when it answered
+        # the message itself because there is nothing the journey could do (a specialty it
+        # cannot book): no protocol, no identity check, the state unchanged.
+        self.screen = screen
         self.entry: Handler | None = None
         self.states: dict[str, Handler] = {}
         self.claims: dict[str, frozenset[str]] = {}  # state -> global commands it answers
@@ -438,11 +443,13 @@ def handle_idle(turn: Turn) -> None:
         return
     match = intents.detect(text, {f.name: f.intents for f in flows().values() if f.intents})
     if match:
-        start_flow(turn, flows()[match.name])
+        if not _screened(turn, flows()[match.name]):
+            start_flow(turn, flows()[match.name])
         return
     recognized = [f for f in flows().values() if f.recognizer and f.recognizer(text)]
     if recognized:
-        start_flow(turn, recognized[0])
+        if not _screened(turn, recognized[0]):
+            start_flow(turn, recognized[0])
         return
     if _answered_as_closing(turn, text):
         return
@@ -450,6 +457,10 @@ def handle_idle(turn: Turn) -> None:
         show_menu(turn, greeting=True)
         return
     turn.retry("not_understood_menu", options=_menu_options())
+
+
+def _screened(turn: Turn, flow: Flow) -> bool:
+    return bool(not turn.message.payload and flow.screen and flow.screen(turn))
 
 
 def _answered_as_closing(turn: Turn, text: str) -> bool:
@@ -513,6 +524,10 @@ def _handle_in_flow(turn: Turn) -> None:
         match = intents.detect(turn.text, {f.name: f.intents for f in flows().values()
                                            if f.intents and f.name != flow.name}, threshold=101)
         if match and not turn.message.payload:
+            if _screened(turn, flows()[match.name]):
+                # Said why that cannot be done here; the current question still stands.
+                turn._rejected = True
+                return
             turn._retry = None
             turn.close_protocol("cancelado", "trocou de assunto")
             turn.end()
