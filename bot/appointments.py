@@ -58,7 +58,10 @@ def book(session: Session, registry, settings, *, slot_ref: str, patient, booked
 
 
 def cancel(session: Session, registry, appointment: Appointment, note: str) -> None:
-    registry.release_slot(appointment.slot_ref, appointment.booking_key)
+    """Cancel for the person, at once. The slot is the operator's to free: if their system
+    cannot be reached now, the release is owed (`release_pending`, committed with the
+    cancellation) and the sweeper makes it — the person is not told to come back later."""
+    _release_or_owe(registry, appointment)
     appointment.status = "cancelled"
     appointment.cancelled_at = clock.now()
     if appointment.reminder_status in ("pending",):
@@ -76,12 +79,7 @@ def replace(session: Session, registry, old: Appointment, new: Appointment) -> N
     (`release_pending_slots`). The debt lives in the database, committed with the
     reschedule: no Redis job to lose between the commit and an enqueue."""
     if old.status == "booked":
-        try:
-            registry.release_slot(old.slot_ref, old.booking_key)
-        except RegistryUnavailable:
-            log.warning("slot %s not released (registry unavailable); the sweeper retries",
-                        old.slot_ref)
-            old.release_pending = True
+        _release_or_owe(registry, old)
     old.status = "rescheduled"
     old.cancelled_at = clock.now()
     old.replaced_by_id = new.id
@@ -93,11 +91,24 @@ def replace(session: Session, registry, old: Appointment, new: Appointment) -> N
                              f"de {old.starts_at:%d/%m/%Y %H:%M} para {new.starts_at:%d/%m/%Y %H:%M}")
 
 
+def _release_or_owe(registry, appointment: Appointment) -> None:
+    try:
+        registry.release_slot(appointment.slot_ref, appointment.booking_key)
+    except RegistryUnavailable as exc:
+        log.warning("slot %s not released (%s); owed, the sweeper retries",
+                    appointment.slot_ref, exc)
+        appointment.release_pending = True
+
+
 @scheduled.register
 def release_pending_slots(runtime) -> int:
-    """Sweeper: free the old slots of reschedules made while the operator's API was down.
-    The release is idempotent (its own Idempotency-Key), so two workers sweeping at once or
-    a sweep repeated after a crash are harmless; a locked row is another worker's."""
+    """Sweeper: make the slot releases owed by cancellations and reschedules done while
+    the operator's API was down. Safe to repeat: the release names the booking it frees
+    (the embedded registry frees only a slot still booked under that key; the API gets
+    `?booking_key=` and its own Idempotency-Key), so a slot someone else booked since is
+    never freed, and two workers sweeping at once or a sweep repeated after a crash are
+    harmless; a row locked by another sweep is skipped. One release the operator refuses
+    (a 4xx) is logged and retried later without holding up the others."""
     from storage.db import transaction
 
     with transaction(runtime.sessions) as s:
@@ -117,6 +128,9 @@ def release_pending_slots(runtime) -> int:
         except RegistryUnavailable as exc:
             log.warning("slot releases still owed: %s; the next sweep retries", exc)
             break  # still down: the next sweep tries again
+        except Exception:
+            log.exception("slot release of appointment %s failed; the next sweep retries",
+                          appointment_id)
     return released
 
 

@@ -7,7 +7,6 @@ import re
 from bot import appointments, clock, intents
 from bot.engine import Flow, Turn, register, route_payload
 from bot.flows import scheduling
-from bot.registry.base import RegistryUnavailable
 from bot.scheduling.specialties import by_code
 from bot.text import normalize
 from storage.models import Appointment
@@ -156,8 +155,7 @@ def confirm_cancel(turn: Turn) -> None:
         appointment = turn.session.get(Appointment, turn.data["selected"])
         if appointment is None:
             return _still_booked(turn, None)
-        if not _cancel(turn, appointment):
-            return  # the operator's system is down: still asking, nothing changed
+        _cancel(turn, appointment)
         turn.close_protocol("concluido", f"consulta {appointment.id} cancelada")
         _done_with(turn, appointment.id)
     elif answer is False:
@@ -194,19 +192,16 @@ def _done_with(turn: Turn, appointment_id: int) -> None:
     turn.goto("reminder_reply")
 
 
-def _cancel(turn: Turn, appointment: Appointment) -> bool:
-    """Cancel and free the slot; False (and "try later") when the registry is down."""
+def _cancel(turn: Turn, appointment: Appointment) -> None:
+    """Cancel and free the slot. With the operator's system down the cancellation still
+    counts and the release is owed (appointments.cancel): the person is not asked to come
+    back, and the reply does not claim the slot is free yet."""
     if appointment.status != "booked":
         turn.say("appointments/already_cancelled")
-        return True
-    try:
-        appointments.cancel(turn.session, turn.registry, appointment, "cancelada pelo beneficiário")
-    except RegistryUnavailable:
-        turn.say("appointments/try_later")
-        return False
+        return
+    appointments.cancel(turn.session, turn.registry, appointment, "cancelada pelo beneficiário")
     turn.say("appointments/cancelled", appointment=appointment,
              specialty=by_code(appointment.specialty).name)
-    return True
 
 
 # -- answers to reminders ----------------------------------------------------------------
@@ -280,8 +275,8 @@ def _answer_reminder(turn: Turn, answer: str, appointment: Appointment) -> None:
                         specialty=by_code(appointment.specialty).name)
     if answer == "confirm":
         _confirm(turn, appointment)
-    elif not _cancel(turn, appointment):
-        return  # the operator's system is down: the same answer works later
+    else:
+        _cancel(turn, appointment)
     _done_with(turn, appointment.id)
 
 
@@ -313,8 +308,8 @@ def reminder_buttons(turn: Turn) -> bool:
         return True
     if match.group(1) == "confirm":
         _confirm(turn, appointment)
-    elif not _cancel(turn, appointment):
-        return True
+    else:
+        _cancel(turn, appointment)
     if turn.conversation.flow == "minhas_consultas" and turn.conversation.state in (
             "reminder_reply", "reminder_which"):
         _done_with(turn, appointment.id)  # the other reminders still wait for their answer
