@@ -224,3 +224,53 @@ def test_the_operator_api_release_of_a_slot_no_longer_ours_is_done(status):
     with responses.RequestsMock() as api:
         api.delete(f"{API}/slots/S1/booking", status=status)
         HttpRegistry(API, "t").release_slot("S1", "k")  # nothing to free: no error, not owed
+
+
+# -- item 4: "minhas consultas" ------------------------------------------------------------------
+def _entry(number: int, a, patient: bool) -> str:
+    p = a.provider
+    weekday = {0: "Segunda-feira", 1: "Terça-feira", 2: "Quarta-feira", 3: "Quinta-feira",
+               4: "Sexta-feira", 5: "Sábado", 6: "Domingo"}[a.starts_at.weekday()]
+    text = (f"{number}. *{weekday}, {a.starts_at:%d/%m/%Y} às {a.starts_at:%H:%M}*\n"
+            f"Cardiologia com {p['professional']}\n"
+            f"{p['name']} – {p['address']}, {p['city']}/{p['state']}")
+    return text + (f"\nPaciente: {a.patient_name}" if patient else "")
+
+
+def test_my_appointments_lists_day_time_professional_address_and_the_dependent(wa, rt):
+    book(wa, pick="2")
+    book(wa, pick="3", patient="2")  # for her son João
+    mine, his = appointments(rt)
+    [listing] = wa.say(MARIA, "minhas consultas")
+    protocol = conversation_state(rt)[2]["protocol"]
+    assert listing == (
+        f"Protocolo de atendimento (suas consultas): *{protocol}*\n\n"
+        "Suas próximas consultas (2):\n\n"
+        f"{_entry(1, mine, patient=False)}\n\n{_entry(2, his, patient=True)}\n\n"
+        "Para cancelar ou remarcar, responda com a ação e o número, por exemplo: "
+        "*cancelar 1* ou *remarcar 2*.")
+    assert "Segunda-feira, 30/11/2026" in listing and "Paciente: João" in listing
+    assert "Vamos remarcar a consulta de 30/11/2026" in wa.say(MARIA, "remarcar 2")[0]
+    assert conversation_state(rt)[2]["reschedule_id"] == his.id
+
+
+def test_my_appointments_with_one_appointment_offers_both_actions(wa, rt):
+    book(wa)
+    [mine] = appointments(rt)
+    [listing] = wa.say(MARIA, "minhas consultas")
+    assert listing.endswith(f"Sua próxima consulta:\n\n{_entry(1, mine, patient=False)}\n\n"
+                            "Responda *cancelar* ou *remarcar*.")
+    assert "Confirma o cancelamento" in wa.say(MARIA, "cancelar")[0]
+
+
+def test_no_appointments_says_so_and_offers_to_schedule(wa, rt):
+    wa.say(MARIA, "minhas consultas")
+    [reply] = wa.say(MARIA, "116")
+    assert reply == ("Você não tem consultas marcadas a partir de hoje. Quer agendar uma? É só "
+                     "dizer a especialidade (por exemplo, *cardiologia*) ou escrever *marcar "
+                     "consulta*.")
+    assert conversation_state(rt)[:2] == (None, None)
+    # The identity was just confirmed: naming a specialty goes straight to the form.
+    reply = wa.say(MARIA, "cardiologia")[0]
+    assert "Protocolo de atendimento (agendamento de consulta)" in reply
+    assert "Para quem é a consulta?" in reply and "3 primeiros dígitos" not in reply

@@ -56,7 +56,10 @@ def start(turn: Turn) -> None:
         return
     turn.remember(appointments=[a.id for a in items])
     turn.goto("manage")
-    turn.say("appointments/list", items=items, names=_specialties(items))
+    # Who an appointment is for is said only when it is not the person writing (a
+    # dependent's), so a titular's list reads at a glance.
+    turn.say("appointments/list", items=items, names=_specialties(items),
+             viewer_ref=turn.conversation.beneficiary_ref)
 
 
 def _specialties(items) -> dict:
