@@ -217,15 +217,28 @@ def _queue_reminder(s: Session, rt, conversation: Conversation, appointment: App
 
 
 def _free_for_reminder_answer(rt, conversation: Conversation) -> bool:
-    """Nothing live in the conversation: no journey, one the person left (idle), or other
-    reminders waiting for their answer. A human's conversation is never taken."""
+    """Nothing live in the conversation — no journey, or one the engine would close as idle
+    (`engine.session_left`, the engine's own rule) — or reminders waiting for their answer:
+    at "sim/cancelar?" always, at a question about one of them ("qual consulta?", "confirma
+    o cancelamento?") once the person left it idle (a "sim" typed right now answers that
+    question, not this reminder). A human's conversation is never taken."""
+    from bot import engine
+
     if conversation.handoff is not None:
         return False
+    now = clock.now()
     if (conversation.flow, conversation.state) == REMINDER_STATE:
         return True
-    idle = timedelta(minutes=rt.settings.session_idle_minutes)
-    last = conversation.last_activity_at
-    return conversation.flow is None or last is None or clock.now() - last >= idle
+    if _awaiting_reminders(conversation):
+        return engine.is_idle(conversation, rt.settings, now)
+    return engine.session_left(conversation, rt.settings, now)
+
+
+def _awaiting_reminders(conversation: Conversation) -> bool:
+    """In a state kept open for reminders' answers: "sim/cancelar?", "qual consulta?", or
+    "confirma o cancelamento?" after a "não" to one."""
+    return (conversation.flow == REMINDER_STATE[0]
+            and bool((conversation.data or {}).get("appointment_ids")))
 
 
 def _await_reminder_answer(s: Session, rt, conversation: Conversation,
@@ -233,14 +246,14 @@ def _await_reminder_answer(s: Session, rt, conversation: Conversation,
     """A bare "sim" / "cancelar" after the reminder answers it, however late: the state
     outlives idle expiry until the last pending appointment (engine: keep_until). An idle
     journey is closed first exactly as the engine would (protocol "expirado", identity no
-    longer confirmed); reminders still unanswered are kept, so a second one (a dependent's
-    appointment the same day) does not silence the first."""
+    longer confirmed); reminders still unanswered — even mid-question ("qual consulta?") —
+    are kept, so a second one (a dependent's appointment the same day) does not silence
+    the first; the new reminder's "Responda sim…" is the question now."""
     from bot import engine
 
     engine.expire_idle_session(engine.Turn(s, rt, conversation, engine.Message(text="")),
                                clock.now())
-    earlier = (pending_reminders(s, conversation.data)
-               if (conversation.flow, conversation.state) == REMINDER_STATE else [])
+    earlier = pending_reminders(s, conversation.data) if _awaiting_reminders(conversation) else []
     waiting = [a for a in earlier if a.id != appointment.id] + [appointment]
     conversation.flow, conversation.state = REMINDER_STATE
     conversation.data = reminder_data(waiting)

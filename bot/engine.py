@@ -381,10 +381,23 @@ def _kept_open(conversation: Conversation, now: datetime) -> bool:
     return bool(until) and now < datetime.fromisoformat(until)
 
 
+def is_idle(conversation: Conversation, settings, now: datetime) -> bool:
+    """No message for SESSION_IDLE_MINUTES: the next turn starts a fresh session."""
+    last = conversation.last_activity_at
+    return last is not None and now - last >= timedelta(minutes=settings.session_idle_minutes)
+
+
+def session_left(conversation: Conversation, settings, now: datetime) -> bool:
+    """Nothing live in the conversation for work arriving from outside a turn (a reminder):
+    no journey, or one expire_idle_session would close now (idle, not kept open)."""
+    if conversation.flow is None:
+        return True
+    return is_idle(conversation, settings, now) and not _kept_open(conversation, now)
+
+
 def expire_idle_session(turn: Turn, now: datetime) -> bool:
     c = turn.conversation
-    idle = timedelta(minutes=turn.settings.session_idle_minutes)
-    if c.last_activity_at is None or now - c.last_activity_at < idle:
+    if not is_idle(c, turn.settings, now):
         return False
     if _kept_open(c, now):
         c.identity_verified_at = None  # the state survives; the identity check does not

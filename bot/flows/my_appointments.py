@@ -231,7 +231,9 @@ def reminder_reply(turn: Turn) -> None:
         return _answer_reminder(turn, answer, waiting[number - 1])
     if len(waiting) == 1:
         return _answer_reminder(turn, answer, waiting[0])
-    turn.remember(pending_action=answer)
+    # The answer counts in the list shown, even if one of them starts (or is cancelled by
+    # a button) before it arrives: "1" never silently becomes the other appointment.
+    turn.remember(pending_action=answer, shown=[a.id for a in waiting])
     turn.goto("reminder_which")
     turn.say("appointments/reminder_which", action=answer, items=waiting,
              names=_specialties(waiting))
@@ -244,9 +246,15 @@ def reminder_which(turn: Turn) -> None:
         turn.say("appointments/already_cancelled")
         return turn.end()
     action = turn.data["pending_action"]
+    shown = turn.data.get("shown") or [a.id for a in waiting]
     norm = turn.norm.strip(" .!)")
-    if norm.isdigit() and 1 <= int(norm) <= len(waiting):
-        return _answer_reminder(turn, action, waiting[int(norm) - 1])
+    if norm.isdigit() and 1 <= int(norm) <= len(shown):
+        chosen = next((a for a in waiting if a.id == shown[int(norm) - 1]), None)
+        if chosen is None:  # no longer ahead and booked: say so, the others keep waiting
+            turn.say("appointments/already_cancelled")
+            return _done_with(turn, shown[int(norm) - 1])
+        return _answer_reminder(turn, action, chosen)
+    turn.remember(shown=[a.id for a in waiting])  # the list asked again is the one counted
     turn.retry("appointments/reminder_which", action=action, items=waiting,
                names=_specialties(waiting))
 
@@ -313,7 +321,15 @@ def reminder_buttons(turn: Turn) -> bool:
         _confirm(turn, appointment)
     else:
         _cancel(turn, appointment)
-    if turn.conversation.flow == "minhas_consultas" and turn.conversation.state in (
-            "reminder_reply", "reminder_which"):
+    c = turn.conversation
+    if c.flow != flow.name:
+        return True
+    # A question about this very appointment ("cancelar ou remarcar?", "confirma o
+    # cancelamento?") is answered by the button: a later "sim" must not cancel what the
+    # person just confirmed.
+    about_it = c.state in ("choose_action", "confirm_cancel") and c.data.get("selected") == appointment.id
+    if about_it:
+        turn.close_protocol("concluido", f"consulta {appointment.id} respondida pelo botão do lembrete")
+    if about_it or c.state in ("reminder_reply", "reminder_which"):
         _done_with(turn, appointment.id)  # the other reminders still wait for their answer
     return True
