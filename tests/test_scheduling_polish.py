@@ -468,3 +468,12 @@ def test_parse_distances_and_clock_times_are_not_dates(text, start, end):
 def test_a_distance_in_weeks_names_no_city():
     assert named_place("marcar cardio em duas semanas") is None
     assert named_place("em Três Lagoas daqui a 15 dias") == "tres lagoas"
+
+
+def test_care_outside_the_catalogue_while_asked_who_asks_who_again(wa, rt):
+    wa.say(MARIA, "marcar consulta")
+    ask = wa.say(MARIA, "116")[0]
+    assert ask.startswith("Para quem é a consulta? E qual a especialidade?")
+    before = conversation_state(rt)
+    assert wa.say(MARIA, "psicólogo") == [_outside("Psicologia") + "\n\n" + ask]
+    assert conversation_state(rt) == before

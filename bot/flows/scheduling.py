@@ -171,8 +171,15 @@ def _explain(turn: Turn, reading: Reading) -> set[str]:
 
 
 def _refuse(turn: Turn, reading: Reading) -> None:
-    """Only refused values: the first is explained and the state stays as it was."""
-    turn.reject(reading.problems[0], cities=_cities(turn), **reading.context)
+    """Only refused values: the first is explained and the state stays as it was. Care we
+    cannot book, typed while asked who the appointment is for, asks that again after."""
+    problem = reading.problems[0]
+    missing = _missing(turn, fill=False) if turn.conversation.state == "collect" else None
+    if problem == OUTSIDE and missing not in (None, "specialty"):
+        turn.say(problem, **reading.context)
+        return turn.reject(f"scheduling/ask_{missing}", family=turn.data["family"],
+                           cities=_cities(turn), specialty=_specialty_name(turn))
+    turn.reject(problem, cities=_cities(turn), **reading.context)
 
 
 def _clear_rejected(turn: Turn, problems: list[str]) -> None:
