@@ -145,11 +145,15 @@ def release_slot_job(slot_ref: str, booking_key: str) -> None:
         rt.registry.bind(s).release_slot(slot_ref, booking_key)
 
 
-def upcoming_for(session: Session, beneficiary_ref: str) -> list[Appointment]:
+def upcoming_for(session: Session, beneficiary_ref: str,
+                 dependent_refs: list[str] = ()) -> list[Appointment]:
+    """Booked appointments ahead: the person's own, those they booked for someone, and
+    their dependents' however these were booked (a dependent's own phone, an attendant)."""
     now_local = clock.local_now()
     return list(session.scalars(
         select(Appointment).where(
-            or_(Appointment.booked_by_ref == beneficiary_ref, Appointment.patient_ref == beneficiary_ref),
+            or_(Appointment.booked_by_ref == beneficiary_ref,
+                Appointment.patient_ref.in_([beneficiary_ref, *dependent_refs])),
             Appointment.status == "booked", Appointment.starts_at >= now_local,
         ).order_by(Appointment.starts_at)
     ))

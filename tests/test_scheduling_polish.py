@@ -477,3 +477,20 @@ def test_care_outside_the_catalogue_while_asked_who_asks_who_again(wa, rt):
     before = conversation_state(rt)
     assert wa.say(MARIA, "psicólogo") == [_outside("Psicologia") + "\n\n" + ask]
     assert conversation_state(rt) == before
+
+
+def test_my_appointments_shows_a_dependents_appointment_booked_from_their_own_phone(wa, rt):
+    from .conftest import UNKNOWN
+
+    wa.say(UNKNOWN, "marcar cardiologia semana que vem")
+    wa.say(UNKNOWN, "943.024.027-76")
+    results = wa.say(UNKNOWN, "21/08/2015")[0]
+    assert "Horários livres de *Cardiologia*" in results, results
+    wa.say(UNKNOWN, "3")
+    assert "Consulta agendada!" in wa.say(UNKNOWN, "sim")[0]
+    [his] = appointments(rt)
+    assert his.patient_name == "João Pedro da Silva" and his.booked_by_ref == his.patient_ref
+    wa.say(MARIA, "minhas consultas")
+    listing = wa.say(MARIA, "116")[0]
+    assert _entry(1, his, patient=True) in listing
+    assert "Confirma o cancelamento da consulta de Cardiologia de João Pedro da Silva" in wa.say(MARIA, "cancelar")[0]

@@ -7,6 +7,7 @@ import re
 from bot import appointments, clock, intents
 from bot.engine import Flow, Turn, register, route_payload
 from bot.flows import scheduling
+from bot.registry.base import RegistryUnavailable
 from bot.scheduling.specialties import by_code
 from bot.text import normalize
 from storage.models import Appointment
@@ -48,7 +49,8 @@ def start(turn: Turn) -> None:
     if turn.data.get("reschedule_appointment"):  # "remarcar" answering a reminder
         appointment = turn.session.get(Appointment, turn.data["reschedule_appointment"])
         return _start_reschedule(turn, appointment)
-    items = appointments.upcoming_for(turn.session, turn.conversation.beneficiary_ref)
+    items = appointments.upcoming_for(turn.session, turn.conversation.beneficiary_ref,
+                                      _dependent_refs(turn))
     if not items:
         turn.say("appointments/none")
         turn.close_protocol("concluido", "nenhuma consulta futura")
@@ -60,6 +62,16 @@ def start(turn: Turn) -> None:
     # dependent's), so a titular's list reads at a glance.
     turn.say("appointments/list", items=items, names=_specialties(items),
              viewer_ref=turn.conversation.beneficiary_ref)
+
+
+def _dependent_refs(turn: Turn) -> list[str]:
+    """A titular's dependents, whose appointments are the titular's to see and manage. With
+    the operator's system down the list still shows what was booked from here."""
+    try:
+        person = turn.beneficiary
+        return [d.ref for d in turn.registry.dependents(person.ref)] if person and person.is_holder else []
+    except RegistryUnavailable:
+        return []
 
 
 def _specialties(items) -> dict:
