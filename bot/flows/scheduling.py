@@ -269,6 +269,10 @@ def advance(turn: Turn, explained: set[str] = frozenset()) -> None:
     missing = _missing(turn)
     if missing:
         turn.goto("collect")
+        if missing == "patient" and missing not in explained:
+            # A choice: a list-picker when configured (the title typed back works too).
+            return turn.say_choices("scheduling/ask_patient", items=_patient_items(turn),
+                                    family=turn.data["family"], specialty=_specialty_name(turn))
         if missing not in explained:
             turn.say(f"scheduling/ask_{missing}", family=turn.data["family"],
                      cities=_cities(turn), specialty=_specialty_name(turn))
@@ -276,8 +280,17 @@ def advance(turn: Turn, explained: set[str] = frozenset()) -> None:
     search(turn)
 
 
+def _patient_items(turn: Turn) -> list[dict]:
+    return [{"id": f"patient:{m['ref']}", "title": _fit(m["name"], LIST_TITLE_MAX),
+             "description": render("scheduling/patient_description", titular=i == 0)}
+            for i, m in enumerate(turn.data["family"])]
+
+
 def _match_patient(turn: Turn, text: str) -> str | None:
     family = turn.data.get("family", [])
+    payload = turn.message.payload or ""
+    if payload.startswith("patient:") and payload[8:] in {m["ref"] for m in family}:
+        return payload[8:]  # picked from the list
     norm = normalize(text)
     words = set(re.split(r"[,;\s]+", norm))
     first = re.split(r"[,;\s]+", norm.strip(" .)"))[0]
