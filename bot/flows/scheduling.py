@@ -29,24 +29,6 @@ PAGE = 8
 SEARCH_LIMIT = 200
 SEARCH_DAYS = 60  # how far ahead "o quanto antes" looks
 
-def _screen(turn: Turn) -> bool:
-    """"marcar psicólogo", "quero nutricionista": nothing this journey can book. Said at
-    once, with what can be booked and a person to talk to — before a protocol and an
-    identity check that would lead nowhere."""
-    area = match_outside(turn.text)
-    if area is None:
-        return False
-    # Asked in the middle of another journey: its question still stands, so a specialty
-    # typed next would answer that, not start this one.
-    busy = turn.conversation.flow not in (None, flow.name)
-    turn.say(OUTSIDE, **outside_context(area.name, busy=busy))
-    return True
-
-
-def outside_context(area: str, busy: bool = False) -> dict:
-    return {"area": area, "specialties": sorted((s.name for s in CATALOGUE), key=normalize),
-            "busy": busy}
-
 
 flow = register(Flow(
     "agendamento", journey="agendamento", needs_identity=True, menu_order=2,
@@ -82,6 +64,25 @@ _REJECTED = {"scheduling/not_understood_city": ("city", "city_rejected", ("city"
              "scheduling/date_in_past": ("date", "date_rejected", ("start", "end", "when")),
              OUTSIDE: ("specialty", None, ())}
 SEARCH_AGAIN = "search_again"  # the operator's system was down: the next message retries
+
+
+def _screen(turn: Turn) -> bool:
+    """"marcar psicólogo", "quero nutricionista": nothing this journey can book. Said at
+    once, with what can be booked and a person to talk to — before a protocol and an
+    identity check that would lead nowhere."""
+    area = match_outside(turn.text)
+    if area is None:
+        return False
+    # Asked in the middle of another journey: its question still stands, so a specialty
+    # typed next would answer that, not start this one.
+    busy = turn.conversation.flow not in (None, flow.name)
+    turn.say(OUTSIDE, **outside_context(area.name, busy=busy))
+    return True
+
+
+def outside_context(area: str, busy: bool = False) -> dict:
+    return {"area": area, "specialties": sorted((s.name for s in CATALOGUE), key=normalize),
+            "busy": busy}
 
 
 # -- form ------------------------------------------------------------------------------
