@@ -58,7 +58,10 @@ def book(session: Session, registry, settings, *, slot_ref: str, patient, booked
 
 
 def cancel(session: Session, registry, appointment: Appointment, note: str) -> None:
-    registry.release_slot(appointment.slot_ref, appointment.booking_key)
+    """Cancel for the person, at once. The slot is the operator's to free: if their system
+    cannot be reached now, the release is owed (`release_pending`, committed with the
+    cancellation) and the sweeper makes it — the person is not told to come back later."""
+    _release_or_owe(registry, appointment)
     appointment.status = "cancelled"
     appointment.cancelled_at = clock.now()
     if appointment.reminder_status in ("pending",):
@@ -76,12 +79,7 @@ def replace(session: Session, registry, old: Appointment, new: Appointment) -> N
     (`release_pending_slots`). The debt lives in the database, committed with the
     reschedule: no Redis job to lose between the commit and an enqueue."""
     if old.status == "booked":
-        try:
-            registry.release_slot(old.slot_ref, old.booking_key)
-        except RegistryUnavailable:
-            log.warning("slot %s not released (registry unavailable); the sweeper retries",
-                        old.slot_ref)
-            old.release_pending = True
+        _release_or_owe(registry, old)
     old.status = "rescheduled"
     old.cancelled_at = clock.now()
     old.replaced_by_id = new.id
@@ -93,11 +91,24 @@ def replace(session: Session, registry, old: Appointment, new: Appointment) -> N
                              f"de {old.starts_at:%d/%m/%Y %H:%M} para {new.starts_at:%d/%m/%Y %H:%M}")
 
 
+def _release_or_owe(registry, appointment: Appointment) -> None:
+    try:
+        registry.release_slot(appointment.slot_ref, appointment.booking_key)
+    except RegistryUnavailable as exc:
+        log.warning("slot %s not released (%s); owed, the sweeper retries",
+                    appointment.slot_ref, exc)
+        appointment.release_pending = True
+
+
 @scheduled.register
 def release_pending_slots(runtime) -> int:
-    """Sweeper: free the old slots of reschedules made while the operator's API was down.
-    The release is idempotent (its own Idempotency-Key), so two workers sweeping at once or
-    a sweep repeated after a crash are harmless; a locked row is another worker's."""
+    """Sweeper: make the slot releases owed by cancellations and reschedules done while
+    the operator's API was down. Safe to repeat: the release names the booking it frees
+    (the embedded registry frees only a slot still booked under that key; the API gets
+    `?booking_key=` and its own Idempotency-Key), so a slot someone else booked since is
+    never freed, and two workers sweeping at once or a sweep repeated after a crash are
+    harmless; a row locked by another sweep is skipped. One release the operator refuses
+    (a 4xx) is logged and retried later without holding up the others."""
     from storage.db import transaction
 
     with transaction(runtime.sessions) as s:
@@ -117,6 +128,9 @@ def release_pending_slots(runtime) -> int:
         except RegistryUnavailable as exc:
             log.warning("slot releases still owed: %s; the next sweep retries", exc)
             break  # still down: the next sweep tries again
+        except Exception:
+            log.exception("slot release of appointment %s failed; the next sweep retries",
+                          appointment_id)
     return released
 
 
@@ -131,11 +145,15 @@ def release_slot_job(slot_ref: str, booking_key: str) -> None:
         rt.registry.bind(s).release_slot(slot_ref, booking_key)
 
 
-def upcoming_for(session: Session, beneficiary_ref: str) -> list[Appointment]:
+def upcoming_for(session: Session, beneficiary_ref: str,
+                 dependent_refs: list[str] = ()) -> list[Appointment]:
+    """Booked appointments ahead: the person's own, those they booked for someone, and
+    their dependents' however these were booked (a dependent's own phone, an attendant)."""
     now_local = clock.local_now()
     return list(session.scalars(
         select(Appointment).where(
-            or_(Appointment.booked_by_ref == beneficiary_ref, Appointment.patient_ref == beneficiary_ref),
+            or_(Appointment.booked_by_ref == beneficiary_ref,
+                Appointment.patient_ref.in_([beneficiary_ref, *dependent_refs])),
             Appointment.status == "booked", Appointment.starts_at >= now_local,
         ).order_by(Appointment.starts_at)
     ))
@@ -203,15 +221,28 @@ def _queue_reminder(s: Session, rt, conversation: Conversation, appointment: App
 
 
 def _free_for_reminder_answer(rt, conversation: Conversation) -> bool:
-    """Nothing live in the conversation: no journey, one the person left (idle), or other
-    reminders waiting for their answer. A human's conversation is never taken."""
+    """Nothing live in the conversation — no journey, or one the engine would close as idle
+    (`engine.session_left`, the engine's own rule) — or reminders waiting for their answer:
+    at "sim/cancelar?" always, at a question about one of them ("qual consulta?", "confirma
+    o cancelamento?") once the person left it idle (a "sim" typed right now answers that
+    question, not this reminder). A human's conversation is never taken."""
+    from bot import engine
+
     if conversation.handoff is not None:
         return False
+    now = clock.now()
     if (conversation.flow, conversation.state) == REMINDER_STATE:
         return True
-    idle = timedelta(minutes=rt.settings.session_idle_minutes)
-    last = conversation.last_activity_at
-    return conversation.flow is None or last is None or clock.now() - last >= idle
+    if _awaiting_reminders(conversation):
+        return engine.is_idle(conversation, rt.settings, now)
+    return engine.session_left(conversation, rt.settings, now)
+
+
+def _awaiting_reminders(conversation: Conversation) -> bool:
+    """In a state kept open for reminders' answers: "sim/cancelar?", "qual consulta?", or
+    "confirma o cancelamento?" after a "não" to one."""
+    return (conversation.flow == REMINDER_STATE[0]
+            and bool((conversation.data or {}).get("appointment_ids")))
 
 
 def _await_reminder_answer(s: Session, rt, conversation: Conversation,
@@ -219,14 +250,14 @@ def _await_reminder_answer(s: Session, rt, conversation: Conversation,
     """A bare "sim" / "cancelar" after the reminder answers it, however late: the state
     outlives idle expiry until the last pending appointment (engine: keep_until). An idle
     journey is closed first exactly as the engine would (protocol "expirado", identity no
-    longer confirmed); reminders still unanswered are kept, so a second one (a dependent's
-    appointment the same day) does not silence the first."""
+    longer confirmed); reminders still unanswered — even mid-question ("qual consulta?") —
+    are kept, so a second one (a dependent's appointment the same day) does not silence
+    the first; the new reminder's "Responda sim…" is the question now."""
     from bot import engine
 
     engine.expire_idle_session(engine.Turn(s, rt, conversation, engine.Message(text="")),
                                clock.now())
-    earlier = (pending_reminders(s, conversation.data)
-               if (conversation.flow, conversation.state) == REMINDER_STATE else [])
+    earlier = pending_reminders(s, conversation.data) if _awaiting_reminders(conversation) else []
     waiting = [a for a in earlier if a.id != appointment.id] + [appointment]
     conversation.flow, conversation.state = REMINDER_STATE
     conversation.data = reminder_data(waiting)

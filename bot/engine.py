@@ -44,7 +44,8 @@ class Flow:
                  intents: list[str] = (), menu_label: str | None = None,
                  menu_order: int | None = None, identity_alternatives: bool = False,
                  identity_notice: str | None = None,
-                 recognizer: Callable[[str], bool] | None = None):
+                 recognizer: Callable[[str], bool] | None = None,
+                 screen: Callable[["Turn"], bool] | None = None):
         self.name = name
         self.journey = journey
         self.needs_identity = needs_identity
@@ -54,6 +55,10 @@ class Flow:
         self.identity_alternatives = identity_alternatives
         self.identity_notice = identity_notice  # template said before the identity check
         self.recognizer = recognizer  # extra free-text trigger, e.g. a specialty name
+        # Run on free text about to start (or switch to) the journey; True when it answered
+        # the message itself because there is nothing the journey could do (a specialty it
+        # cannot book): no protocol, no identity check, the state unchanged.
+        self.screen = screen
         self.entry: Handler | None = None
         self.states: dict[str, Handler] = {}
         self.claims: dict[str, frozenset[str]] = {}  # state -> global commands it answers
@@ -375,10 +380,23 @@ def _kept_open(conversation: Conversation, now: datetime) -> bool:
     return bool(until) and now < datetime.fromisoformat(until)
 
 
+def is_idle(conversation: Conversation, settings, now: datetime) -> bool:
+    """No message for SESSION_IDLE_MINUTES: the next turn starts a fresh session."""
+    last = conversation.last_activity_at
+    return last is not None and now - last >= timedelta(minutes=settings.session_idle_minutes)
+
+
+def session_left(conversation: Conversation, settings, now: datetime) -> bool:
+    """Nothing live in the conversation for work arriving from outside a turn (a reminder):
+    no journey, or one expire_idle_session would close now (idle, not kept open)."""
+    if conversation.flow is None:
+        return True
+    return is_idle(conversation, settings, now) and not _kept_open(conversation, now)
+
+
 def expire_idle_session(turn: Turn, now: datetime) -> bool:
     c = turn.conversation
-    idle = timedelta(minutes=turn.settings.session_idle_minutes)
-    if c.last_activity_at is None or now - c.last_activity_at < idle:
+    if not is_idle(c, turn.settings, now):
         return False
     if _kept_open(c, now):
         c.identity_verified_at = None  # the state survives; the identity check does not
@@ -444,11 +462,13 @@ def handle_idle(turn: Turn, *, fresh_start: bool = False) -> None:
         return
     match = intents.detect(text, {f.name: f.intents for f in flows().values() if f.intents})
     if match:
-        start_flow(turn, flows()[match.name])
+        if not _screened(turn, flows()[match.name]):
+            start_flow(turn, flows()[match.name])
         return
     recognized = [f for f in flows().values() if f.recognizer and f.recognizer(text)]
     if recognized:
-        start_flow(turn, recognized[0])
+        if not _screened(turn, recognized[0]):
+            start_flow(turn, recognized[0])
         return
     greeting = intents.is_greeting(text) or not text.strip()
     if fresh_start and not greeting and intents.closing(text) != "thanks":
@@ -464,6 +484,10 @@ def handle_idle(turn: Turn, *, fresh_start: bool = False) -> None:
     if identity.refused_while_blocked(turn):
         return  # more CPF digits typed during the lockout: no "não entendi" counting to a handoff
     turn.retry("not_understood_menu", options=_menu_options())
+
+
+def _screened(turn: Turn, flow: Flow) -> bool:
+    return bool(not turn.message.payload and flow.screen and flow.screen(turn))
 
 
 def _answered_as_closing(turn: Turn, text: str) -> bool:
@@ -527,6 +551,10 @@ def _handle_in_flow(turn: Turn) -> None:
         match = intents.detect(turn.text, {f.name: f.intents for f in flows().values()
                                            if f.intents and f.name != flow.name}, threshold=101)
         if match and not turn.message.payload:
+            if _screened(turn, flows()[match.name]):
+                # Said why that cannot be done here; the current question still stands.
+                turn._rejected = True
+                return
             turn._retry = None
             turn.close_protocol("cancelado", "trocou de assunto")
             turn.end()

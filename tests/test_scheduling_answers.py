@@ -174,33 +174,35 @@ def test_reminder_answer_after_the_appointment_vanished_does_not_crash(wa, rt):
 
 
 # -- item 10: the operator's system down while cancelling ------------------------------------
-def test_cancel_with_the_registry_down_says_try_later_and_keeps_the_question(wa, rt, monkeypatch):
+# (polish item 3: the cancellation counts at once and the slot's release is owed; see
+# tests/test_scheduling_polish.py for the sweeper making it)
+def test_cancel_with_the_registry_down_cancels_and_owes_the_release(wa, rt, monkeypatch):
     book(wa)
     wa.say(MARIA, "minhas consultas")
     wa.say(MARIA, "cancelar 1")
-    before = conversation_state(rt)
 
     def down(self, *args):
         raise RegistryUnavailable("operator API timeout")
 
     monkeypatch.setattr(EmbeddedRegistry, "release_slot", down)
     reply = wa.say(MARIA, "sim")
-    assert len(reply) == 1 and "Não consegui falar com o sistema de agendamento" in reply[0]
-    assert "continua marcada" in reply[0]
-    assert conversation_state(rt) == before
-    assert appointments(rt)[0].status == "booked"
-    monkeypatch.undo()
-    assert "cancelada" in wa.say(MARIA, "sim")[0]
-    assert appointments(rt)[0].status == "cancelled"
+    assert reply == ["Consulta de Cardiologia de 30/11/2026 às 09:00 cancelada. Protocolo: "
+                     f"*{appointments(rt)[0].protocol_number}*."]  # the slot is not free yet
+    [appointment] = appointments(rt)
+    assert appointment.status == "cancelled" and appointment.release_pending
+    assert appointment.reminder_status == "cancelled"
+    assert slot_status(rt, appointment.slot_ref) == "booked"
+    assert conversation_state(rt)[:2] == (None, None)
 
 
-def test_reminder_cancel_with_the_registry_down_keeps_the_reminder_state(wa, rt, monkeypatch):
+def test_reminder_cancel_with_the_registry_down_cancels_and_owes_the_release(wa, rt, monkeypatch):
     _booked_and_reminded(wa, rt)
-    before = conversation_state(rt)
     monkeypatch.setattr(EmbeddedRegistry, "release_slot",
                         lambda self, *a: (_ for _ in ()).throw(RegistryUnavailable("down")))
-    assert "continua marcada" in wa.say(MARIA, "cancelar")[0]
-    assert conversation_state(rt) == before and appointments(rt)[0].status == "booked"
+    assert "cancelada. Protocolo" in wa.say(MARIA, "cancelar")[0]
+    [appointment] = appointments(rt)
+    assert appointment.status == "cancelled" and appointment.release_pending
+    assert conversation_state(rt)[:2] == (None, None)
 
 
 def test_reminder_takes_over_a_journey_the_person_left_long_ago(wa, rt):

@@ -255,7 +255,7 @@ def test_reminder_inside_the_window_is_free_text_and_sim_confirms(wa, rt, twilio
 def test_cancel_frees_the_slot_and_its_reminder_is_not_sent(wa, rt, twilio):
     _book(wa)
     listing = wa.say(MARIA, "minhas consultas")[0]
-    assert "Suas próximas consultas" in listing
+    assert "Sua próxima consulta:" in listing
     assert "Confirma o cancelamento" in wa.say(MARIA, "cancelar 1")[0]
     assert "cancelada" in wa.say(MARIA, "sim")[0]
     [appointment] = _appointments(rt)

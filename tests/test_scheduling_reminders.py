@@ -39,7 +39,7 @@ def test_reminder_in_the_middle_of_another_journey_offers_no_typed_answers(wa, r
     assert reminder.endswith(NO_TYPED_ANSWERS) and "*cancelar*" not in reminder
     assert conversation_state(rt)[0] == "segunda_via"
     listing = wa.say(MARIA, "minhas consultas")  # what the reminder points to works from there
-    assert "Suas próximas consultas" in listing[-1], listing
+    assert "Sua próxima consulta:" in listing[-1], listing
     assert appointments(rt)[0].status == "booked"
 
 

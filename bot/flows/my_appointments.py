@@ -20,9 +20,15 @@ flow = register(Flow(
              "consultas agendadas", "meus agendamentos"],
 ))
 
-ACTION = re.compile(r"^(cancelar|desmarcar|remarcar|mudar)\s*(?:a\s*)?(?:consulta\s*)?(\d+)?$")
+ACTION = re.compile(r"^(cancela|cancelar|desmarca|desmarcar|remarcar|mudar)\s*(?:a\s*)?"
+                    r"(?:consulta\s*)?(\d+)?$")
 CANCEL_WORDS = {"cancelar", "desmarcar", "cancelar consulta", "desmarcar consulta", "cancela",
                 "desmarca"}
+# At "Confirma o cancelamento?" the cancel words themselves are the yes ("cancela", "pode
+# desmarcar"); "sair"/"tchau" are not answers there and still leave, keeping the appointment.
+CANCEL_YES = CANCEL_WORDS | {"pode cancelar", "pode desmarcar", "confirmo o cancelamento",
+                             "confirmo", "confirmar", "cancelar sim", "cancela sim",
+                             "pode cancelar sim", "quero cancelar", "cancelar mesmo"}
 # "remarcar", "quero outro horário", "não, na vdd qro remarcar" — but not "não quero remarcar".
 RESCHEDULE = re.compile(r"\b(?:remarc\w*|reagend\w*|outro horario|outra data|outro dia|"
                         r"mudar (?:o |a |de )?(?:horario|data|dia))\b")
@@ -43,7 +49,8 @@ def start(turn: Turn) -> None:
     if turn.data.get("reschedule_appointment"):  # "remarcar" answering a reminder
         appointment = turn.session.get(Appointment, turn.data["reschedule_appointment"])
         return _start_reschedule(turn, appointment)
-    items = appointments.upcoming_for(turn.session, turn.conversation.beneficiary_ref)
+    items = appointments.upcoming_for(turn.session, turn.conversation.beneficiary_ref,
+                                      _dependent_refs(turn))
     if not items:
         turn.say("appointments/none")
         turn.close_protocol("concluido", "nenhuma consulta futura")
@@ -51,7 +58,20 @@ def start(turn: Turn) -> None:
         return
     turn.remember(appointments=[a.id for a in items])
     turn.goto("manage")
-    turn.say("appointments/list", items=items, names=_specialties(items))
+    # Who an appointment is for is said only when it is not the person writing (a
+    # dependent's), so a titular's list reads at a glance.
+    turn.say("appointments/list", items=items, names=_specialties(items),
+             viewer_ref=turn.conversation.beneficiary_ref)
+
+
+def _dependent_refs(turn: Turn) -> list[str]:
+    """A titular's dependents, whose appointments are the titular's to see and manage. With
+    the operator's system down the list still shows what was booked from here."""
+    try:
+        person = turn.beneficiary
+        return [d.ref for d in turn.registry.dependents(person.ref)] if person and person.is_holder else []
+    except RegistryUnavailable:
+        return []
 
 
 def _specialties(items) -> dict:
@@ -66,7 +86,7 @@ def manage(turn: Turn) -> None:
     number = None
     action = turn.data.get("pending_action")
     if match:
-        action = "cancel" if match.group(1) in ("cancelar", "desmarcar") else "reschedule"
+        action = "reschedule" if match.group(1) in ("remarcar", "mudar") else "cancel"
         number = int(match.group(2)) if match.group(2) else (1 if len(ids) == 1 else None)
         if number is None:
             if turn.data.get("pending_action"):
@@ -141,17 +161,16 @@ def _start_reschedule(turn: Turn, appointment: Appointment | None) -> None:
     scheduling.search(turn)
 
 
-@flow.state("confirm_cancel")
+@flow.state("confirm_cancel", claims={"cancel"})
 def confirm_cancel(turn: Turn) -> None:
     if wants_reschedule(turn.norm):  # changed their mind: "não, na verdade quero remarcar"
         return _reschedule_instead(turn)
-    answer = intents.yes_no(turn.text, extra_yes={"pode cancelar", "confirmo o cancelamento"})
+    answer = intents.yes_no(turn.text, extra_yes=CANCEL_YES)
     if answer is True:
         appointment = turn.session.get(Appointment, turn.data["selected"])
         if appointment is None:
             return _still_booked(turn, None)
-        if not _cancel(turn, appointment):
-            return  # the operator's system is down: still asking, nothing changed
+        _cancel(turn, appointment)
         turn.close_protocol("concluido", f"consulta {appointment.id} cancelada")
         _done_with(turn, appointment.id)
     elif answer is False:
@@ -188,19 +207,16 @@ def _done_with(turn: Turn, appointment_id: int) -> None:
     turn.goto("reminder_reply")
 
 
-def _cancel(turn: Turn, appointment: Appointment) -> bool:
-    """Cancel and free the slot; False (and "try later") when the registry is down."""
+def _cancel(turn: Turn, appointment: Appointment) -> None:
+    """Cancel and free the slot. With the operator's system down the cancellation still
+    counts and the release is owed (appointments.cancel): the person is not asked to come
+    back, and the reply does not claim the slot is free yet."""
     if appointment.status != "booked":
         turn.say("appointments/already_cancelled")
-        return True
-    try:
-        appointments.cancel(turn.session, turn.registry, appointment, "cancelada pelo beneficiário")
-    except RegistryUnavailable:
-        turn.say("appointments/try_later")
-        return False
+        return
+    appointments.cancel(turn.session, turn.registry, appointment, "cancelada pelo beneficiário")
     turn.say("appointments/cancelled", appointment=appointment,
              specialty=by_code(appointment.specialty).name)
-    return True
 
 
 # -- answers to reminders ----------------------------------------------------------------
@@ -227,7 +243,9 @@ def reminder_reply(turn: Turn) -> None:
         return _answer_reminder(turn, answer, waiting[number - 1])
     if len(waiting) == 1:
         return _answer_reminder(turn, answer, waiting[0])
-    turn.remember(pending_action=answer)
+    # The answer counts in the list shown, even if one of them starts (or is cancelled by
+    # a button) before it arrives: "1" never silently becomes the other appointment.
+    turn.remember(pending_action=answer, shown=[a.id for a in waiting])
     turn.goto("reminder_which")
     turn.say("appointments/reminder_which", action=answer, items=waiting,
              names=_specialties(waiting))
@@ -240,9 +258,15 @@ def reminder_which(turn: Turn) -> None:
         turn.say("appointments/already_cancelled")
         return turn.end()
     action = turn.data["pending_action"]
+    shown = turn.data.get("shown") or [a.id for a in waiting]
     norm = turn.norm.strip(" .!)")
-    if norm.isdigit() and 1 <= int(norm) <= len(waiting):
-        return _answer_reminder(turn, action, waiting[int(norm) - 1])
+    if norm.isdigit() and 1 <= int(norm) <= len(shown):
+        chosen = next((a for a in waiting if a.id == shown[int(norm) - 1]), None)
+        if chosen is None:  # no longer ahead and booked: say so, the others keep waiting
+            turn.say("appointments/already_cancelled")
+            return _done_with(turn, shown[int(norm) - 1])
+        return _answer_reminder(turn, action, chosen)
+    turn.remember(shown=[a.id for a in waiting])  # the list asked again is the one counted
     turn.retry("appointments/reminder_which", action=action, items=waiting,
                names=_specialties(waiting))
 
@@ -274,8 +298,8 @@ def _answer_reminder(turn: Turn, answer: str, appointment: Appointment) -> None:
                         specialty=by_code(appointment.specialty).name)
     if answer == "confirm":
         _confirm(turn, appointment)
-    elif not _cancel(turn, appointment):
-        return  # the operator's system is down: the same answer works later
+    else:
+        _cancel(turn, appointment)
     _done_with(turn, appointment.id)
 
 
@@ -307,9 +331,17 @@ def reminder_buttons(turn: Turn) -> bool:
         return True
     if match.group(1) == "confirm":
         _confirm(turn, appointment)
-    elif not _cancel(turn, appointment):
+    else:
+        _cancel(turn, appointment)
+    c = turn.conversation
+    if c.flow != flow.name:
         return True
-    if turn.conversation.flow == "minhas_consultas" and turn.conversation.state in (
-            "reminder_reply", "reminder_which"):
+    # A question about this very appointment ("cancelar ou remarcar?", "confirma o
+    # cancelamento?") is answered by the button: a later "sim" must not cancel what the
+    # person just confirmed.
+    about_it = c.state in ("choose_action", "confirm_cancel") and c.data.get("selected") == appointment.id
+    if about_it:
+        turn.close_protocol("concluido", f"consulta {appointment.id} respondida pelo botão do lembrete")
+    if about_it or c.state in ("reminder_reply", "reminder_which"):
         _done_with(turn, appointment.id)  # the other reminders still wait for their answer
     return True

@@ -19,7 +19,7 @@ from bot.registry.base import RegistryUnavailable, SlotQuery, SlotTaken
 from bot.scheduling.business_days import ans_deadline
 from bot.scheduling.cities import match_city, named_place
 from bot.scheduling.dates import DateRequest, in_day_period, parse_date_request, parse_day_period
-from bot.scheduling.specialties import by_code, match_specialty
+from bot.scheduling.specialties import CATALOGUE, by_code, match_outside, match_specialty
 from bot.templates import render
 from bot.text import digits, normalize
 from storage.models import Appointment
@@ -29,13 +29,16 @@ PAGE = 8
 SEARCH_LIMIT = 200
 SEARCH_DAYS = 60  # how far ahead "o quanto antes" looks
 
+
 flow = register(Flow(
     "agendamento", journey="agendamento", needs_identity=True, menu_order=2,
     menu_label="Agendar consulta",
     intents=["marcar consulta", "agendar consulta", "agendamento", "marcar uma consulta",
              "quero marcar", "consulta com", "marcar exame", "agendar", "marcar horario",
              "preciso de um medico", "preciso de uma consulta", "marcar dentista"],
-    recognizer=lambda text: match_specialty(text) is not None,  # "preciso de um cardiologista"
+    # "preciso de um cardiologista"; "fisioterapia" too, for the screen to answer it
+    recognizer=lambda text: match_specialty(text) is not None or match_outside(text) is not None,
+    screen=lambda turn: _screen(turn),
 ))
 
 # Beyond bot.intents.yes_no's clause-by-clause reading ("Sim.", "sim, pode ser").
@@ -53,11 +56,33 @@ NOT_UNDERSTOOD = {"patient": "scheduling/not_understood_patient",
                   "specialty": "scheduling/not_understood_specialty",
                   "city": "scheduling/not_understood_city",
                   "date": "scheduling/date_not_understood"}
+OUTSIDE = "scheduling/outside_catalogue"
 # A bad value is asked for again, never silently replaced (by the home city, by "the
 # soonest"): problem template -> (form slot, flag kept until a valid value, keys it clears).
+# A specialty outside the catalogue clears nothing: the one already chosen (if any) stands.
 _REJECTED = {"scheduling/not_understood_city": ("city", "city_rejected", ("city",)),
-             "scheduling/date_in_past": ("date", "date_rejected", ("start", "end", "when"))}
+             "scheduling/date_in_past": ("date", "date_rejected", ("start", "end", "when")),
+             OUTSIDE: ("specialty", None, ())}
 SEARCH_AGAIN = "search_again"  # the operator's system was down: the next message retries
+
+
+def _screen(turn: Turn) -> bool:
+    """"marcar psicólogo", "quero nutricionista": nothing this journey can book. Said at
+    once, with what can be booked and a person to talk to — before a protocol and an
+    identity check that would lead nowhere."""
+    area = match_outside(turn.text)
+    if area is None:
+        return False
+    # Asked in the middle of another journey: its question still stands, so a specialty
+    # typed next would answer that, not start this one.
+    busy = turn.conversation.flow not in (None, flow.name)
+    turn.say(OUTSIDE, **outside_context(area.name, busy=busy))
+    return True
+
+
+def outside_context(area: str, busy: bool = False) -> dict:
+    return {"area": area, "specialties": sorted((s.name for s in CATALOGUE), key=normalize),
+            "busy": busy}
 
 
 # -- form ------------------------------------------------------------------------------
@@ -67,6 +92,7 @@ class Reading:
 
     found: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # templates explaining bad values
+    context: dict = field(default_factory=dict)  # what those templates name
 
 
 def outage_safe(handler):
@@ -97,7 +123,7 @@ def start(turn: Turn) -> None:
     # is not ("em Cuiabá", "10/01/2020") and ask for it again with the rest of the form.
     reading = read_form(turn, turn.data.get("entry_text", ""))
     _fill(turn, reading.found)
-    advance(turn, explained=_explain(turn, reading.problems))
+    advance(turn, explained=_explain(turn, reading))
 
 
 @flow.state("collect")
@@ -112,7 +138,7 @@ def collect(turn: Turn) -> None:
         # Only a refused value ("em Cuiabá" while asked who): remember it was refused, so
         # the home city / "the soonest" is not silently used in its place.
         _clear_rejected(turn, reading.problems)
-        return turn.reject(reading.problems[0], cities=_cities(turn))
+        return _refuse(turn, reading)
     take_answer(turn, reading)
 
 
@@ -126,7 +152,7 @@ def search_again(turn: Turn) -> None:
         return start(turn)
     reading = read_form(turn, turn.text)
     if reading.problems and not reading.found:
-        return turn.reject(reading.problems[0], cities=_cities(turn))
+        return _refuse(turn, reading)
     take_answer(turn, reading)
 
 
@@ -134,22 +160,35 @@ def take_answer(turn: Turn, reading: "Reading") -> None:
     """Form semantics: the valid values fill the form, each bad one is explained and asked
     for again — a bad part never throws the good ones away."""
     _fill(turn, reading.found)
-    advance(turn, explained=_explain(turn, reading.problems))
+    advance(turn, explained=_explain(turn, reading))
 
 
-def _explain(turn: Turn, problems: list[str]) -> set[str]:
+def _explain(turn: Turn, reading: Reading) -> set[str]:
     """Say what was wrong; returns the form slots whose question that already asks."""
-    _clear_rejected(turn, problems)
-    for problem in problems:
-        turn.say(problem, cities=_cities(turn))
-    return {_REJECTED[problem][0] for problem in problems}
+    _clear_rejected(turn, reading.problems)
+    for problem in reading.problems:
+        turn.say(problem, cities=_cities(turn), **reading.context)
+    return {_REJECTED[problem][0] for problem in reading.problems}
+
+
+def _refuse(turn: Turn, reading: Reading) -> None:
+    """Only refused values: the first is explained and the state stays as it was. Care we
+    cannot book, typed while asked who the appointment is for, asks that again after."""
+    problem = reading.problems[0]
+    missing = _missing(turn, fill=False) if turn.conversation.state == "collect" else None
+    if problem == OUTSIDE and missing not in (None, "specialty"):
+        turn.say(problem, **reading.context)
+        return turn.reject(f"scheduling/ask_{missing}", family=turn.data["family"],
+                           cities=_cities(turn), specialty=_specialty_name(turn))
+    turn.reject(problem, cities=_cities(turn), **reading.context)
 
 
 def _clear_rejected(turn: Turn, problems: list[str]) -> None:
     for problem in problems:
         _slot, flag, keys = _REJECTED[problem]
         turn.forget(*keys)
-        turn.remember(**{flag: True})
+        if flag:
+            turn.remember(**{flag: True})
 
 
 def read_form(turn: Turn, text: str) -> Reading:
@@ -161,6 +200,9 @@ def read_form(turn: Turn, text: str) -> Reading:
         found["patient"] = patient
     if specialty := match_specialty(text):
         found["specialty"] = specialty.code
+    elif area := match_outside(text):  # "psicólogo": said, with what can be booked
+        reading.problems.append(OUTSIDE)
+        reading.context.update(outside_context(area.name))
     if city := match_city(text, _cities(turn)):
         found["city"] = list(city)
     elif _names_unknown_city(text):
@@ -180,7 +222,7 @@ def read_form(turn: Turn, text: str) -> Reading:
 
 def _names_unknown_city(text: str) -> bool:
     place = named_place(text)
-    return place is not None and match_specialty(place) is None
+    return place is not None and match_specialty(place) is None and match_outside(place) is None
 
 
 def date_fields(wanted: DateRequest, today: date) -> dict:
@@ -228,6 +270,10 @@ def advance(turn: Turn, explained: set[str] = frozenset()) -> None:
     missing = _missing(turn)
     if missing:
         turn.goto("collect")
+        if missing == "patient" and missing not in explained:
+            # A choice: a list-picker when configured (the title typed back works too).
+            return turn.say_choices("scheduling/ask_patient", items=_patient_items(turn),
+                                    family=turn.data["family"], specialty=_specialty_name(turn))
         if missing not in explained:
             turn.say(f"scheduling/ask_{missing}", family=turn.data["family"],
                      cities=_cities(turn), specialty=_specialty_name(turn))
@@ -235,8 +281,17 @@ def advance(turn: Turn, explained: set[str] = frozenset()) -> None:
     search(turn)
 
 
+def _patient_items(turn: Turn) -> list[dict]:
+    return [{"id": f"patient:{m['ref']}", "title": _fit(m["name"], LIST_TITLE_MAX),
+             "description": render("scheduling/patient_description", titular=i == 0)}
+            for i, m in enumerate(turn.data["family"])]
+
+
 def _match_patient(turn: Turn, text: str) -> str | None:
     family = turn.data.get("family", [])
+    payload = turn.message.payload or ""
+    if payload.startswith("patient:") and payload[8:] in {m["ref"] for m in family}:
+        return payload[8:]  # picked from the list
     norm = normalize(text)
     words = set(re.split(r"[,;\s]+", norm))
     first = re.split(r"[,;\s]+", norm.strip(" .)"))[0]
@@ -489,9 +544,9 @@ def pick(turn: Turn) -> None:
     reading = read_form(turn, turn.text)
     changed = {k: v for k, v in reading.found.items() if turn.data.get(k) != v}
     if changed:
-        return take_answer(turn, Reading(changed, reading.problems))
+        return take_answer(turn, Reading(changed, reading.problems, reading.context))
     if reading.problems:  # refused ("ontem"): the list shown still stands
-        return turn.reject(reading.problems[0], cities=_cities(turn))
+        return _refuse(turn, reading)
     turn.retry("scheduling/pick_again", count=len(results))
 
 
@@ -502,7 +557,7 @@ def ask_date(turn: Turn) -> None:
     if reading.found:
         return take_answer(turn, reading)
     if reading.problems:
-        return turn.reject(reading.problems[0], cities=_cities(turn))
+        return _refuse(turn, reading)
     turn.retry("scheduling/date_not_understood")
 
 

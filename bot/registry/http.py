@@ -25,6 +25,10 @@ from .base import (
 )
 
 
+class _NotOurBooking(Exception):
+    """409 to a release: the slot is booked under another key now."""
+
+
 class HttpRegistry:
     def __init__(self, base_url: str, token: str, timeout: float = 10):
         self.base_url = base_url.rstrip("/")
@@ -126,10 +130,19 @@ class HttpRegistry:
         return _slot(item)
 
     def release_slot(self, slot_ref: str, idempotency_key: str) -> None:
-        """`idempotency_key` is the booking's; the release is a different write, so it gets
-        its own key (the API would otherwise replay the booking's stored answer)."""
-        self._call("DELETE", f"/slots/{slot_ref}/booking", key=f"{idempotency_key}:release",
-                   allow_404=True)
+        """`idempotency_key` is the booking's: sent as `?booking_key=` so the operator frees
+        the slot only while that booking holds it — an owed release retried later must not
+        free a slot someone else booked since (answered 409, or 404 when nothing is booked:
+        either way there is nothing of ours to free). The release is a different write from
+        the booking, so it carries its own Idempotency-Key (the API would otherwise replay
+        the booking's stored answer)."""
+        try:
+            self._call("DELETE", f"/slots/{slot_ref}/booking",
+                       params={"booking_key": idempotency_key},
+                       key=f"{idempotency_key}:release", allow_404=True,
+                       conflict=_NotOurBooking())
+        except _NotOurBooking:
+            pass
 
     def slot(self, slot_ref: str) -> SlotInfo | None:
         item = self._call("GET", f"/slots/{slot_ref}", allow_404=True)

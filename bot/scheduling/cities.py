@@ -9,6 +9,7 @@ import re
 
 from rapidfuzz.distance import OSA
 
+from bot.scheduling.dates import without_time_words
 from bot.text import normalize
 
 
@@ -57,7 +58,7 @@ def named_place(text: str) -> str | None:
     """The place a message names after "em" / "cidade de" ("marcar cardiologia em Cuiabá"
     -> "cuiaba"), whether or not we have providers there; None when it names none. Used
     to tell an unknown city apart from no city at all."""
-    norm = re.sub(r"[^a-z ]+", " ", normalize(text))
+    norm = re.sub(r"[^a-z ]+", " ", without_time_words(text))
     for match in _PLACE.finditer(norm):
         words = []
         for word in match.group(1).split():

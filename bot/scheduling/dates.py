@@ -9,8 +9,14 @@ Rules (kept simple on purpose, the flow shows what it understood):
   the flow can say so;
 - "a partir de X" is X onwards; "depois de X"/"após X" is the day after X onwards;
 - chat spellings count ("semana q vem", "hj", "dps de amanhã", "prox semana");
-- the period of the day ("de manhã", "sexta à tarde", "à noite") is read apart from the
-  dates (`parse_day_period`): manhã before 12h, tarde 12h–18h, noite from 18h.
+- "daqui a N dias" / "em N dias" is that day; "daqui a N semanas" / "meses" is from that
+  day on (the person gives a rough distance, not a date); "dentro de N semanas" is from
+  today up to that day;
+- the period of the day ("de manhã", "sexta à tarde", "à noite") and clock times
+  ("depois das 16h", "antes das 10h", "entre 14h e 16h", "às 15h") are read apart from the
+  dates (`parse_day_period`): manhã before 12h, tarde 12h–18h, noite from 18h; a clock
+  time wins over a named period and is never read as a date ("depois das 16h" is not
+  "from tomorrow on").
 """
 from __future__ import annotations
 
@@ -61,6 +67,26 @@ _ASAP = re.compile(r"\b(?:o quanto antes|quanto antes|o mais rapido|mais rapido|
                    r"proxim[oa] (?:vaga|horario|data) disponivel)\b")
 
 
+# "daqui a 2 semanas", "daqui uns 15 dias", "em duas semanas", "dentro de 1 mês".
+NUMBER_WORDS = {"um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5,
+                "seis": 6, "sete": 7, "oito": 8, "nove": 9, "dez": 10, "quinze": 15,
+                "vinte": 20, "trinta": 30}
+_COUNT = rf"(\d{{1,2}}|{'|'.join(NUMBER_WORDS)})"
+_OFFSET = re.compile(rf"\b(?:daqui(?: a)?|em|dentro de)(?: u(?:n|m)as?| u(?:n|m)s?)? {_COUNT} "
+                     r"(dias?|semanas?|mes|meses)\b")
+_WITHIN = re.compile(r"\bdentro de\b")
+
+# Clock times: "16h", "16h30", "16:30", "16 horas". Always with h/:/horas, so "dia 16" and
+# "16/12" stay dates.
+_TIME = r"(\d{1,2})(?:[:h](\d{2})|h|hs|\s?horas?|(?= d[ao] (?:manha|tarde|noite)\b))\b"
+_CLOCK_AFTER = re.compile(rf"\b(?:depois|apos|a partir)(?: d[aeo]s?| as?)? {_TIME}")
+_CLOCK_BEFORE = re.compile(rf"\b(?:antes|ate)(?: d[aeo]s?| as?)? {_TIME}")
+# "entre 14h e 16h", "entre 2 e 4 da tarde": the first time may go bare.
+_CLOCK_BETWEEN = re.compile(rf"\bentre(?: as?)? (\d{{1,2}})(?:[:h](\d{{2}})|h|hs|\s?horas?)? "
+                            rf"e(?: as?)? {_TIME}")
+_CLOCK_AT = re.compile(rf"(?:\b(?:as|a|por volta d[ao]s?|umas?) )?\b{_TIME}")
+
+
 # Chat spellings of the words the patterns look for, replaced word by word.
 INFORMAL = {"q": "que", "hj": "hoje", "dps": "depois", "prox": "proxima", "proxa": "proxima",
             "amnh": "amanha", "amanh": "amanha", "qlq": "qualquer", "qq": "qualquer",
@@ -75,8 +101,8 @@ def expand_informal(norm: str) -> str:
 
 def parse_date_request(text: str, today: date) -> DateRequest | None:
     """What dates the person wants, or None when the text names no date."""
-    norm = expand_informal(normalize(text))
-    if not norm:
+    norm = _without_clock(expand_informal(normalize(text)))
+    if not norm.strip():
         return None
     days = _mentions(norm, today)
     after = bool(_AFTER.search(norm))
@@ -84,13 +110,15 @@ def parse_date_request(text: str, today: date) -> DateRequest | None:
     if len(days) >= 2 and _BETWEEN.search(norm):  # "entre 10/12 e 15/12", "de sexta a terça"
         return _range(days[0], days[1], today)
     if days:
-        day, explicit, _ = days[0]
+        day, explicit = days[0].day, days[0].explicit
         if after:
             return _request(day + timedelta(days=1), None, True, today, explicit)
         if from_on:
             return _request(day, None, True, today, explicit)
-        if _UNTIL.search(norm):  # "até sexta": from today up to that day
+        if _UNTIL.search(norm) or _WITHIN.search(norm):  # "até sexta": today up to that day
             return _request(today, day, False, today, explicit)
+        if days[0].onwards:  # "daqui a 2 semanas": roughly then, so from that day on
+            return _request(day, None, True, today, explicit)
         return _request(day, day, False, today, explicit)
     if _LAST_PERIOD.search(norm):
         return DateRequest(start=today, end=today, in_past=True)
@@ -125,6 +153,7 @@ class _Mention(NamedTuple):
     day: date
     explicit: bool  # written with its year (or "ontem"): never rolled forward
     weekday: int | None  # set when named by weekday ("sexta")
+    onwards: bool = False  # a rough distance ("daqui a 2 semanas"): that day onwards
 
 
 def _mentions(norm: str, today: date) -> list[_Mention]:
@@ -133,14 +162,16 @@ def _mentions(norm: str, today: date) -> list[_Mention]:
     taken: list[range] = []
 
     def add(match: re.Match, day: date | None, explicit: bool = False,
-            weekday: int | None = None) -> None:
+            weekday: int | None = None, onwards: bool = False) -> None:
         span = range(match.start(), match.end())
         if any(span.start < t.stop and t.start < span.stop for t in taken):
             return  # "dia 3 de dezembro" is one mention, not two
         taken.append(span)
         if day is not None:
-            found.append((match.start(), _Mention(day, explicit, weekday)))
+            found.append((match.start(), _Mention(day, explicit, weekday, onwards)))
 
+    for m in _OFFSET.finditer(norm):
+        add(m, *_offset(m.group(1), m.group(2), today))
     for m in _MONTH_NAME.finditer(norm):
         add(m, *_calendar_day(int(m.group(1)), MONTHS[m.group(2)], m.group(3), today))
     for m in _NUMERIC.finditer(norm):
@@ -154,6 +185,19 @@ def _mentions(norm: str, today: date) -> list[_Mention]:
         weekday = WEEKDAYS[m.group(1)]
         add(m, _weekday(weekday, norm, today), weekday=weekday)
     return [mention for _, mention in sorted(found, key=lambda f: f[0])]
+
+
+def _offset(count: str, unit: str, today: date) -> tuple[date | None, bool, None, bool]:
+    """(day, explicit, weekday, onwards) of "daqui a <count> <unit>"."""
+    n = int(count) if count.isdigit() else NUMBER_WORDS[count]
+    if unit.startswith("dia"):
+        return today + timedelta(days=n), False, None, False
+    if unit.startswith("semana"):
+        return today + timedelta(weeks=n), False, None, True
+    index = today.month - 1 + n  # months: the same day n months on (or that month's last)
+    first = date(today.year + index // 12, index % 12 + 1, 1)
+    return min(first.replace(day=min(today.day, 28)) + timedelta(days=max(today.day - 28, 0)),
+               _month_end(first)), False, None, True
 
 
 def _calendar_day(day: int, month: int, year: str | None, today: date):
@@ -216,14 +260,83 @@ _DAY_PERIOD = re.compile(r"(?<!boa )(?<!bom )(?<!mais )\b(manha|tarde|noite)\b")
 
 
 def parse_day_period(text: str) -> str | None:
-    """'manha', 'tarde' or 'noite' when the text asks for one period of the day; None when
-    it names none or several ("de manhã ou à tarde" is any time)."""
-    found = set(_DAY_PERIOD.findall(expand_informal(normalize(text))))
+    """'manha', 'tarde', 'noite', or a clock window 'HH:MM-HH:MM' ("depois das 16h" ->
+    '16:00-24:00'), when the text asks for one part of the day; None when it names none or
+    several named periods ("de manhã ou à tarde" is any time). A clock time wins."""
+    norm = expand_informal(normalize(text))
+    window = _clock_window(norm)
+    if window is not None:
+        return window
+    found = set(_DAY_PERIOD.findall(norm))
     return found.pop() if len(found) == 1 else None
 
 
 def in_day_period(moment: datetime, period: str | None) -> bool:
     if period is None:
         return True
-    start, end = DAY_PERIODS[period]
-    return start <= moment.hour < end
+    start, end = _window(period)
+    minute = moment.hour * 60 + moment.minute
+    return start <= minute < end
+
+
+def _window(period: str) -> tuple[int, int]:
+    """[from, to) in minutes of the day."""
+    if period in DAY_PERIODS:
+        start, end = DAY_PERIODS[period]
+        return start * 60, end * 60
+    start, end = period.split("-")
+    return _minutes(start), _minutes(end)
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+_PM = re.compile(r"(?:h\d*|hs|\s?horas?)?\s+d[ao] (?:tarde|noite)\b")
+
+
+def _clock(match: re.Match, hours_group: int, norm: str) -> int | None:
+    h, m = int(match.group(hours_group)), int(match.group(hours_group + 1) or 0)
+    if h > 23 or m > 59:
+        return None
+    if 1 <= h < 12 and _PM.match(norm, match.end(hours_group)):
+        h += 12  # "depois das 4 da tarde", "às 7h da noite"
+    return h * 60 + m
+
+
+def _fmt(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _clock_window(norm: str) -> str | None:
+    if m := _CLOCK_BETWEEN.search(norm):
+        start, end = _clock(m, 1, norm), _clock(m, 3, norm)
+        if start is not None and end is not None and start < 12 * 60 and _PM.match(norm, m.end(3)):
+            start += 12 * 60  # "entre 2 e 4 da tarde": both in the afternoon
+        if start is not None and end is not None and start < end:
+            return f"{_fmt(start)}-{_fmt(end)}"
+        return None
+    if m := _CLOCK_AFTER.search(norm):
+        start = _clock(m, 1, norm)
+        return f"{_fmt(start)}-24:00" if start is not None else None
+    if m := _CLOCK_BEFORE.search(norm):
+        end = _clock(m, 1, norm)
+        return f"00:00-{_fmt(end)}" if end else None
+    if m := _CLOCK_AT.search(norm):  # "às 15h": that hour
+        start = _clock(m, 1, norm)
+        return f"{_fmt(start)}-{_fmt(min(start + 60, 24 * 60))}" if start is not None else None
+    return None
+
+
+def _without_clock(norm: str) -> str:
+    """The text with its clock times taken out, so "depois das 16h" is not "after a day"."""
+    for pattern in (_CLOCK_BETWEEN, _CLOCK_AFTER, _CLOCK_BEFORE, _CLOCK_AT):
+        norm = pattern.sub(" ", norm)
+    return norm
+
+
+def without_time_words(text: str) -> str:
+    """Normalized text without clock times and distances ("em 2 semanas", "às 16h"), for
+    readers of other things — "em duas semanas" names no city."""
+    return _OFFSET.sub(" ", _without_clock(expand_informal(normalize(text))))

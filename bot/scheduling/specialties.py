@@ -80,6 +80,47 @@ CATALOGUE = (
               ("psiquiatria", "psiquiatra"),
               ()),
 )
+
+# Care people ask for that this journey cannot book: other health professionals (covered
+# by the plan with a referral, but not in the operator's agenda), medical specialties
+# outside the catalogue, and exams. Named so the bot can say so and point to a person
+# instead of "não reconheci"; checked before typo tolerance, so "nefrologista" is never
+# read as a typo of "neurologista".
+@dataclass(frozen=True)
+class OutsideArea:
+    name: str  # pt-BR, as the reply names it
+    words: tuple[str, ...]
+
+
+OUTSIDE_CATALOGUE = (
+    OutsideArea("Psicologia", ("psicologia", "psicologo", "psicologa", "psicologos",
+                               "psicoterapia", "psicoterapeuta", "psicanalista")),
+    OutsideArea("Nutrição", ("nutricionista", "nutricionistas", "nutricao", "nutri")),
+    OutsideArea("Fisioterapia", ("fisioterapia", "fisioterapeuta", "fisio", "pilates",
+                                 "rpg")),
+    OutsideArea("Fonoaudiologia", ("fonoaudiologia", "fonoaudiologo", "fonoaudiologa",
+                                   "fono")),
+    OutsideArea("Terapia ocupacional", ("terapia ocupacional", "terapeuta ocupacional")),
+    OutsideArea("Acupuntura", ("acupuntura", "acupunturista")),
+    OutsideArea("Geriatria", ("geriatria", "geriatra")),
+    OutsideArea("Reumatologia", ("reumatologia", "reumatologista", "reumato")),
+    OutsideArea("Gastroenterologia", ("gastroenterologia", "gastroenterologista",
+                                      "gastro")),
+    OutsideArea("Pneumologia", ("pneumologia", "pneumologista", "pneumo")),
+    OutsideArea("Nefrologia", ("nefrologia", "nefrologista", "nefro")),
+    OutsideArea("Oncologia", ("oncologia", "oncologista")),
+    OutsideArea("Hematologia", ("hematologia", "hematologista")),
+    OutsideArea("Angiologia", ("angiologia", "angiologista", "vascular")),
+    OutsideArea("Alergologia", ("alergologia", "alergista", "imunologista")),
+    OutsideArea("Infectologia", ("infectologia", "infectologista")),
+    OutsideArea("Mastologia", ("mastologia", "mastologista")),
+    OutsideArea("Proctologia", ("proctologia", "proctologista", "coloproctologista")),
+    OutsideArea("Nutrologia", ("nutrologia", "nutrologo", "nutrologa")),
+    OutsideArea("Exames", ("exame de sangue", "exames de sangue", "exame", "exames",
+                           "ultrassom", "ultrassonografia", "ecografia", "raio x",
+                           "ressonancia", "tomografia", "mamografia", "endoscopia",
+                           "colonoscopia", "eletrocardiograma", "hemograma")),
+)
 _BY_CODE = {s.code: s for s in CATALOGUE}
 _NAMES = {syn: s for s in CATALOGUE for syn in s.synonyms}
 _KEYWORDS = {kw: s for s in CATALOGUE for kw in s.keywords}
@@ -93,6 +134,8 @@ def _phrase_pattern(phrases) -> re.Pattern:
 
 _NAME_RE = _phrase_pattern(_NAMES)
 _KEYWORD_RE = _phrase_pattern(_KEYWORDS)
+_OUTSIDE = {w: area for area in OUTSIDE_CATALOGUE for w in area.words}
+_OUTSIDE_RE = _phrase_pattern(_OUTSIDE)
 # Typo tolerance limits: short words collide with ordinary ones ("dente"/"gente"), and
 # typos rarely hit the first letters ("urologista" must not become "neurologista").
 _FUZZY_MIN_LEN = 6
@@ -118,7 +161,19 @@ def match_specialty(text: str) -> Specialty | None:
     keywords = _KEYWORD_RE.findall(norm)
     if keywords:
         return _KEYWORDS[keywords[-1]]
+    if _OUTSIDE_RE.search(norm):
+        return None  # "nefrologista" is not a typo of "neurologista"
     return _fuzzy(norm.split())
+
+
+def match_outside(text: str) -> OutsideArea | None:
+    """The care a message asks for that the journey cannot book ("marcar psicólogo",
+    "quero nutricionista"), or None — also when it names a specialty we do book
+    ("psiquiatra ou psicólogo" is a psychiatry request)."""
+    if match_specialty(text) is not None:
+        return None
+    found = _OUTSIDE_RE.findall(_clean(text))
+    return _OUTSIDE[found[-1]] if found else None
 
 
 # Idioms that contain a keyword but ask for nothing ("obrigada de coração").
