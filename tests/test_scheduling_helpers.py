@@ -307,3 +307,14 @@ def test_agendas_skip_national_and_state_holidays_of_the_providers_state():
     assert d(13, 10, 2027) in in_ms & in_sp
     christmas = {t.date() for t in _slot_times(schedule, d(21, 12, 2026), "MS")}
     assert d(25, 12, 2026) not in christmas and d(24, 12, 2026) in christmas
+
+
+@pytest.mark.parametrize("text,today,start,end", [
+    ("de 28 a 3/1", date(2026, 11, 24), date(2026, 12, 28), date(2027, 1, 3)),
+    ("do dia 10 ao dia 15", date(2026, 12, 29), date(2027, 1, 10), date(2027, 1, 15)),
+    # on 29/12 the range has begun: 28/12 is not read as next year's
+    ("de 28/12 a 3/1", date(2026, 12, 29), date(2026, 12, 28), date(2027, 1, 3)),
+    ("de 15/12 a 10/12", date(2026, 11, 24), date(2026, 12, 10), date(2026, 12, 15)),
+])
+def test_ranges_that_give_the_month_once_or_cross_the_year(text, today, start, end):
+    assert parse_date_request(text, today) == DateRequest(start=start, end=end)

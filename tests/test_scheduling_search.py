@@ -390,3 +390,15 @@ def test_ans_deadline_uses_the_operator_state_when_no_other_is_known(wa, rt):
     in_df, national = (ans_deadline(clock.today(), "endocrinologia", uf) for uf in ("DF", None))
     assert in_df == national + timedelta(days=1)
     assert f"vai até {in_df:%d/%m/%Y}" in reply
+
+
+# -- issue 3: ranges that give the month once ------------------------------------------------
+@pytest.mark.parametrize("words", ["entre 10 e 15/12", "de 10 a 15/12", "do dia 10 ao dia 15",
+                                   "de 10 a 15 de dezembro"])
+def test_a_range_with_the_month_given_once_is_the_whole_span(wa, words):
+    reply = _results_for(wa, MARIA, f"marcar cardiologia {words}", "116", "eu")
+    days = _days_shown(reply)
+    assert days and days[0] == date(2026, 12, 10), reply  # not only 15/12
+    assert all(date(2026, 12, 10) <= d <= date(2026, 12, 15) for d in days), reply
+    more = _days_shown(wa.say(MARIA, "mais")[0])  # the next page goes on within the span
+    assert more and all(date(2026, 12, 10) <= d <= date(2026, 12, 15) for d in more)

@@ -7,6 +7,9 @@ Rules (kept simple on purpose, the flow shows what it understood):
   in the past); "dia N" is the next day N on or after today;
 - an explicit year in the past, "ontem", "semana passada" come back flagged `in_past` so
   the flow can say so;
+- a range may give the month once: "entre 10 e 15/12", "de 10 a 15 de dezembro", "do dia 10
+  ao dia 15" are 10/12–15/12 (the first day takes the second's month, or the month before
+  when it is larger: "de 28 a 3/1"); a range is rolled forward only when its end has passed;
 - "a partir de X" is X onwards; "depois de X"/"após X" is the day after X onwards;
 - chat spellings count ("semana q vem", "hj", "dps de amanhã", "prox semana");
 - "daqui a N dias" / "em N dias" is that day; "daqui a N semanas" / "meses" is from that
@@ -46,6 +49,10 @@ _NUMERIC = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?\b")
 _MONTH_NAME = re.compile(
     rf"\b(?:dia )?(\d{{1,2}}) (?:de )?({'|'.join(MONTHS)})(?: (?:de )?(\d{{4}}))?\b")
 _DAY_OF_MONTH = re.compile(r"\bdia (\d{1,2})\b")
+# The bare first day of a range whose second day carries the month: "entre 10 e 15/12",
+# "de 10 a 15 de dezembro", "do dia 10 ao dia 15". Group 2 is where the second day starts.
+_BARE_RANGE_START = re.compile(r"\b(?:entre|de|do|desde)(?: o)?(?: dia)? (\d{1,2}) "
+                               r"(?=(?:e|a|ao|ate)(?: o)? ((?:dia )?\d))")
 # "segunda via", "segunda opção" are ordinals, not Monday.
 _WEEKDAY = re.compile(rf"\b({'|'.join(WEEKDAYS)})(?:[- ]?feira)?\b"
                       r"(?! (?:via|opcao|vez|alternativa|vaga|parcela)\b)")
@@ -137,9 +144,19 @@ def _range(first: _Mention, second: _Mention, today: date) -> DateRequest:
     start, end = first.day, second.day
     if end < start and second.weekday is not None:
         end += timedelta(days=7 * ((start - end).days // 7 + 1))  # "de sexta a terça"
+    elif (end < start and not first.explicit and start.year > today.year
+          and _year_before(start) < today <= end):
+        start = _year_before(start)  # "de 28/12 a 3/1" on 29/12: 28/12 was rolled a year on
     elif end < start:
         start, end = end, start  # "de 15/12 a 10/12": the person swapped them
     return _request(start, end, False, today, first.explicit or second.explicit)
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29/02
+        return day.replace(year=day.year - 1, day=28)
 
 
 def _request(start: date, end: date | None, from_on: bool, today: date,
@@ -170,6 +187,10 @@ def _mentions(norm: str, today: date) -> list[_Mention]:
         if day is not None:
             found.append((match.start(), _Mention(day, explicit, weekday, onwards)))
 
+    bare: list[tuple[int, int, int]] = []  # (position, day, where its second day starts)
+    for m in _BARE_RANGE_START.finditer(norm):
+        taken.append(range(*m.span(1)))  # so "dia 10" is not also read as the next day 10
+        bare.append((m.start(), int(m.group(1)), m.start(2)))
     for m in _OFFSET.finditer(norm):
         add(m, *_offset(m.group(1), m.group(2), today))
     for m in _MONTH_NAME.finditer(norm):
@@ -184,7 +205,24 @@ def _mentions(norm: str, today: date) -> list[_Mention]:
     for m in _WEEKDAY.finditer(norm):
         weekday = WEEKDAYS[m.group(1)]
         add(m, _weekday(weekday, norm, today), weekday=weekday)
+    ends = {position: mention for position, mention in found}
+    for position, day, end_at in bare:
+        end = ends.get(end_at)
+        if end is not None and end.weekday is None and not end.onwards:
+            start = _day_before(day, end.day)
+            if start is not None:
+                found.append((position, _Mention(start, end.explicit, None)))
     return [mention for _, mention in sorted(found, key=lambda f: f[0])]
+
+
+def _day_before(day: int, end: date) -> date | None:
+    """Day `day` of `end`'s month, or of the month before when it comes after `end`."""
+    month_start = end.replace(day=1) if day <= end.day else (
+        end.replace(day=1) - timedelta(days=1)).replace(day=1)
+    try:
+        return month_start.replace(day=day)
+    except ValueError:
+        return None  # "de 31 a 5/12": there is no 31/11
 
 
 def _offset(count: str, unit: str, today: date) -> tuple[date | None, bool, None, bool]:
