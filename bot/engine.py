@@ -253,13 +253,21 @@ class Turn:
 # -----------------------------------------------------------------------------------
 PayloadRoute = Callable[["Turn"], bool]
 _payload_routes: list[PayloadRoute] = []
+_standalone_routes: set[PayloadRoute] = set()
 
 
-def route_payload(fn: PayloadRoute) -> PayloadRoute:
+def route_payload(fn: PayloadRoute | None = None, *, standalone: bool = False):
     """Register a handler for button answers that must work in any state (e.g. a
-    reminder's confirm/cancel buttons); it returns True when it consumed the message."""
-    _payload_routes.append(fn)
-    return fn
+    reminder's confirm/cancel buttons); it returns True when it consumed the message.
+    `standalone`: the button answers a message of its own (a reminder), not the session,
+    so its answer is not preceded by the "conversa encerrada… começar de novo" note."""
+    def register_route(route: PayloadRoute) -> PayloadRoute:
+        _payload_routes.append(route)
+        if standalone:
+            _standalone_routes.add(route)
+        return route
+
+    return register_route(fn) if fn is not None else register_route
 
 
 def handle(session: Session, runtime, conversation: Conversation, message: Message) -> Turn:
@@ -273,6 +281,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     conversation.last_activity_at = now
     if expired:
         turn.say("session_expired")
+        expiry_note = turn._texts[-1]  # taken back if a standalone button answers
 
     flows()
     cmd = intents.command(turn.text) if not message.payload else None
@@ -288,8 +297,9 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
 
         identity.refresh_binding(turn)
 
-    if message.payload and _run_payload_routes(turn):
-        pass
+    if message.payload and (route := _run_payload_routes(turn)):
+        if expired and route in _standalone_routes and expiry_note in turn._texts:
+            turn._texts.remove(expiry_note)
     elif claimable and _answered_by_claiming_state(turn, cmd):
         pass
     elif cmd == "menu":
@@ -316,8 +326,9 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     return turn
 
 
-def _run_payload_routes(turn: Turn) -> bool:
-    return any(route(turn) for route in _payload_routes)
+def _run_payload_routes(turn: Turn) -> PayloadRoute | None:
+    """The route that consumed the button answer, if any."""
+    return next((route for route in _payload_routes if route(turn)), None)
 
 
 QUEUE_NOTICE_INTERVAL = timedelta(minutes=10)  # at most one "you are in the queue" per interval

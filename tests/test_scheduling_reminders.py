@@ -144,3 +144,30 @@ def test_reminder_waits_for_a_turn_in_progress_and_keeps_what_it_wrote(wa, rt):
 
         body = s.scalars(select(OutboundMessage.body).order_by(OutboundMessage.id.desc())).first()
     assert body.endswith(NO_TYPED_ANSWERS)  # decided on what the turn committed
+
+
+# -- issue 3: a reminder button after the session expired --------------------------------------
+EXPIRED_NOTE = "Sua conversa anterior foi encerrada por inatividade. Vamos começar de novo."
+
+
+@pytest.mark.parametrize("button,payload,status", [("Confirmar", "appt-confirm", "booked"),
+                                                    ("Cancelar", "appt-cancel", "cancelled")])
+def test_a_reminder_button_after_expiry_is_applied_without_the_fresh_start_note(
+        wa, rt, button, payload, status):
+    book(wa)
+    [appointment] = appointments(rt)
+    clock.freeze(appointment.reminder_at - timedelta(minutes=5))
+    wa.say(MARIA, "2a via do boleto")  # busy with something else: the reminder keeps no state
+    wa.say(MARIA, "116")
+    send_reminder_inside_window(rt, appointment)
+    clock.freeze(clock.now() + timedelta(minutes=40))  # the bill session expires meanwhile
+    [reply] = wa.say(MARIA, button, extra={"ButtonPayload": f"{payload}:{appointment.id}"})
+    assert EXPIRED_NOTE not in reply and "começar de novo" not in reply
+    if status == "booked":
+        assert reply == f"Presença confirmada para 30/11/2026 às {appointment.starts_at:%H:%M}. Até lá!"
+        assert appointments(rt)[0].confirmed_at == clock.now()
+    else:
+        assert "cancelada. O horário foi liberado" in reply
+    assert appointments(rt)[0].status == status
+    assert conversation_state(rt)[0] is None  # the expired bill journey stays closed
+

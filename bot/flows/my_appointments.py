@@ -318,7 +318,7 @@ def _confirm(turn: Turn, appointment: Appointment) -> None:
     turn.say("appointments/confirmed", items=[appointment], names=_specialties([appointment]))
 
 
-@route_payload
+@route_payload(standalone=True)
 def reminder_buttons(turn: Turn) -> bool:
     payload = turn.message.payload or ""
     match = re.fullmatch(r"appt-(confirm|cancel):(\d{1,18})", payload)  # fits a BIGINT
