@@ -7,8 +7,10 @@ import re
 from bot import appointments, clock, intents
 from bot.engine import Flow, Turn, register, route_payload
 from bot.flows import scheduling
+from bot.outbox import LIST_DESCRIPTION_MAX, LIST_TITLE_MAX
 from bot.registry.base import RegistryUnavailable
 from bot.scheduling.specialties import by_code
+from bot.templates import render
 from bot.text import normalize
 from storage.models import Appointment
 
@@ -60,8 +62,36 @@ def start(turn: Turn) -> None:
     turn.goto("manage")
     # Who an appointment is for is said only when it is not the person writing (a
     # dependent's), so a titular's list reads at a glance.
-    turn.say("appointments/list", items=items, names=_specialties(items),
-             viewer_ref=turn.conversation.beneficiary_ref)
+    context = dict(appointments=items, names=_specialties(items),
+                   viewer_ref=turn.conversation.beneficiary_ref)
+    if len(items) == 1:
+        return turn.say("appointments/list", interactive=False, **context)
+    # Several: which one is a choice, a list-picker when configured (as the search's slots).
+    choices = _choice_items(items, context["names"], context["viewer_ref"])
+    turn.remember(titles=[c["title"] for c in choices])
+    turn.say_choices("appointments/list", items=choices, **context)
+
+
+def _choice_items(items, names: dict, viewer_ref: str | None) -> list[dict]:
+    """List-picker items: "30/11 08:00 Cardiologia" (≤ 24 characters, told apart when two
+    collide), the professional and, for a dependent's, the patient below."""
+    titles = scheduling.distinct_titles([
+        scheduling.fit(render("appointments/list_title", appointment=a, specialty=names[a.id]),
+                       LIST_TITLE_MAX) for a in items])
+    return [{"id": f"appt:{a.id}", "title": title,
+             "description": scheduling.fit(render("appointments/list_description", appointment=a,
+                                                  viewer_ref=viewer_ref), LIST_DESCRIPTION_MAX)}
+            for a, title in zip(items, titles)]
+
+
+def _picked(turn: Turn, ids: list[int]) -> int | None:
+    """The number of the appointment chosen on the list-picker (its id, or its title typed)."""
+    match = re.fullmatch(r"appt:(\d{1,18})", turn.message.payload or "")
+    if match and int(match.group(1)) in ids:
+        return ids.index(int(match.group(1))) + 1
+    titles = [normalize(t) for t in turn.data.get("titles", [])]
+    norm = normalize(turn.text).strip()
+    return titles.index(norm) + 1 if norm and norm in titles else None
 
 
 def _dependent_refs(turn: Turn) -> list[str]:
@@ -85,7 +115,10 @@ def manage(turn: Turn) -> None:
     match = ACTION.match(norm)
     number = None
     action = turn.data.get("pending_action")
-    if match:
+    picked = _picked(turn, ids)
+    if picked is not None:
+        number = picked
+    elif match:
         action = "reschedule" if match.group(1) in ("remarcar", "mudar") else "cancel"
         number = int(match.group(2)) if match.group(2) else (1 if len(ids) == 1 else None)
         if number is None:

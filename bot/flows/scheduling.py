@@ -282,7 +282,7 @@ def advance(turn: Turn, explained: set[str] = frozenset()) -> None:
 
 
 def _patient_items(turn: Turn) -> list[dict]:
-    return [{"id": f"patient:{m['ref']}", "title": _fit(m["name"], LIST_TITLE_MAX),
+    return [{"id": f"patient:{m['ref']}", "title": fit(m["name"], LIST_TITLE_MAX),
              "description": render("scheduling/patient_description", titular=i == 0)}
             for i, m in enumerate(turn.data["family"])]
 
@@ -450,7 +450,7 @@ def _holiday_state(turn: Turn, provider_state: str) -> str:
 def slot_items(slots) -> list[dict]:
     """List-picker items: distinct, clean titles of at most 24 characters."""
     return [{"id": f"slot:{s.ref}", "title": title,
-             "description": _fit(render("scheduling/slot_description", slot=s),
+             "description": fit(render("scheduling/slot_description", slot=s),
                                  LIST_DESCRIPTION_MAX)}
             for s, title in zip(slots, _titles(slots))]
 
@@ -459,21 +459,26 @@ def _titles(slots) -> list[str]:
     # "25/11 09:30 Dr. Ricardo"; two Ricardos at the same time become "Ricardo T." and
     # "Ricardo L."; should even that collide, a number tells them apart.
     def title(slot, detailed: bool) -> str:
-        return _fit(render("scheduling/slot_title", slot=slot, detailed=detailed), LIST_TITLE_MAX)
+        return fit(render("scheduling/slot_title", slot=slot, detailed=detailed), LIST_TITLE_MAX)
 
     titles = [title(s, False) for s in slots]
     counts = Counter(titles)
-    titles = [title(s, True) if counts[t] > 1 else t for s, t in zip(slots, titles)]
+    return distinct_titles([title(s, True) if counts[t] > 1 else t for s, t in zip(slots, titles)])
+
+
+def distinct_titles(titles: list[str]) -> list[str]:
+    """List-picker titles told apart by a number where they still collide: " (1)", " (2)"."""
     counts, seen = Counter(titles), Counter()
+    titles = list(titles)
     for i, t in enumerate(titles):
         if counts[t] > 1:
             seen[t] += 1
             suffix = f" ({seen[t]})"
-            titles[i] = _fit(t, LIST_TITLE_MAX - len(suffix)) + suffix
+            titles[i] = fit(t, LIST_TITLE_MAX - len(suffix)) + suffix
     return titles
 
 
-def _fit(text: str, limit: int) -> str:
+def fit(text: str, limit: int) -> str:
     """At most `limit` characters, never ending in a blank or a dash; a partial last word
     is dropped unless that would drop too much."""
     text = " ".join(text.split())
