@@ -398,7 +398,7 @@ def _deferred(turn: Turn) -> None:
 
 def _answer_question(turn: Turn) -> bool:
     rules = _rules(turn)
-    topic = question_topic(turn.norm)
+    topic = question_topic(turn.norm, rules.operator_name)
     if topic is None:
         return False
     if topic == "extra_debts":
