@@ -129,23 +129,25 @@ def before_sending(rt, session, row: OutboundMessage) -> Verdict:
 
 
 def _reason_to_skip(rt, session, conversation: Conversation, row: OutboundMessage) -> str | None:
+    from bot import engine
+
     if conversation.handoff is not None:
         return "conversa com o atendimento humano"
     if _wrote_since(session, conversation, row.created_at):
         return "o beneficiário escreveu antes de o convite sair"
-    if conversation.state == "campaign_reply" and not _idle(rt, conversation):
-        return "convite anterior aguardando resposta"
-    if conversation.flow is not None and not _idle(rt, conversation):
+    # Busy or not is the engine's own rule (`engine.session_left`), so the invitation and
+    # the person's next message agree on whether the last session is over.
+    now = clock.now()
+    if not engine.session_left(conversation, rt.settings, now):
+        if conversation.state == "campaign_reply":
+            return "convite anterior aguardando resposta"
+        if engine.is_idle(conversation, rt.settings, now):
+            return "conversa aguardando outra resposta"  # kept open: a reminder's answer
         return "conversa em andamento"
-    if conversation.flow is not None:
-        from bot import engine
-
-        # Left idle: closed exactly as the engine would (protocol "expirado"); a state kept
-        # open on purpose (a reminder's answer) survives and is not taken over.
-        engine.expire_idle_session(engine.Turn(session, rt, conversation, engine.Message(text="")),
-                                   clock.now())
-        if conversation.flow is not None:
-            return "conversa aguardando outra resposta"
+    # The last session is over: closed exactly as the engine would close it (a journey's
+    # protocol "expirado", the identity confirmation lapsed) — the invitation moves the
+    # conversation's activity to now, which must not revive a confirmation from hours ago.
+    engine.expire_idle_session(engine.Turn(session, rt, conversation, engine.Message(text="")), now)
     return None
 
 
@@ -156,11 +158,6 @@ def _wrote_since(session, conversation: Conversation, moment: datetime) -> bool:
     return session.scalars(select(InboundMessage.id).where(
         InboundMessage.conversation_key.in_(keys),
         or_(InboundMessage.received_at >= moment, InboundMessage.status == "received")).limit(1)).first() is not None
-
-
-def _idle(rt, conversation: Conversation) -> bool:
-    last = conversation.last_activity_at
-    return last is None or clock.now() - last >= timedelta(minutes=rt.settings.session_idle_minutes)
 
 
 def _skip(row: OutboundMessage, target: CampaignTarget, reason: str) -> None:

@@ -45,7 +45,8 @@ class Flow:
                  menu_order: int | None = None, identity_alternatives: bool = False,
                  identity_notice: str | None = None,
                  recognizer: Callable[[str], bool] | None = None,
-                 screen: Callable[["Turn"], bool] | None = None):
+                 screen: Callable[["Turn"], bool] | None = None,
+                 on_leave: Callable[["Turn"], str | None] | None = None):
         self.name = name
         self.journey = journey
         self.needs_identity = needs_identity
@@ -59,6 +60,11 @@ class Flow:
         # the message itself because there is nothing the journey could do (a specialty it
         # cannot book): no protocol, no identity check, the state unchanged.
         self.screen = screen
+        # What the protocol's history should add when the person leaves the journey midway
+        # (sair, tchau, another journey, idle): the negotiation's last offer shown, so
+        # whoever calls back knows it. The status and what the person is told stay the
+        # engine's.
+        self.on_leave = on_leave
         self.entry: Handler | None = None
         self.states: dict[str, Handler] = {}
         self.claims: dict[str, frozenset[str]] = {}  # state -> global commands it answers
@@ -247,6 +253,11 @@ class Turn:
             # The journey already reached its outcome (a bill sent, an appointment booked):
             # leaving or going idle afterwards must not rewrite it as cancelled.
             return
+        if status in ("cancelado", "expirado"):
+            flow = flows().get(self.conversation.flow) if self.conversation.flow else None
+            left = flow.on_leave(self) if flow is not None and flow.on_leave else None
+            if left:
+                note = f"{note}; {left}" if note else left
         protocols.set_status(protocol, status, note)
 
 

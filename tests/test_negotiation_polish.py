@@ -291,7 +291,7 @@ def test_a_flat_no_is_not_pressed(wa, rt):
     ("quero pagar direto", None), ("já paguei na central", "dispute"),
 ])
 def test_title_questions(text, topic):
-    assert question_topic(normalize(text)) == topic
+    assert question_topic(normalize(text), "CASSEMS") == topic
 
 
 BACK = "Voltando à negociação: responda *sim* para fechar a condição acima ou peça outra (ex.: \"em 5x\")."

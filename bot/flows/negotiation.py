@@ -105,7 +105,8 @@ def start(turn: Turn) -> None:
             turn.close_protocol("concluido", "sem débitos em atraso")
         return turn.end()
     groups = group_agreements(titles)
-    turn.remember(groups=[[t.ref for t in g] for g in groups], group=0, step=0,
+    turn.remember(groups=[[t.ref for t in g] for g in groups], codes=[g[0].code for g in groups],
+                  group=0, step=0,
                   due=first_due_date(turn.today, rules).isoformat())
     turn.say("negotiation/titles", name=turn.beneficiary.first_name, rules=rules,
              titles=[{"t": t, "days": days_overdue(t, turn.today)} for g in groups for t in g],
@@ -212,7 +213,10 @@ def _offer_plan(turn: Turn, plan: Plan, refusal: Refusal | None = None,
     # the same plan, so a "sim" closes exactly what was shown.
     turn.remember(pending={"kind": "installments", "n": plan.installments,
                            "entrada": str(plan.entrada), "total": str(plan.total),
-                           "due": plan.due_date.isoformat(), "step": turn.data["step"]})
+                           "due": plan.due_date.isoformat(), "step": turn.data["step"],
+                           # as shown, for the history (no registry call to recompute)
+                           "entrada_amount": str(plan.entrada_amount),
+                           "installment": str(plan.installment_amount)})
     turn.goto("offer")
     _say_date_limit(turn, date_limit)
     turn.say("negotiation/plan_offer", plan=plan, refusal=refusal, rules=_rules(turn),
@@ -398,7 +402,7 @@ def _deferred(turn: Turn) -> None:
 
 def _answer_question(turn: Turn) -> bool:
     rules = _rules(turn)
-    topic = question_topic(turn.norm)
+    topic = question_topic(turn.norm, rules.operator_name)
     if topic is None:
         return False
     if topic == "extra_debts":
@@ -442,20 +446,48 @@ def _to_supervisor(turn: Turn, why: str, template: str) -> None:
 
 def _case_context(turn: Turn) -> dict:
     titles = [turn.registry.title(ref) for group in turn.data.get("groups", []) for ref in group]
-    pending = turn.data.get("pending")
     case = {"message": turn.text[:500], "titles": [
         {"ref": t.ref, "code": t.code, "description": t.description,
          "competence": t.competence.isoformat(), "due_date": t.due_date.isoformat(),
          "days_overdue": days_overdue(t, turn.today), "amount": str(t.amount)} for t in titles]}
-    if pending:
-        offer = {"kind": pending["kind"], "total": pending["total"], "due": pending["due"]}
-        if pending["kind"] != "cash":
-            plan = _plan_again(turn, pending)
-            offer.update(n=pending["n"])
-            if isinstance(plan, Plan):
-                offer.update(entrada=str(plan.entrada_amount), installment=str(plan.installment_amount))
+    offer = _offer_on_table(turn)
+    if offer:
         case["offer"] = offer
     return case
+
+
+def _offer_on_table(turn: Turn, *, recompute: bool = True) -> dict | None:
+    """The last offer shown, as quoted. A plan quoted before its amounts were kept in the
+    conversation is recomputed (registry) only when `recompute`."""
+    pending = turn.data.get("pending")
+    if not pending:
+        return None
+    offer = {"kind": pending["kind"], "total": pending["total"], "due": pending["due"]}
+    if pending["kind"] != "cash":
+        offer.update(n=pending["n"])
+        if "installment" in pending:
+            offer.update(entrada=pending["entrada_amount"], installment=pending["installment"])
+        elif recompute:
+            plan = _plan_again(turn, pending)
+            if isinstance(plan, Plan):
+                offer.update(entrada=str(plan.entrada_amount), installment=str(plan.installment_amount))
+    return offer
+
+
+def _left_with_offer(turn: Turn) -> str | None:
+    """The history note when the person leaves (sair, tchau, idle, another journey) after
+    an offer was shown: a conciliador calling back knows what was on the table. From the
+    conversation's data only: leaving must work with the registry down."""
+    offer = _offer_on_table(turn, recompute=False)
+    if offer is None:
+        return None
+    codes = turn.data.get("codes") or []
+    group = turn.data.get("group", 0)
+    code = f" (código {codes[group]})" if group < len(codes) else ""
+    return f"última proposta apresentada{code}: {_offer_text(offer)}"
+
+
+flow.on_leave = _left_with_offer
 
 
 def _offer_text(offer: dict) -> str:

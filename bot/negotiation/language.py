@@ -4,12 +4,15 @@ questions, "está caro", and what looks like a postal address. Pure functions ov
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from bot.text import normalize
 
 _THING = r"(?:titulo|cobranca|debito|divida|codigo|fatura|pendencia|\d{3}\b)s?"
 
 # Order matters: "desbloquear o plano" is about reactivation, not about the card being
 # blocked, so reactivation is tried before the card question.
-QUESTIONS: list[tuple[str, re.Pattern]] = [
+QUESTIONS: list[tuple[str, re.Pattern | None]] = [
     ("reactivation", re.compile(
         r"voltar a usar|volto a usar|reativ|liberar o plano|liberacao do plano|usar o plano|"
         r"volta(?:r)? a funcionar|desbloque|plano (?:volta|liberado|ativo)")),
@@ -36,10 +39,9 @@ QUESTIONS: list[tuple[str, re.Pattern]] = [
         r"\b(?:divida|debito|pendencia|boleto|conta|fatura|titulo)s? .*\bque nao (?:ta|esta|aparece|apareceu)"
         r"(?: aqui| na lista| ai)?\b")),
     # "Posso pagar direto na CASSEMS?": the script — while the debt is with the collector,
-    # it is not negotiated at the plan's desk.
-    ("with_collector", re.compile(
-        r"\b(?:pagar|negociar|resolver|parcelar|acertar|quitar)(?: \w+){0,3}? (?:direto |diretamente )?"
-        r"(?:na|no|com a|com o|pela|pelo|junto a|junto ao) (?:cassems|plano|operadora|convenio|central)\b")),
+    # it is not negotiated at the plan's desk. The operator is named by the rules file
+    # (`_with_collector`), so its pattern is built per operator: None here.
+    ("with_collector", None),
     # What a title is ("o que é esse título 050?", "de que é essa cobrança?"): answered from
     # the title's own data. Last, so "não reconheço esse título" stays a dispute.
     ("title", re.compile(
@@ -92,9 +94,26 @@ _STREET = re.compile(r"\b(?:rua|r|av|avenida|travessa|tv|alameda|al|rodovia|estr
 _CEP = re.compile(r"\b\d{5}-?\d{3}\b")
 
 
-def question_topic(norm: str) -> str | None:
+# Words anyone uses for the plan itself, whatever its name.
+_PLAN_WORDS = ("plano", "operadora", "convenio", "central")
+
+
+@lru_cache(maxsize=16)
+def _with_collector(operator_name: str) -> re.Pattern:
+    """"Pagar/negociar … direto na <plan>", the plan being a generic word or the rules
+    file's `operator_name` (accents and case do not matter): a second operator's file
+    works without code changes."""
+    names = [re.escape(n) for n in (normalize(operator_name),) if n] + list(_PLAN_WORDS)
+    names.sort(key=len, reverse=True)  # "plano de saude demo" before "plano"
+    return re.compile(
+        r"\b(?:pagar|negociar|resolver|parcelar|acertar|quitar)(?: \w+){0,3}? (?:direto |diretamente )?"
+        rf"(?:na|no|com a|com o|pela|pelo|junto a|junto ao) (?:{'|'.join(names)})\b")
+
+
+def question_topic(norm: str, operator_name: str = "") -> str | None:
+    """The script's question `norm` asks, if any; `operator_name` is the rules file's."""
     for topic, pattern in QUESTIONS:
-        if pattern.search(norm):
+        if (pattern or _with_collector(operator_name)).search(norm):
             return topic
     return None
 
