@@ -46,7 +46,7 @@ class Flow:
                  identity_notice: str | None = None,
                  recognizer: Callable[[str], bool] | None = None,
                  screen: Callable[["Turn"], bool] | None = None,
-                 on_leave: Callable[["Turn"], str | None] | None = None):
+                 on_leave: Callable[["Turn"], str | tuple[str, str] | None] | None = None):
         self.name = name
         self.journey = journey
         self.needs_identity = needs_identity
@@ -63,7 +63,8 @@ class Flow:
         # What the protocol's history should add when the person leaves the journey midway
         # (sair, tchau, another journey, idle): the negotiation's last offer shown, so
         # whoever calls back knows it. The status and what the person is told stay the
-        # engine's.
+        # engine's — unless it returns (status, note): an outcome reached before leaving
+        # (a first agreement closed when a second code was still being negotiated).
         self.on_leave = on_leave
         self.entry: Handler | None = None
         self.states: dict[str, Handler] = {}
@@ -256,6 +257,8 @@ class Turn:
         if status in ("cancelado", "expirado"):
             flow = flows().get(self.conversation.flow) if self.conversation.flow else None
             left = flow.on_leave(self) if flow is not None and flow.on_leave else None
+            if isinstance(left, tuple):  # the journey reached an outcome before leaving
+                status, left = left
             if left:
                 note = f"{note}; {left}" if note else left
         protocols.set_status(protocol, status, note)

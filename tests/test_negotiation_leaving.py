@@ -67,3 +67,16 @@ def test_leaving_before_any_offer_and_other_journeys_keep_the_plain_note(wa, rt)
     wa.say(MARIA, "116")
     assert wa.say(MARIA, "tchau") == [GOODBYE]
     assert _last_event(rt, "segunda_via") == ("cancelado", "cancelado", "cancelado pelo beneficiário")
+
+
+def test_leaving_the_second_code_keeps_the_first_agreement_as_the_outcome(wa, rt):
+    jose = "+5567999990002"  # codes 001 and 050: two agreements in one contact
+    wa.say(jose, "estou devendo")
+    wa.say(jose, "682")
+    wa.say(jose, "sim"), wa.say(jose, "sim")
+    assert any("O título 050" in r for r in wa.say(jose, "1"))  # 001 agreed; 050 offered
+    assert wa.say(jose, "sair") == [CANCELLED]
+    status, event_status, note = _last_event(rt, "negociacao")
+    assert (status, event_status) == ("acordo", "acordo")  # its boletos are out: not cancelled
+    assert note.startswith("cancelado pelo beneficiário; acordos: ")
+    assert "última proposta apresentada (código 050): à vista" in note

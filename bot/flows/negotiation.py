@@ -474,17 +474,28 @@ def _offer_on_table(turn: Turn, *, recompute: bool = True) -> dict | None:
     return offer
 
 
-def _left_with_offer(turn: Turn) -> str | None:
+def _left_with_offer(turn: Turn) -> str | tuple[str, str] | None:
     """The history note when the person leaves (sair, tchau, idle, another journey) after
     an offer was shown: a conciliador calling back knows what was on the table. From the
-    conversation's data only: leaving must work with the registry down."""
+    conversation's data only: leaving must work with the registry down. Agreements already
+    closed in this contact (one code done, the next under way) make the protocol `acordo`,
+    not cancelled: their boletos are out."""
     offer = _offer_on_table(turn, recompute=False)
-    if offer is None:
-        return None
-    codes = turn.data.get("codes") or []
-    group = turn.data.get("group", 0)
-    code = f" (código {codes[group]})" if group < len(codes) else ""
-    return f"última proposta apresentada{code}: {_offer_text(offer)}"
+    note = None
+    if offer is not None:
+        codes = turn.data.get("codes") or []
+        group = turn.data.get("group", 0)
+        code = f" (código {codes[group]})" if group < len(codes) else ""
+        note = f"última proposta apresentada{code}: {_offer_text(offer)}"
+    done = turn.data.get("agreement_ids") or []
+    if done:
+        closed = _agreements_note(done)
+        return "acordo", f"{closed}; {note}" if note else closed
+    return note
+
+
+def _agreements_note(ids: list[int]) -> str:
+    return "acordos: " + ", ".join(str(i) for i in ids)
 
 
 flow.on_leave = _left_with_offer
@@ -709,6 +720,8 @@ def _finish(turn: Turn) -> None:
         "total": str(agreement.total), "boletos": agreement.boletos,
         "address_note": agreement.address_note, "contact_phone": turn.data.get("phone_note")},
         agreement.idempotency_key)
+    done = [*turn.data.get("agreement_ids", []), agreement.id]
+    turn.remember(agreement_ids=done)
     last = turn.data["group"] + 1 >= len(turn.data["groups"])
     turn.say("negotiation/summary", agreement=agreement, code=titles[0].code,
              address=turn.beneficiary.address, note=agreement.address_note,
@@ -722,7 +735,7 @@ def _finish(turn: Turn) -> None:
         turn.say("negotiation/next_agreement")
         return _offer_cash(turn)
     turn.say("negotiation/anything_else")
-    turn.close_protocol("acordo", f"acordos: {agreement.id}")
+    turn.close_protocol("acordo", _agreements_note(done))
     turn.end()
 
 
