@@ -215,12 +215,12 @@ def _run_queued_jobs(rt) -> None:
     """Run the queue here, as a worker would. RQ's worker installs its own SIGINT/SIGTERM
     handlers and leaves them behind: without putting ours back, Ctrl-C at the next prompt
     would end the chat with RQ's StopRequested traceback instead of closing it."""
-    from rq import SimpleWorker
+    from bot.worker_main import InProcessWorker
 
     handlers = {signum: signal.getsignal(signum)
                 for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
-        SimpleWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
+        InProcessWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from rq import Worker
+from rq import SimpleWorker, Worker
 
 from bot import jobs, runtime
-from bot.logging_setup import configure_logging
+from bot.logging_setup import configure_logging, mask_cpfs
 
 log = logging.getLogger("planbot.worker")
 
@@ -36,8 +36,28 @@ class SweeperKeeping:
             log.exception("start-up sweep failed")
 
 
-class PlanbotWorker(SweeperKeeping, Worker):
+class FailureMasking:
+    """Mixin for RQ workers: a failed job's traceback is masked before RQ stores it.
+
+    RQ keeps it in Redis (the job's result and the failed-job registry, for days) and
+    sends it to failure webhooks; a third-party message (a driver error quoting its SQL
+    parameters, an operator API error quoting `?cpf=`) can carry a full CPF there, out
+    of reach of the masked logs.
+    """
+
+    def handle_job_failure(self, job, queue, started_job_registry=None, exc_string="",
+                           execution=None):
+        return super().handle_job_failure(job, queue, started_job_registry=started_job_registry,
+                                          exc_string=mask_cpfs(exc_string or ""),
+                                          execution=execution)
+
+
+class PlanbotWorker(FailureMasking, SweeperKeeping, Worker):
     pass
+
+
+class InProcessWorker(FailureMasking, SimpleWorker):
+    """Runs queued jobs in the calling process (the chat command, tests)."""
 
 
 def worker_options(settings) -> dict:

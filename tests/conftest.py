@@ -9,12 +9,12 @@ import re
 
 import pytest
 import responses
-from rq import SimpleWorker
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
 from bot import clock, runtime as runtime_module
 from bot.config import Settings
+from bot.worker_main import InProcessWorker
 from storage.db import make_engine, transaction
 from storage.models import Base
 
@@ -207,7 +207,7 @@ class WhatsApp:
 def drain(rt, rounds: int = 20) -> None:
     """Run queued jobs (and retries) in this process until nothing is left."""
     for _ in range(rounds):
-        SimpleWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
+        InProcessWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
         if rt.queue.count == 0:
             return
 

@@ -73,3 +73,24 @@ def test_operator_api_outage_does_not_carry_the_query_into_the_error(log_output)
     output = stream.getvalue()
     assert "GET /beneficiaries: ConnectionError" in output
     assert "?cpf=" not in output and CPF not in output
+
+
+def fail_quoting_a_cpf(cpf: str) -> None:
+    raise LookupError(f"operator API: 500 for /beneficiaries?cpf={cpf}")
+
+
+def test_a_failed_jobs_traceback_is_stored_in_redis_with_the_cpf_masked(rt):
+    """RQ keeps a failed job's traceback in Redis for days and outside our logs."""
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry
+
+    from bot.worker_main import InProcessWorker, PlanbotWorker, FailureMasking
+
+    job = rt.queue.enqueue(fail_quoting_a_cpf, "116.764.967-26")
+    InProcessWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="CRITICAL")
+
+    assert job.id in FailedJobRegistry(queue=rt.queue).get_job_ids()
+    stored = Job.fetch(job.id, connection=rt.redis).latest_result().exc_string
+    assert "LookupError: operator API: 500 for /beneficiaries?cpf=116.***.***-26" in stored
+    assert "764.967" not in stored
+    assert issubclass(PlanbotWorker, FailureMasking)  # worker.py's workers mask too
