@@ -302,6 +302,14 @@ def _prepare_database(rt) -> None:
     click.echo("demo data loaded (data/demo_operator.json)")
 
 
+DEMO_PEOPLE = (  # data/demo_operator.json; the README's table says more
+    ("+5567999990001", "Maria, CPF 116…: bills (one overdue), scheduling, 2 dependents"),
+    ("+5567999990002", "José, CPF 682…: debt negotiation, codes 001 and 050"),
+    ("+5567999990003", "Fernanda, CPF 605…: up to date, no open bills"),
+    ("+5567999990004", "Roberto, CPF 530…: negotiation with a discount (91–360 days)"),
+)
+
+
 def _print_how_to_talk(port: int, rt, redis_url: str, *, embedded: bool) -> None:
     venv_flask = Path(sys.executable).with_name("flask")
     click.echo(click.style("\nplanbot is running", fg="green", bold=True))
@@ -310,8 +318,9 @@ def _print_how_to_talk(port: int, rt, redis_url: str, *, embedded: bool) -> None
     click.echo(f"  redis:    {redis_url}{' (embedded)' if embedded else ''}")
     click.echo("\nTalk to the bot as a demo beneficiary, in another terminal:")
     click.echo(f"  {venv_flask} --app wsgi chat --phone +5567999990001")
-    click.echo("  (demo phones: +5567999990001 Maria, titular with dependents and bills;"
-               " +5567999990002 José, overdue debts; +5567999990003 Fernanda, up to date)")
+    click.echo("  Demo people (the bot asks for the first 3 CPF digits before any data):")
+    for phone, who in DEMO_PEOPLE:
+        click.echo(f"    {phone}  {who}")
     click.echo("Ctrl-C stops everything.\n")
 
 

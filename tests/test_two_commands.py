@@ -171,3 +171,17 @@ def test_chat_ended_by_a_signal_stops_the_redis_it_started(tmp_path, signum):
         chat.stdout.close()
         chat.stderr.close()
     assert _redis_servers_in(tmp_path) == []
+
+
+def test_the_demo_people_serve_prints_exist_in_the_demo_data():
+    """A new user types what `serve` prints: each phone and CPF prefix must be real."""
+    import json
+
+    from bot.cli import DEMO_PEOPLE
+    from bot.config import ROOT
+
+    people = json.loads((ROOT / "data" / "demo_operator.json").read_text())["beneficiaries"]
+    by_phone = {phone: person for person in people for phone in person["phones"]}
+    for phone, who in DEMO_PEOPLE:
+        person = by_phone[phone]
+        assert who.startswith(person["name"].split()[0] + ", CPF " + person["cpf"][:3] + "…")
