@@ -275,7 +275,7 @@ def serve(port: int, worker_count: int):
         _stop_children(children)
         if redis_server is not None:
             rt.close()  # our own connections first, or release() would count them
-            redis_server.release()
+            redis_server.release(grace_seconds=STOP_GRACE_SECONDS)
 
 
 def _prepare_database(rt) -> None:
@@ -324,6 +324,9 @@ def _print_how_to_talk(port: int, rt, redis_url: str, *, embedded: bool) -> None
     click.echo("Ctrl-C stops everything.\n")
 
 
+STOP_GRACE_SECONDS = 10  # for the workers' own children to leave the embedded Redis
+
+
 def _stop_children(children: list[subprocess.Popen]) -> None:
     for child in children:
         if child.poll() is None:
@@ -333,6 +336,7 @@ def _stop_children(children: list[subprocess.Popen]) -> None:
             child.wait(timeout=10)
         except subprocess.TimeoutExpired:
             child.kill()
+            child.wait()
 
 
 @click.command("negotiation-campaign")

