@@ -10,7 +10,9 @@ import functools
 import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
 
 from bot import appointments, intents
 from bot.engine import Flow, Turn, register
@@ -28,6 +30,7 @@ PROFESSIONAL = re.compile(r"\b(?:dr|dra|doutor|doutora)\.? ([a-z]{3,})")
 PAGE = 8
 SEARCH_LIMIT = 200
 SEARCH_DAYS = 60  # how far ahead "o quanto antes" looks
+APPOINTMENT_MINUTES = 30  # how long a booked appointment keeps its patient busy
 
 
 flow = register(Flow(
@@ -406,6 +409,7 @@ def _find_slots(turn: Turn, specialty: str, city: str, state: str, deadline: dat
                 professional: str | None, period: str | None = None) -> Found:
     today = turn.today
     window = timedelta(days=SEARCH_DAYS)
+    busy = _patient_busy(turn)
 
     def query(start: date, end: date) -> list:
         slots = turn.registry.search_slots(SlotQuery(
@@ -413,7 +417,8 @@ def _find_slots(turn: Turn, specialty: str, city: str, state: str, deadline: dat
             limit=SEARCH_LIMIT))
         if professional:
             slots = [s for s in slots if professional in normalize(s.provider.professional).split()]
-        return [s for s in slots if in_day_period(s.starts_at, period)]
+        return [s for s in slots if in_day_period(s.starts_at, period)
+                and not _overlaps(s, busy)]
 
     def too_late(slots: list) -> bool:
         return not slots or slots[0].starts_at.date() > deadline
@@ -437,6 +442,27 @@ def _find_slots(turn: Turn, specialty: str, city: str, state: str, deadline: dat
     # ...unless there is nothing at all to offer (no such provider in the city): waiting was
     # never a choice, and RN 566 makes the operator arrange the care within the deadline.
     return Found(soonest, nearest=True, breach=not soonest)
+
+
+def _patient_busy(turn: Turn) -> list[datetime]:
+    """When the patient already has an appointment (booked here, by anyone in the family):
+    a slot at that time is never offered — nobody is in two clinics at once. The
+    appointment being rescheduled is left out: its time is given up with it."""
+    patient = turn.data.get("patient")
+    if not patient:
+        return []
+    query = select(Appointment.starts_at).where(
+        Appointment.patient_ref == patient, Appointment.status == "booked",
+        Appointment.starts_at >= datetime.combine(turn.today, time()))
+    if turn.data.get("reschedule_id"):
+        query = query.where(Appointment.id != turn.data["reschedule_id"])
+    return list(turn.session.scalars(query))
+
+
+def _overlaps(slot, busy: list[datetime]) -> bool:
+    end = slot.starts_at + timedelta(minutes=slot.duration_minutes or APPOINTMENT_MINUTES)
+    return any(slot.starts_at < b + timedelta(minutes=APPOINTMENT_MINUTES) and b < end
+               for b in busy)
 
 
 def _holiday_state(turn: Turn, provider_state: str) -> str:
