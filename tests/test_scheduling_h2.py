@@ -101,3 +101,39 @@ def test_after_christmas_at_the_date_question_searches_from_the_26th(sunday, wa)
 @pytest.mark.parametrize("words", ["consulta de pré-natal", "pre natal", "médico em Natal"])
 def test_prenatal_and_the_city_of_natal_are_not_christmas(words):
     assert parse_date_request(words, date(2026, 12, 6)) is None
+
+
+def _at_local(day: date, hh: int, mm: int) -> None:
+    from bot import clock
+
+    clock.freeze(clock.from_local(datetime(day.year, day.month, day.day, hh, mm)))
+
+
+def test_a_slot_that_began_while_the_list_was_open_is_not_booked(wa, rt):
+    from .scheduling_support import later
+
+    _at_local(date(2026, 11, 25), 7, 45)
+    wa.say(MARIA, "marcar cardiologia hoje")
+    wa.say(MARIA, "116")
+    results = wa.say(MARIA, "eu")[0]
+    assert _times(results)[0] == "08:00"
+    later(minutes=20)  # 08:05: the 08:00 slot has begun
+    reply = wa.say(MARIA, "1")[0]
+    assert "Confira os dados" not in reply and "já passou" in reply
+    assert "08:00" not in _times(reply) and _times(reply)
+    assert not appointments(rt)
+
+
+def test_a_slot_that_began_before_the_yes_is_not_booked(wa, rt):
+    from .scheduling_support import later
+
+    _at_local(date(2026, 11, 25), 7, 45)
+    wa.say(MARIA, "marcar cardiologia hoje")
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "eu")
+    assert "*Quarta-feira, 25/11/2026 às 08:00*" in wa.say(MARIA, "1")[0]
+    later(minutes=20)
+    reply = wa.say(MARIA, "sim")[0]
+    assert "Consulta agendada" not in reply and "já passou" in reply
+    assert not appointments(rt)
+    assert "08:00" not in _times(wa.twilio.bodies_to(MARIA)[-1])

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from bot import appointments, intents
+from bot import appointments, clock, intents
 from bot.engine import Flow, Turn, register
 from bot.outbox import LIST_DESCRIPTION_MAX, LIST_TITLE_MAX
 from bot.registry.base import RegistryUnavailable, SlotQuery, SlotTaken
@@ -600,7 +600,9 @@ def _chosen(turn: Turn, slot_ref: str) -> None:
         return turn.say("scheduling/try_later")  # still picking: the same number works later
     if slot is None:
         return turn.retry("scheduling/pick_again", count=len(turn.data["results"]))
-    turn.remember(slot=slot_ref)
+    if _began(slot.starts_at):  # the list stayed open while its first hours went by
+        return _offer_next(turn, "scheduling/slot_past")
+    turn.remember(slot=slot_ref, slot_at=slot.starts_at.isoformat())
     turn.goto("confirm")
     turn.say_choices("scheduling/confirm", kind="buttons", items=_confirm_buttons(),
                      slot=slot, patient=patient, phone=turn.conversation.address,
@@ -641,8 +643,22 @@ def _wrong_data(turn: Turn) -> None:
     turn.remember(protocol=number)  # attendants see the case number
 
 
+def _began(starts_at: datetime) -> bool:
+    return starts_at <= clock.local_now()
+
+
+def _offer_next(turn: Turn, template: str) -> None:
+    """The chosen slot cannot be booked any more: say why and show the next free ones."""
+    turn.say(template)
+    turn.forget("slot", "slot_at")
+    turn.goto(SEARCH_AGAIN)  # no slot to confirm any more, whatever the search does
+    search(turn, announce=False)
+
+
 def _book(turn: Turn) -> None:
     reschedule_id = turn.data.get("reschedule_id")
+    if turn.data.get("slot_at") and _began(datetime.fromisoformat(turn.data["slot_at"])):
+        return _offer_next(turn, "scheduling/slot_past")  # "sim" came after it began
     try:
         patient = turn.registry.beneficiary(turn.data["patient"])
         appointment = appointments.book(
@@ -655,10 +671,7 @@ def _book(turn: Turn) -> None:
             specialty=turn.data["specialty"],
         )
     except SlotTaken:
-        turn.say("scheduling/slot_taken")
-        turn.forget("slot")
-        turn.goto(SEARCH_AGAIN)  # no slot to confirm any more, whatever the search does
-        return search(turn, announce=False)
+        return _offer_next(turn, "scheduling/slot_taken")
     except RegistryUnavailable:
         return turn.say("scheduling/try_later")  # still in "confirm": "sim" again later
     if reschedule_id:
