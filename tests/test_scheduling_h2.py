@@ -137,3 +137,23 @@ def test_a_slot_that_began_before_the_yes_is_not_booked(wa, rt):
     assert "Consulta agendada" not in reply and "já passou" in reply
     assert not appointments(rt)
     assert "08:00" not in _times(wa.twilio.bodies_to(MARIA)[-1])
+
+
+@pytest.mark.parametrize("answer", ["quero o 3", "opção 3", "o 3", "número 3", "3º", "pode ser o 3",
+                                    "o terceiro", "fico com o 3"])
+def test_a_slot_number_said_with_words_picks_it(wa, answer):
+    wa.say(MARIA, "marcar clínico geral")
+    wa.say(MARIA, "116")
+    results = wa.say(MARIA, "eu")[0]
+    third = _times(results)[2]
+    reply = wa.say(MARIA, answer)[0]
+    assert "Confira os dados da consulta" in reply and f"às {third}*" in reply
+
+
+@pytest.mark.parametrize("answer", ["outro horário", "outros horários", "outras opções"])
+def test_other_times_at_the_list_pages_on(wa, answer):
+    wa.say(MARIA, "marcar clínico geral")
+    wa.say(MARIA, "116")
+    first = _times(wa.say(MARIA, "eu")[0])
+    reply = wa.say(MARIA, answer)[0]
+    assert "Horários livres" in reply and _times(reply) and _times(reply) != first

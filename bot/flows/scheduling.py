@@ -23,7 +23,7 @@ from bot.scheduling.cities import match_city, named_place
 from bot.scheduling.dates import DateRequest, in_day_period, parse_date_request, parse_day_period
 from bot.scheduling.specialties import CATALOGUE, by_code, match_outside, match_specialty
 from bot.templates import render
-from bot.text import digits, normalize
+from bot.text import normalize
 from storage.models import Appointment
 
 PROFESSIONAL = re.compile(r"\b(?:dr|dra|doutor|doutora)\.? ([a-z]{3,})")
@@ -48,7 +48,15 @@ flow = register(Flow(
 CONFIRM_EXTRA = {"confirmar", "confirmo", "sim confirmo", "pode marcar", "pode agendar"}
 OTHER_SLOT = {"nao confirmo", "outro", "outro horario", "outra", "outra hora"}
 MYSELF = {"eu", "para mim", "pra mim", "mim", "eu mesmo", "eu mesma", "pra eu", "para eu"}
-MORE = {"mais", "ver mais", "mais horarios", "proximos"}
+MORE = {"mais", "ver mais", "mais horarios", "proximos", "outro horario", "outros horarios",
+        "outras opcoes", "outra opcao", "mais opcoes"}
+# "quero o 3", "opção 3", "o terceiro", "3º": a number of the list said with words.
+ORDINALS = {"primeiro": 1, "segundo": 2, "terceiro": 3, "quarto": 4, "quinto": 5, "sexto": 6,
+            "setimo": 7, "oitavo": 8}
+PICKED = re.compile(
+    r"^(?:(?:quero|escolho|prefiro|fico com|pode ser|vou querer|marca|marcar)\s+)?"
+    r"(?:(?:o|a)\s+)?(?:(?:opcao|numero|n|no|horario)\s*)?"
+    rf"(?:(\d{{1,2}})\s*(?:o|º|°)?|({'|'.join(ORDINALS)})(?: horario| da lista)?)$")
 OTHER_DATE = {"outra data", "outro dia", "outra", "mudar data", "outras datas"}
 # "dados incorretos", "meu telefone está errado", "preciso atualizar meu cadastro"
 WRONG_DATA = re.compile(
@@ -561,9 +569,9 @@ def pick(turn: Turn) -> None:
     if norm in OTHER_DATE:
         turn.goto("ask_date")
         return turn.say("scheduling/ask_date")
-    number = digits(turn.text)
-    if number and norm.strip(" .)").isdigit():
-        index = int(number) - 1
+    number = _picked_number(norm)
+    if number:
+        index = number - 1
         if 0 <= index < len(results):
             return _chosen(turn, results[index])
         return turn.retry("scheduling/pick_again", count=len(results))
@@ -579,6 +587,15 @@ def pick(turn: Turn) -> None:
     if reading.problems:  # refused ("ontem"): the list shown still stands
         return _refuse(turn, reading)
     turn.retry("scheduling/pick_again", count=len(results))
+
+
+def _picked_number(norm: str) -> int | None:
+    """The list number in "3", "3.", "quero o 3", "opção 3", "o terceiro"; None otherwise
+    ("dia 3" is a date, "às 3" a time)."""
+    match = PICKED.match(norm.strip(" .!)"))
+    if not match:
+        return None
+    return int(match.group(1)) if match.group(1) else ORDINALS[match.group(2)]
 
 
 @flow.state("ask_date")
