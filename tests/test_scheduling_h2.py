@@ -157,3 +157,14 @@ def test_other_times_at_the_list_pages_on(wa, answer):
     first = _times(wa.say(MARIA, "eu")[0])
     reply = wa.say(MARIA, answer)[0]
     assert "Horários livres" in reply and _times(reply) and _times(reply) != first
+
+
+def test_rescheduling_says_the_current_time_stays_reserved(wa):
+    wa.say(JOSE, "marcar dentista")
+    wa.say(JOSE, "682")
+    wa.say(JOSE, "1")
+    wa.say(JOSE, "sim")
+    wa.say(JOSE, "minhas consultas")
+    reply = wa.say(JOSE, "remarcar")[0]
+    # "Ela só será liberada…" read as if the appointment itself were being given away.
+    assert "O horário atual continua reservado até você confirmar o novo." in reply
