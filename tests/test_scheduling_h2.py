@@ -168,3 +168,19 @@ def test_rescheduling_says_the_current_time_stays_reserved(wa):
     reply = wa.say(JOSE, "remarcar")[0]
     # "Ela só será liberada…" read as if the appointment itself were being given away.
     assert "O horário atual continua reservado até você confirmar o novo." in reply
+
+
+def test_wrong_data_for_a_dependent_names_whose_data(wa):
+    wa.say(MARIA, "marcar dermatologista")
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "ana")
+    wa.say(MARIA, "1")
+    reply = wa.say(MARIA, "dados incorretos")[0]
+    assert "Para corrigir os dados cadastrais de Ana" in reply and "seus dados" not in reply
+
+
+def test_wrong_data_for_oneself_says_your_data(wa):
+    wa.say(JOSE, "marcar dentista")
+    wa.say(JOSE, "682")
+    wa.say(JOSE, "1")
+    assert "Para corrigir seus dados cadastrais" in wa.say(JOSE, "dados incorretos")[0]

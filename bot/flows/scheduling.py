@@ -655,7 +655,8 @@ def _wrong_data(turn: Turn) -> None:
                     if m["ref"] == turn.data["patient"]), turn.data["patient"])
     number = turn.data.get("protocol")
     turn.escalate(f"dados cadastrais a corrigir antes de agendar ({_specialty_name(turn)}) "
-                  f"para {patient}", template="scheduling/wrong_data")
+                  f"para {patient}", template="scheduling/wrong_data", patient_name=patient,
+                  own=turn.data["patient"] == turn.conversation.beneficiary_ref)
     turn.end()
     turn.remember(protocol=number)  # attendants see the case number
 
