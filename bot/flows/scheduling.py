@@ -10,9 +10,11 @@ import functools
 import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from bot import appointments, intents
+from sqlalchemy import select
+
+from bot import appointments, clock, intents
 from bot.engine import Flow, Turn, register
 from bot.outbox import LIST_DESCRIPTION_MAX, LIST_TITLE_MAX
 from bot.registry.base import RegistryUnavailable, SlotQuery, SlotTaken
@@ -21,13 +23,14 @@ from bot.scheduling.cities import match_city, named_place
 from bot.scheduling.dates import DateRequest, in_day_period, parse_date_request, parse_day_period
 from bot.scheduling.specialties import CATALOGUE, by_code, match_outside, match_specialty
 from bot.templates import render
-from bot.text import digits, normalize
+from bot.text import normalize
 from storage.models import Appointment
 
 PROFESSIONAL = re.compile(r"\b(?:dr|dra|doutor|doutora)\.? ([a-z]{3,})")
 PAGE = 8
 SEARCH_LIMIT = 200
 SEARCH_DAYS = 60  # how far ahead "o quanto antes" looks
+APPOINTMENT_MINUTES = 30  # how long a booked appointment keeps its patient busy
 
 
 flow = register(Flow(
@@ -45,7 +48,15 @@ flow = register(Flow(
 CONFIRM_EXTRA = {"confirmar", "confirmo", "sim confirmo", "pode marcar", "pode agendar"}
 OTHER_SLOT = {"nao confirmo", "outro", "outro horario", "outra", "outra hora"}
 MYSELF = {"eu", "para mim", "pra mim", "mim", "eu mesmo", "eu mesma", "pra eu", "para eu"}
-MORE = {"mais", "ver mais", "mais horarios", "proximos"}
+MORE = {"mais", "ver mais", "mais horarios", "proximos", "outro horario", "outros horarios",
+        "outras opcoes", "outra opcao", "mais opcoes"}
+# "quero o 3", "opção 3", "o terceiro", "3º": a number of the list said with words.
+ORDINALS = {"primeiro": 1, "segundo": 2, "terceiro": 3, "quarto": 4, "quinto": 5, "sexto": 6,
+            "setimo": 7, "oitavo": 8}
+PICKED = re.compile(
+    r"^(?:(?:quero|escolho|prefiro|fico com|pode ser|vou querer|marca|marcar)\s+)?"
+    r"(?:(?:o|a)\s+)?(?:(?:opcao|numero|n|no|horario)\s*)?"
+    rf"(?:(\d{{1,2}})\s*(?:o|º|°)?|({'|'.join(ORDINALS)})(?: horario| da lista)?)$")
 OTHER_DATE = {"outra data", "outro dia", "outra", "mudar data", "outras datas"}
 # "dados incorretos", "meu telefone está errado", "preciso atualizar meu cadastro"
 WRONG_DATA = re.compile(
@@ -406,6 +417,7 @@ def _find_slots(turn: Turn, specialty: str, city: str, state: str, deadline: dat
                 professional: str | None, period: str | None = None) -> Found:
     today = turn.today
     window = timedelta(days=SEARCH_DAYS)
+    busy = _patient_busy(turn)
 
     def query(start: date, end: date) -> list:
         slots = turn.registry.search_slots(SlotQuery(
@@ -413,7 +425,8 @@ def _find_slots(turn: Turn, specialty: str, city: str, state: str, deadline: dat
             limit=SEARCH_LIMIT))
         if professional:
             slots = [s for s in slots if professional in normalize(s.provider.professional).split()]
-        return [s for s in slots if in_day_period(s.starts_at, period)]
+        return [s for s in slots if in_day_period(s.starts_at, period)
+                and not _overlaps(s, busy)]
 
     def too_late(slots: list) -> bool:
         return not slots or slots[0].starts_at.date() > deadline
@@ -437,6 +450,27 @@ def _find_slots(turn: Turn, specialty: str, city: str, state: str, deadline: dat
     # ...unless there is nothing at all to offer (no such provider in the city): waiting was
     # never a choice, and RN 566 makes the operator arrange the care within the deadline.
     return Found(soonest, nearest=True, breach=not soonest)
+
+
+def _patient_busy(turn: Turn) -> list[datetime]:
+    """When the patient already has an appointment (booked here, by anyone in the family):
+    a slot at that time is never offered — nobody is in two clinics at once. The
+    appointment being rescheduled is left out: its time is given up with it."""
+    patient = turn.data.get("patient")
+    if not patient:
+        return []
+    query = select(Appointment.starts_at).where(
+        Appointment.patient_ref == patient, Appointment.status == "booked",
+        Appointment.starts_at >= datetime.combine(turn.today, time()))
+    if turn.data.get("reschedule_id"):
+        query = query.where(Appointment.id != turn.data["reschedule_id"])
+    return list(turn.session.scalars(query))
+
+
+def _overlaps(slot, busy: list[datetime]) -> bool:
+    end = slot.starts_at + timedelta(minutes=slot.duration_minutes or APPOINTMENT_MINUTES)
+    return any(slot.starts_at < b + timedelta(minutes=APPOINTMENT_MINUTES) and b < end
+               for b in busy)
 
 
 def _holiday_state(turn: Turn, provider_state: str) -> str:
@@ -535,9 +569,9 @@ def pick(turn: Turn) -> None:
     if norm in OTHER_DATE:
         turn.goto("ask_date")
         return turn.say("scheduling/ask_date")
-    number = digits(turn.text)
-    if number and norm.strip(" .)").isdigit():
-        index = int(number) - 1
+    number = _picked_number(norm)
+    if number:
+        index = number - 1
         if 0 <= index < len(results):
             return _chosen(turn, results[index])
         return turn.retry("scheduling/pick_again", count=len(results))
@@ -553,6 +587,15 @@ def pick(turn: Turn) -> None:
     if reading.problems:  # refused ("ontem"): the list shown still stands
         return _refuse(turn, reading)
     turn.retry("scheduling/pick_again", count=len(results))
+
+
+def _picked_number(norm: str) -> int | None:
+    """The list number in "3", "3.", "quero o 3", "opção 3", "o terceiro"; None otherwise
+    ("dia 3" is a date, "às 3" a time)."""
+    match = PICKED.match(norm.strip(" .!)"))
+    if not match:
+        return None
+    return int(match.group(1)) if match.group(1) else ORDINALS[match.group(2)]
 
 
 @flow.state("ask_date")
@@ -574,7 +617,9 @@ def _chosen(turn: Turn, slot_ref: str) -> None:
         return turn.say("scheduling/try_later")  # still picking: the same number works later
     if slot is None:
         return turn.retry("scheduling/pick_again", count=len(turn.data["results"]))
-    turn.remember(slot=slot_ref)
+    if _began(slot.starts_at):  # the list stayed open while its first hours went by
+        return _offer_next(turn, "scheduling/slot_past")
+    turn.remember(slot=slot_ref, slot_at=slot.starts_at.isoformat())
     turn.goto("confirm")
     turn.say_choices("scheduling/confirm", kind="buttons", items=_confirm_buttons(),
                      slot=slot, patient=patient, phone=turn.conversation.address,
@@ -610,13 +655,28 @@ def _wrong_data(turn: Turn) -> None:
                     if m["ref"] == turn.data["patient"]), turn.data["patient"])
     number = turn.data.get("protocol")
     turn.escalate(f"dados cadastrais a corrigir antes de agendar ({_specialty_name(turn)}) "
-                  f"para {patient}", template="scheduling/wrong_data")
+                  f"para {patient}", template="scheduling/wrong_data", patient_name=patient,
+                  own=turn.data["patient"] == turn.conversation.beneficiary_ref)
     turn.end()
     turn.remember(protocol=number)  # attendants see the case number
 
 
+def _began(starts_at: datetime) -> bool:
+    return starts_at <= clock.local_now()
+
+
+def _offer_next(turn: Turn, template: str) -> None:
+    """The chosen slot cannot be booked any more: say why and show the next free ones."""
+    turn.say(template)
+    turn.forget("slot", "slot_at")
+    turn.goto(SEARCH_AGAIN)  # no slot to confirm any more, whatever the search does
+    search(turn, announce=False)
+
+
 def _book(turn: Turn) -> None:
     reschedule_id = turn.data.get("reschedule_id")
+    if turn.data.get("slot_at") and _began(datetime.fromisoformat(turn.data["slot_at"])):
+        return _offer_next(turn, "scheduling/slot_past")  # "sim" came after it began
     try:
         patient = turn.registry.beneficiary(turn.data["patient"])
         appointment = appointments.book(
@@ -629,10 +689,7 @@ def _book(turn: Turn) -> None:
             specialty=turn.data["specialty"],
         )
     except SlotTaken:
-        turn.say("scheduling/slot_taken")
-        turn.forget("slot")
-        turn.goto(SEARCH_AGAIN)  # no slot to confirm any more, whatever the search does
-        return search(turn, announce=False)
+        return _offer_next(turn, "scheduling/slot_taken")
     except RegistryUnavailable:
         return turn.say("scheduling/try_later")  # still in "confirm": "sim" again later
     if reschedule_id:

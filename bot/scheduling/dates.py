@@ -10,7 +10,10 @@ Rules (kept simple on purpose, the flow shows what it understood):
 - a range may give the month once: "entre 10 e 15/12", "de 10 a 15 de dezembro", "do dia 10
   ao dia 15" are 10/12–15/12 (the first day takes the second's month, or the month before
   when it is larger: "de 28 a 3/1"); a range is rolled forward only when its end has passed;
-- "a partir de X" is X onwards; "depois de X"/"após X" is the day after X onwards;
+- "a partir de X" is X onwards; "depois de X"/"após X" is the day after X onwards; "antes
+  de X" is today up to the day before X; "natal", "ano novo", "véspera de natal" are dates;
+- "essa semana" is today up to Sunday — on a Sunday (where a Brazilian week begins), up to
+  Saturday;
 - chat spellings count ("semana q vem", "hj", "dps de amanhã", "prox semana");
 - "daqui a N dias" / "em N dias" is that day; "daqui a N semanas" / "meses" is from that
   day on (the person gives a rough distance, not a date); "dentro de N semanas" is from
@@ -59,6 +62,13 @@ _WEEKDAY = re.compile(rf"\b({'|'.join(WEEKDAYS)})(?:[- ]?feira)?\b"
 _RELATIVE = re.compile(r"\b(depois de amanha|amanha|hoje|hj|anteontem|ontem)\b")
 _RELATIVE_DAYS = {"hoje": 0, "hj": 0, "amanha": 1, "depois de amanha": 2, "ontem": -1,
                   "anteontem": -2}
+
+# Days people name instead of writing the date: "depois do natal", "antes do ano novo".
+NAMED_DAYS = {"vespera de natal": (24, 12), "natal": (25, 12), "vespera de ano novo": (31, 12),
+              "reveillon": (31, 12), "ano novo": (1, 1)}
+# "em Natal" is the city (RN) and "pré-natal" a gynaecology visit, not Christmas.
+_NAMED_DAY = re.compile(rf"(?<!\bem )(?<!\bpre )(?<!\bpre-)\b({'|'.join(NAMED_DAYS)})\b")
+_BEFORE = re.compile(r"\bantes d[eoa]s?\b")
 
 _LAST_PERIOD = re.compile(r"\b(?:semana passada|mes passado|ano passado)\b")
 _NEXT_WEEK = re.compile(r"\b(?:semana que vem|proxima semana|semana seguinte)\b")
@@ -124,6 +134,8 @@ def parse_date_request(text: str, today: date) -> DateRequest | None:
             return _request(day, None, True, today, explicit)
         if _UNTIL.search(norm) or _WITHIN.search(norm):  # "até sexta": today up to that day
             return _request(today, day, False, today, explicit)
+        if _BEFORE.search(norm) and day > today:  # "antes do natal": up to the day before
+            return _request(today, day - timedelta(days=1), False, today, explicit)
         if days[0].onwards:  # "daqui a 2 semanas": roughly then, so from that day on
             return _request(day, None, True, today, explicit)
         return _request(day, day, False, today, explicit)
@@ -195,6 +207,8 @@ def _mentions(norm: str, today: date) -> list[_Mention]:
         add(m, *_offset(m.group(1), m.group(2), today))
     for m in _MONTH_NAME.finditer(norm):
         add(m, *_calendar_day(int(m.group(1)), MONTHS[m.group(2)], m.group(3), today))
+    for m in _NAMED_DAY.finditer(norm):
+        add(m, *_calendar_day(*NAMED_DAYS[m.group(1)], None, today))
     for m in _NUMERIC.finditer(norm):
         add(m, *_calendar_day(int(m.group(1)), int(m.group(2)), m.group(3), today))
     for m in _RELATIVE.finditer(norm):
@@ -277,7 +291,9 @@ def _period(norm: str, today: date) -> tuple[date, date] | None:
         monday = _next_monday(today)
         return monday, monday + timedelta(days=6)
     if _THIS_WEEK.search(norm):
-        return today, today + timedelta(days=6 - today.weekday())
+        # The week begins on Sunday in Brazil: on a Sunday "essa semana" is the days ahead.
+        last = 6 if today.weekday() == 6 else 6 - today.weekday()
+        return today, today + timedelta(days=last)
     if _NEXT_MONTH.search(norm):
         first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
         return first, _month_end(first)
