@@ -1,4 +1,4 @@
-"""Scheduling and 'minhas consultas' as a beneficiary meets them: QA round h2."""
+"""Scheduling and "minhas consultas" as a beneficiary meets them: own-time clashes, named days, past slots, slot numbers in words, wording."""
 from __future__ import annotations
 
 import re
