@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import clock, outbox, protocols, queueing, scheduled
 from bot.registry.base import RegistryUnavailable, SlotInfo
+from bot.scheduling.specialties import by_code
 from bot.templates import render
 from storage.models import Appointment, Conversation
 
@@ -207,7 +208,7 @@ def _queue_reminder(s: Session, rt, conversation: Conversation, appointment: App
     # Typed answers are offered only when they will reach the reminder: in the middle of
     # another journey (or waiting for a human) "cancelar" would end that instead.
     body = render("scheduling/reminder", appointment=appointment, provider=p,
-                  typed_answers=takes_answers)
+                  specialty=by_code(appointment.specialty).name, typed_answers=takes_answers)
     row = outbox.enqueue_business_initiated(
         s, conversation, body, content_sid=settings.content_reminder_sid or None,
         variables={"1": appointment.patient_name.split()[0].title(),

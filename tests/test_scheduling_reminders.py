@@ -35,7 +35,7 @@ def test_reminder_in_the_middle_of_another_journey_offers_no_typed_answers(wa, r
     wa.say(MARIA, "116")
     send_reminder_inside_window(rt, appointment)
     reminder = wa.twilio.bodies_to(MARIA)[-1]
-    assert reminder.startswith("Lembrete: Maria tem consulta *30/11/2026")
+    assert reminder.startswith("Lembrete: Maria tem consulta de Cardiologia *segunda-feira, 30/11/2026")
     assert reminder.endswith(NO_TYPED_ANSWERS) and "*cancelar*" not in reminder
     assert conversation_state(rt)[0] == "segunda_via"
     listing = wa.say(MARIA, "minhas consultas")  # what the reminder points to works from there
