@@ -29,6 +29,7 @@ from bot.intents import after_yes_no, yes_no
 from bot.negotiation import agreements as agreement_life
 from bot.negotiation.language import (
     EMAIL,
+    accepts,
     HERE,
     looks_like_address,
     moved,
@@ -316,6 +317,8 @@ def offer(turn: Turn) -> None:
     if new_due:
         return _installments(turn, pending["n"], _pending_cap(turn, pending), date_limit)
     answer = yes_no(turn.text, extra_yes=ACCEPT)
+    if answer is None and accepts(turn.text):
+        answer = True  # "consigo pagar", "fechou", "tá bom"
     if answer is True:
         return _accepted(turn)
     if answer is False:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from bot.intents import clauses
 from bot.text import normalize
 
 _THING = r"(?:titulo|cobranca|debito|divida|codigo|fatura|pendencia|\d{3}\b)s?"
@@ -167,3 +168,29 @@ def looks_like_address(norm: str) -> bool:
     if _CEP.search(norm) and words:
         return True
     return has_number and len(words) >= 2 and (bool(_STREET.search(norm)) or len(words) >= 3)
+
+
+# Saying yes to the offer ("Consegue pagar até essa data?") in so many words: "consigo
+# pagar", "fechou", "tá bom", "pode mandar o boleto". Whole clause only, so "não consigo
+# pagar", "consigo pagar não" and "fechou, mas …" are not read as a yes.
+ACCEPTANCE = re.compile(
+    r"^(?:(?:sim|ok|opa|entao|beleza|blz|certo|show|otimo|perfeito) )*"
+    r"(?:consigo(?: pagar| sim| ate (?:la|essa data|o dia))*|da(?: sim| para pagar| pra pagar)|"
+    r"fech(?:ou|ado|amos|o)|(?:ta|esta|tudo) fechado|negocio fechado|combinado|"
+    r"aceito(?: a proposta| a oferta| essa| esse| sim)?|(?:quero|bora|vamos|pode) fechar|"
+    r"(?:pode )?(?:manda(?:r)?|gera(?:r)?|emitir|emite)(?: o| os)? boletos?|"
+    r"vou (?:pagar|fechar|querer)|(?:ta|esta|tudo) bom|pode ser|quero sim)"
+    r"(?: (?:sim|entao|ai|pode ser|obrigad[oa]))*$")
+_FILLERS = frozenset({"sim", "ok", "opa", "entao", "beleza", "blz", "certo", "show", "otimo",
+                      "perfeito", "ta", "pode ser", "obrigado", "obrigada"})
+_BUT = re.compile(r"\b(?:mas|porem|so que|nao)\b")
+
+
+def accepts(text: str) -> bool:
+    """The offer accepted in words yes_no does not know (see ACCEPTANCE)."""
+    parts = clauses(text)
+    while parts and parts[0] in _FILLERS and len(parts) > 1:
+        parts = parts[1:]
+    if not parts or not ACCEPTANCE.match(parts[0]):
+        return False
+    return not any(_BUT.search(p) for p in parts[1:])
