@@ -420,7 +420,9 @@ def _answer_question(turn: Turn) -> bool:
         _explain_titles(turn)
         turn.say("negotiation/back_to_offer")
         return True
-    codes = {t.code for t in _group(turn)}
+    # Every code of this contact, not only the agreement under way: "vai bloquear a
+    # carteirinha?" is about all the person owes here.
+    codes = set(turn.data.get("codes") or []) or {t.code for t in _group(turn)}
     turn.say(f"negotiation/faq_{topic}", rules=rules,
              non_blocking=sorted(codes & set(rules.non_blocking_codes)),
              blocking=sorted(codes - set(rules.non_blocking_codes)))
