@@ -57,7 +57,17 @@ class PlanbotWorker(FailureMasking, SweeperKeeping, Worker):
 
 
 class InProcessWorker(FailureMasking, SimpleWorker):
-    """Runs queued jobs in the calling process (the chat command, tests)."""
+    """Runs queued jobs in the calling process (the chat command, tests).
+
+    It lives for one burst, so it takes no commands over RQ's pubsub channel: that thread
+    waits up to 60 s per read and redis-py (8.x) joins it on stop, so an empty burst
+    sometimes took a minute — or hung the chat between two messages."""
+
+    def subscribe(self):
+        pass
+
+    def unsubscribe(self):
+        pass
 
 
 def worker_options(settings) -> dict:

@@ -291,3 +291,24 @@ def test_two_workers_on_one_conversation_answer_a_burst_once_each_in_order(
     assert "Envie apenas os *3 primeiros dígitos*" in bodies[1]
     assert "Como posso ajudar?" in bodies[2]
     assert "não entendi" in bodies[3].lower()
+
+
+def test_in_process_burst_worker_opens_no_command_channel(rt):
+    """The chat command and the tests run jobs with a burst InProcessWorker. RQ's pubsub
+    thread (the command channel of long-running workers) waits up to 60 s per read, and
+    redis-py ≥ 8 joins it on stop: now and then a burst run with nothing to do took a
+    minute, or hung the chat. A worker living for one burst in the caller's process
+    takes no commands, so it opens no channel."""
+    import threading
+    import time
+
+    from bot.worker_main import InProcessWorker
+
+    before = threading.active_count()
+    started = time.monotonic()
+    for _ in range(20):
+        worker = InProcessWorker([rt.queue], connection=rt.redis)
+        worker.work(burst=True, logging_level="WARNING")
+        assert worker.pubsub_thread is None
+    assert threading.active_count() == before
+    assert time.monotonic() - started < 10
