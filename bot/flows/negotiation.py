@@ -602,6 +602,8 @@ def delivery(turn: Turn) -> None:
     email = _email_in(turn.text)
     if email:
         return _spell_back(turn, email)
+    if _email_attempt(turn.text):
+        return turn.retry("negotiation/email_invalid")
     norm = turn.norm.strip(" .!")
     other = _phone_in(turn.text)
     # The same line under either spelling (with or without the ninth digit) is "here".
@@ -640,6 +642,8 @@ def email_confirm(turn: Turn) -> None:
     email = _email_in(turn.text)
     if email:
         return _spell_back(turn, email)
+    if _email_attempt(turn.text):
+        return turn.retry("negotiation/email_invalid")
     answer = yes_no(turn.text)
     if answer is True:
         turn.remember(delivery="email", delivery_address=turn.data["email_candidate"])
@@ -650,8 +654,27 @@ def email_confirm(turn: Turn) -> None:
     turn.retry("negotiation/email_confirm_again")
 
 
+def _typed_email(text: str) -> str:
+    """An e-mail as people type or dictate it: "fulano arroba gmail ponto com", a comma
+    for a dot in the domain ("gmail,com"). Read as meant; it is spelled back to confirm."""
+    text = text or ""
+    if re.search(r"(?i)\barroba\b", text):
+        text = re.sub(r"(?i)\s*\barroba\b\s*", "@", text)
+        text = re.sub(r"(?i)(?<=\S)\s+ponto\s+(?=\S)", ".", text)
+    while True:
+        fixed = re.sub(r"(@[\w.-]+),(?=(?:com|net|org|br|edu|gov|info|biz|io)\b)", r"\1.", text, flags=re.I)
+        if fixed == text:
+            return text
+        text = fixed
+
+
+def _email_attempt(text: str) -> bool:
+    """Something the person meant as an e-mail address, valid or not."""
+    return bool(re.search(r"\S@\S", _typed_email(text)))
+
+
 def _email_in(text: str) -> str | None:
-    match = re.search(r"[^\s,;<>]+@[^\s,;<>]+", text or "")
+    match = re.search(r"[^\s,;<>]+@[^\s,;<>]+", _typed_email(text))
     if not match:
         return None
     try:
