@@ -38,6 +38,7 @@ from bot.negotiation.language import (
     question_topic,
     refuses,
     wants_discount,
+    without_lead_in,
 )
 from bot.negotiation.rules import (
     Plan,
@@ -585,7 +586,8 @@ def address_confirm(turn: Turn) -> None:
 
 
 def _read_back_address(turn: Turn, text: str) -> None:
-    candidate = " ".join(text.split())[:400]  # the backoffice updates the registry from it
+    # the backoffice updates the registry from it: no "não, moro na" before the street
+    candidate = " ".join(without_lead_in(text).split())[:400]
     turn.remember(address_candidate=candidate)
     turn.goto("address_confirm")
     turn.say("negotiation/address_read_back", address=candidate)

@@ -161,6 +161,22 @@ HERE = re.compile(r"\b(?:aqui|por aqui|neste numero|nesse numero|este numero|ess
 EMAIL = re.compile(r"\be-? ?mail\b")
 
 
+# Where a street begins in the person's own text ("não moro na *rua* …", "agora moro na
+# *Avenida* …"): matched on the original text, so what is kept is exactly what was typed.
+_STREET_START = re.compile(
+    r"(?i)\b(?:rua|r\.|av\.?|avenida|travessa|alameda|rodovia|estrada|pra[çc]a|quadra|qd\.?|"
+    r"conjunto|residencial|condom[íi]nio|ch[áa]cara|s[íi]tio|fazenda)(?=\s)")
+
+
+def without_lead_in(text: str) -> str:
+    """The address without a lead-in before its street ("não, moro na rua X 10" -> "rua X
+    10"); a text whose first street word follows a number is kept whole ("casa 2, rua …")."""
+    match = _STREET_START.search(text)
+    if match is None or re.search(r"\d", text[:match.start()]):
+        return text
+    return text[match.start():]
+
+
 def looks_like_address(norm: str) -> bool:
     """'rua das flores 120 centro dourados' yes; 'nao sei', 'ok obrigado', '123' no."""
     words = re.findall(r"[a-z]{2,}", norm)
