@@ -306,6 +306,8 @@ def offer(turn: Turn) -> None:
         # Only a date, and it cannot be accepted: explain, nothing else changes.
         return turn.reject("negotiation/due_date_limit", refusal=date_limit, today=turn.today,
                            days=_rules(turn).max_due_days, kept=_due(turn), alone=True)
+    if request.installment_value:
+        return _installments_within(turn, request.installment_value, request.entrada, date_limit)
     if request.installments or request.entrada:
         return _installments(turn, request.installments, request.entrada, date_limit)
     if wants_discount(turn.norm):
@@ -352,6 +354,22 @@ def _installments(turn: Turn, n: int | None, entrada: Decimal | None,
         turn.say("negotiation/refused", refusal=result, rules=_rules(turn), nearest=None)
         return _offer_cash(turn)
     _offer_plan(turn, result.nearest, refusal=result, date_limit=date_limit)
+
+
+def _installments_within(turn: Turn, value: Decimal, entrada: Decimal | None,
+                         date_limit: Refusal | None = None) -> None:
+    """'Só consigo 80 por mês': the fewest installments whose boleto fits the value; when
+    even the longest plan's is above it, that plan, saying its installment is the least."""
+    max_n = _rules(turn).max_installments(_group(turn)[0].code)
+    for n in range(1, max_n + 1):
+        plan = _plan(turn, n, entrada)
+        if isinstance(plan, Plan) and plan.installment_amount <= value:
+            return _offer_plan(turn, plan, date_limit=date_limit)
+    longest = _plan(turn, None, entrada)
+    if not isinstance(longest, Plan):
+        return _installments(turn, None, entrada, date_limit)
+    _offer_plan(turn, longest, refusal=Refusal("installment_value", limit=value, nearest=longest),
+                date_limit=date_limit)
 
 
 def _improve(turn: Turn, date_limit: Refusal | None = None) -> None:

@@ -374,7 +374,8 @@ def first_due_date(today: date, rules: NegotiationRules) -> date:
 class Refusal:
     """A request the rules do not allow. reason is one of: max_installments (limit = max n
     for the code) | min_installment (limit = R$ minimum) | min_entrada (limit = R$ minimum)
-    | entrada_not_greater (limit = the installment value) | entrada_too_large (limit = the
+    | entrada_not_greater (limit = the installment value) | installment_value (the
+    installment asked for is below the longest plan's; limit = that value, with surcharge) | entrada_too_large (limit = the
     financed amount) | due_date (limit = the latest due date) | due_date_past (a date that
     has passed; limit = the latest due date) | too_small (no plan at all).
     Money limits are negotiated values, without the surcharge: the texts add it, as they
@@ -730,6 +731,7 @@ class InstallmentRequest:
     entrada: Decimal | None = None
     day: int | None = None  # day of the month for the due date ("dia 10")
     wants_cash: bool = False
+    installment_value: Decimal | None = None  # "80 por mês", "parcelas de 300": a boleto's value
 
     @property
     def empty(self) -> bool:
@@ -790,6 +792,11 @@ _ENTRADA = [
     re.compile(rf"(?:r )?{_MONEY} (?:reais )?(?:de|na|como|pra|para) (?:a )?entrada\b"),
     re.compile(rf"\b(?:dar|dou|posso dar|consigo dar) (?:r )?{_MONEY}{_NOT_A_COUNT}"),
 ]
+# The installment the person can pay: "parcelas de 300", "80 por mês", "200 mensais".
+_VALUE = [
+    re.compile(rf"\b(?:parcelas?|prestac(?:oes|ao)) (?:de |de ate |de no maximo )?(?:r )?{_MONEY}{_NOT_A_COUNT}"),
+    re.compile(rf"(?:\br )?\b{_MONEY} (?:reais )?(?:por mes|ao mes|mensais|mensal|por parcela|de parcela)\b"),
+]
 # "dia 10", "dia 1º" (normalized to "1o"/"1deg"), "dia primeiro"; not "dia 10/12".
 _DAY = re.compile(r"\bdia (\d{1,2}|primeiro)(?:o|deg)?\b(?![/.-]\d)")
 
@@ -810,6 +817,7 @@ def parse_installment_request(text: str) -> InstallmentRequest:
     n = next((m for m in (p.search(norm) for p in _N) if m), None)
     count = (_WORDS.get(n.group(1)) or int(n.group(1))) if n else None
     entrada = next((_money(m.group(1)) for m in (p.search(norm) for p in _ENTRADA) if m), None)
+    value = next((_money(m.group(1)) for m in (p.search(norm) for p in _VALUE) if m), None)
     day = _DAY.search(norm)
     day = (1 if day.group(1) == "primeiro" else int(day.group(1))) if day else None
     day = day if day and 1 <= day <= 31 else None
@@ -820,6 +828,7 @@ def parse_installment_request(text: str) -> InstallmentRequest:
         count, cash = None, True  # "1x", "uma vez": a single payment; "entrada + 1x" is not
     if count == 0:
         count = None
-    wants = bool(count or entrada or re.search(r"\bparcel|\bprestac|\bdivid", norm))
+    wants = bool(count or entrada or value or re.search(r"\bparcel|\bprestac|\bdivid", norm))
     return InstallmentRequest(wants_installments=wants, installments=count, entrada=entrada,
-                              day=day, wants_cash=cash and not wants)
+                              day=day, wants_cash=cash and not wants,
+                              installment_value=value if value and not count else None)
