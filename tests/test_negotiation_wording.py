@@ -22,3 +22,18 @@ def test_cash_after_a_plan_continues_in_lower_case(wa):
     assert "Consegui melhorar o parcelamento" in wa.say(JOSE, "tá caro")[0]
     cash = wa.say(JOSE, "ainda está caro")[0]
     assert "À vista, consigo melhorar: o título 050 (CoParticipação OPME) fica em" in cash
+
+
+def test_summary_names_the_titles_in_the_plural_when_there_are_several(wa):
+    wa.say(ROBERTO, "quero negociar")
+    wa.say(ROBERTO, "530")  # two titles of code 002
+    wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim")
+    assert wa.say(ROBERTO, "1")[0].startswith("Acordo fechado! Resumo dos títulos 002:")
+
+
+def test_summary_names_one_title_in_the_singular(wa):
+    wa.say(JOSE, "negociar")
+    wa.say(JOSE, "682")
+    wa.say(JOSE, "sim"), wa.say(JOSE, "sim"), wa.say(JOSE, "1")  # 001 closed; now 050 (one title)
+    replies = wa.say(JOSE, "sim")
+    assert replies[0].startswith("Acordo fechado! Resumo do título 050:")
