@@ -29,6 +29,7 @@ from bot.intents import after_yes_no, yes_no
 from bot.negotiation import agreements as agreement_life
 from bot.negotiation.language import (
     EMAIL,
+    accepts,
     HERE,
     looks_like_address,
     moved,
@@ -37,6 +38,7 @@ from bot.negotiation.language import (
     question_topic,
     refuses,
     wants_discount,
+    without_lead_in,
 )
 from bot.negotiation.rules import (
     Plan,
@@ -304,6 +306,8 @@ def offer(turn: Turn) -> None:
         # Only a date, and it cannot be accepted: explain, nothing else changes.
         return turn.reject("negotiation/due_date_limit", refusal=date_limit, today=turn.today,
                            days=_rules(turn).max_due_days, kept=_due(turn), alone=True)
+    if request.installment_value:
+        return _installments_within(turn, request.installment_value, request.entrada, date_limit)
     if request.installments or request.entrada:
         return _installments(turn, request.installments, request.entrada, date_limit)
     if wants_discount(turn.norm):
@@ -316,6 +320,8 @@ def offer(turn: Turn) -> None:
     if new_due:
         return _installments(turn, pending["n"], _pending_cap(turn, pending), date_limit)
     answer = yes_no(turn.text, extra_yes=ACCEPT)
+    if answer is None and accepts(turn.text):
+        answer = True  # "consigo pagar", "fechou", "tá bom"
     if answer is True:
         return _accepted(turn)
     if answer is False:
@@ -348,6 +354,22 @@ def _installments(turn: Turn, n: int | None, entrada: Decimal | None,
         turn.say("negotiation/refused", refusal=result, rules=_rules(turn), nearest=None)
         return _offer_cash(turn)
     _offer_plan(turn, result.nearest, refusal=result, date_limit=date_limit)
+
+
+def _installments_within(turn: Turn, value: Decimal, entrada: Decimal | None,
+                         date_limit: Refusal | None = None) -> None:
+    """'Só consigo 80 por mês': the fewest installments whose boleto fits the value; when
+    even the longest plan's is above it, that plan, saying its installment is the least."""
+    max_n = _rules(turn).max_installments(_group(turn)[0].code)
+    for n in range(1, max_n + 1):
+        plan = _plan(turn, n, entrada)
+        if isinstance(plan, Plan) and plan.installment_amount <= value:
+            return _offer_plan(turn, plan, date_limit=date_limit)
+    longest = _plan(turn, None, entrada)
+    if not isinstance(longest, Plan):
+        return _installments(turn, None, entrada, date_limit)
+    _offer_plan(turn, longest, refusal=Refusal("installment_value", limit=value, nearest=longest),
+                date_limit=date_limit)
 
 
 def _improve(turn: Turn, date_limit: Refusal | None = None) -> None:
@@ -417,7 +439,9 @@ def _answer_question(turn: Turn) -> bool:
         _explain_titles(turn)
         turn.say("negotiation/back_to_offer")
         return True
-    codes = {t.code for t in _group(turn)}
+    # Every code of this contact, not only the agreement under way: "vai bloquear a
+    # carteirinha?" is about all the person owes here.
+    codes = set(turn.data.get("codes") or []) or {t.code for t in _group(turn)}
     turn.say(f"negotiation/faq_{topic}", rules=rules,
              non_blocking=sorted(codes & set(rules.non_blocking_codes)),
              blocking=sorted(codes - set(rules.non_blocking_codes)))
@@ -580,7 +604,8 @@ def address_confirm(turn: Turn) -> None:
 
 
 def _read_back_address(turn: Turn, text: str) -> None:
-    candidate = " ".join(text.split())[:400]  # the backoffice updates the registry from it
+    # the backoffice updates the registry from it: no "não, moro na" before the street
+    candidate = " ".join(without_lead_in(text).split())[:400]
     turn.remember(address_candidate=candidate)
     turn.goto("address_confirm")
     turn.say("negotiation/address_read_back", address=candidate)
@@ -597,6 +622,8 @@ def delivery(turn: Turn) -> None:
     email = _email_in(turn.text)
     if email:
         return _spell_back(turn, email)
+    if _email_attempt(turn.text):
+        return turn.retry("negotiation/email_invalid")
     norm = turn.norm.strip(" .!")
     other = _phone_in(turn.text)
     # The same line under either spelling (with or without the ninth digit) is "here".
@@ -635,6 +662,8 @@ def email_confirm(turn: Turn) -> None:
     email = _email_in(turn.text)
     if email:
         return _spell_back(turn, email)
+    if _email_attempt(turn.text):
+        return turn.retry("negotiation/email_invalid")
     answer = yes_no(turn.text)
     if answer is True:
         turn.remember(delivery="email", delivery_address=turn.data["email_candidate"])
@@ -645,8 +674,27 @@ def email_confirm(turn: Turn) -> None:
     turn.retry("negotiation/email_confirm_again")
 
 
+def _typed_email(text: str) -> str:
+    """An e-mail as people type or dictate it: "fulano arroba gmail ponto com", a comma
+    for a dot in the domain ("gmail,com"). Read as meant; it is spelled back to confirm."""
+    text = text or ""
+    if re.search(r"(?i)\barroba\b", text):
+        text = re.sub(r"(?i)\s*\barroba\b\s*", "@", text)
+        text = re.sub(r"(?i)(?<=\S)\s+ponto\s+(?=\S)", ".", text)
+    while True:
+        fixed = re.sub(r"(@[\w.-]+),(?=(?:com|net|org|br|edu|gov|info|biz|io)\b)", r"\1.", text, flags=re.I)
+        if fixed == text:
+            return text
+        text = fixed
+
+
+def _email_attempt(text: str) -> bool:
+    """Something the person meant as an e-mail address, valid or not."""
+    return bool(re.search(r"\S@\S", _typed_email(text)))
+
+
 def _email_in(text: str) -> str | None:
-    match = re.search(r"[^\s,;<>]+@[^\s,;<>]+", text or "")
+    match = re.search(r"[^\s,;<>]+@[^\s,;<>]+", _typed_email(text))
     if not match:
         return None
     try:

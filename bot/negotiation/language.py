@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from bot.intents import clauses
 from bot.text import normalize
 
 _THING = r"(?:titulo|cobranca|debito|divida|codigo|fatura|pendencia|\d{3}\b)s?"
@@ -160,6 +161,22 @@ HERE = re.compile(r"\b(?:aqui|por aqui|neste numero|nesse numero|este numero|ess
 EMAIL = re.compile(r"\be-? ?mail\b")
 
 
+# Where a street begins in the person's own text ("não moro na *rua* …", "agora moro na
+# *Avenida* …"): matched on the original text, so what is kept is exactly what was typed.
+_STREET_START = re.compile(
+    r"(?i)\b(?:rua|r\.|av\.?|avenida|travessa|alameda|rodovia|estrada|pra[çc]a|quadra|qd\.?|"
+    r"conjunto|residencial|condom[íi]nio|ch[áa]cara|s[íi]tio|fazenda)(?=\s)")
+
+
+def without_lead_in(text: str) -> str:
+    """The address without a lead-in before its street ("não, moro na rua X 10" -> "rua X
+    10"); a text whose first street word follows a number is kept whole ("casa 2, rua …")."""
+    match = _STREET_START.search(text)
+    if match is None or re.search(r"\d", text[:match.start()]):
+        return text
+    return text[match.start():]
+
+
 def looks_like_address(norm: str) -> bool:
     """'rua das flores 120 centro dourados' yes; 'nao sei', 'ok obrigado', '123' no."""
     words = re.findall(r"[a-z]{2,}", norm)
@@ -167,3 +184,29 @@ def looks_like_address(norm: str) -> bool:
     if _CEP.search(norm) and words:
         return True
     return has_number and len(words) >= 2 and (bool(_STREET.search(norm)) or len(words) >= 3)
+
+
+# Saying yes to the offer ("Consegue pagar até essa data?") in so many words: "consigo
+# pagar", "fechou", "tá bom", "pode mandar o boleto". Whole clause only, so "não consigo
+# pagar", "consigo pagar não" and "fechou, mas …" are not read as a yes.
+ACCEPTANCE = re.compile(
+    r"^(?:(?:sim|ok|opa|entao|beleza|blz|certo|show|otimo|perfeito) )*"
+    r"(?:consigo(?: pagar| sim| ate (?:la|essa data|o dia))*|da(?: sim| para pagar| pra pagar)|"
+    r"fech(?:ou|ado|amos|o)|(?:ta|esta|tudo) fechado|negocio fechado|combinado|"
+    r"aceito(?: a proposta| a oferta| essa| esse| sim)?|(?:quero|bora|vamos|pode) fechar|"
+    r"(?:pode )?(?:manda(?:r)?|gera(?:r)?|emitir|emite)(?: o| os)? boletos?|"
+    r"vou (?:pagar|fechar|querer)|(?:ta|esta|tudo) bom|pode ser|quero sim)"
+    r"(?: (?:sim|entao|ai|pode ser|obrigad[oa]))*$")
+_FILLERS = frozenset({"sim", "ok", "opa", "entao", "beleza", "blz", "certo", "show", "otimo",
+                      "perfeito", "ta", "pode ser", "obrigado", "obrigada"})
+_BUT = re.compile(r"\b(?:mas|porem|so que|nao)\b")
+
+
+def accepts(text: str) -> bool:
+    """The offer accepted in words yes_no does not know (see ACCEPTANCE)."""
+    parts = clauses(text)
+    while parts and parts[0] in _FILLERS and len(parts) > 1:
+        parts = parts[1:]
+    if not parts or not ACCEPTANCE.match(parts[0]):
+        return False
+    return not any(_BUT.search(p) for p in parts[1:])

@@ -374,7 +374,8 @@ def first_due_date(today: date, rules: NegotiationRules) -> date:
 class Refusal:
     """A request the rules do not allow. reason is one of: max_installments (limit = max n
     for the code) | min_installment (limit = R$ minimum) | min_entrada (limit = R$ minimum)
-    | entrada_not_greater (limit = the installment value) | entrada_too_large (limit = the
+    | entrada_not_greater (limit = the installment value) | installment_value (the
+    installment asked for is below the longest plan's; limit = that value, with surcharge) | entrada_too_large (limit = the
     financed amount) | due_date (limit = the latest due date) | due_date_past (a date that
     has passed; limit = the latest due date) | too_small (no plan at all).
     Money limits are negotiated values, without the surcharge: the texts add it, as they
@@ -730,6 +731,7 @@ class InstallmentRequest:
     entrada: Decimal | None = None
     day: int | None = None  # day of the month for the due date ("dia 10")
     wants_cash: bool = False
+    installment_value: Decimal | None = None  # "80 por mês", "parcelas de 300": a boleto's value
 
     @property
     def empty(self) -> bool:
@@ -745,12 +747,55 @@ _NOT_A_COUNT = r"(?!\d|[.,]\d| ?(?:x\b|vez|parcela|prestac|mes|por mes|ao mes))"
 _N = [re.compile(rf"\b{_COUNT} ?(?:x\b|vez(?:es)?\b|parcelas?\b|prestac(?:oes|ao)\b|meses\b)"),
       re.compile(rf"\b(?:parcel|divid)\w* (?:em |por )?{_COUNT}\b{_NOT_A_COUNT}"),
       re.compile(rf"\b(?:resto|restante|saldo) (?:em |de )?{_COUNT}\b{_NOT_A_COUNT}")]
+# Numbers written in words ("quinze vezes", "entrada de cento e cinquenta", "dia dez"):
+# read as digits before the patterns below. A lone "um"/"uma" stays a word: it is mostly
+# an article ("uma entrada de 200"); `_WORDS` reads it where it is a count ("uma parcela").
+_UNITS = {"um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5,
+          "seis": 6, "sete": 7, "oito": 8, "nove": 9, "dez": 10, "onze": 11, "doze": 12,
+          "treze": 13, "catorze": 14, "quatorze": 14, "quinze": 15, "dezesseis": 16,
+          "dezeseis": 16, "dezessete": 17, "dezesete": 17, "dezoito": 18, "dezenove": 19,
+          "vinte": 20, "trinta": 30, "quarenta": 40, "cinquenta": 50, "cincoenta": 50,
+          "sessenta": 60, "setenta": 70, "oitenta": 80, "noventa": 90, "cem": 100, "cento": 100,
+          "duzentos": 200, "duzentas": 200, "trezentos": 300, "trezentas": 300,
+          "quatrocentos": 400, "quinhentos": 500, "seiscentos": 600, "setecentos": 700,
+          "oitocentos": 800, "novecentos": 900}
+_NUMBER_WORD = "(?:" + "|".join(sorted([*_UNITS, "mil"], key=len, reverse=True)) + ")"
+_SPELLED = re.compile(rf"(?:\b\d+ (?=mil\b))?\b{_NUMBER_WORD}(?: (?:e )?{_NUMBER_WORD})*\b")
+
+
+def _spelled_value(words: list[str]) -> int:
+    total = current = 0
+    for word in words:
+        if word == "mil":
+            total += (current or 1) * 1000
+            current = 0
+        elif word.isdigit():
+            current += int(word)
+        else:
+            current += _UNITS[word]
+    return total + current
+
+
+def _digits_for_words(norm: str) -> str:
+    def replace(match: re.Match) -> str:
+        words = [w for w in match.group(0).split() if w != "e"]
+        if words in (["um"], ["uma"]):
+            return match.group(0)
+        return str(_spelled_value(words))
+    return _SPELLED.sub(replace, norm)
+
+
 # "não quero parcelar", "não vou dividir": the person turns installments down.
 _NO_INSTALLMENTS = re.compile(r"\bnao (?:\w+ ){0,2}(?:parcel|divid|prestac)")
 _ENTRADA = [
     re.compile(rf"\bentrada (?:de |com |sendo )?(?:r )?{_MONEY}{_NOT_A_COUNT}"),
     re.compile(rf"(?:r )?{_MONEY} (?:reais )?(?:de|na|como|pra|para) (?:a )?entrada\b"),
     re.compile(rf"\b(?:dar|dou|posso dar|consigo dar) (?:r )?{_MONEY}{_NOT_A_COUNT}"),
+]
+# The installment the person can pay: "parcelas de 300", "80 por mês", "200 mensais".
+_VALUE = [
+    re.compile(rf"\b(?:parcelas?|prestac(?:oes|ao)) (?:de |de ate |de no maximo )?(?:r )?{_MONEY}{_NOT_A_COUNT}"),
+    re.compile(rf"(?:\br )?\b{_MONEY} (?:reais )?(?:por mes|ao mes|mensais|mensal|por parcela|de parcela)\b"),
 ]
 # "dia 10", "dia 1º" (normalized to "1o"/"1deg"), "dia primeiro"; not "dia 10/12".
 _DAY = re.compile(r"\bdia (\d{1,2}|primeiro)(?:o|deg)?\b(?![/.-]\d)")
@@ -768,10 +813,11 @@ def parse_installment_request(text: str) -> InstallmentRequest:
     """'em 5x', 'parcelar', 'quanto fica em 10 vezes', 'só consigo dar 150 de entrada',
     'consigo pagar dia 10', 'entrada de R$ 200,00 e 6x', '12 parcelas', 'à vista'.
     A bare "1x"/"uma vez" is read as cash: people say it for a single payment."""
-    norm = normalize(re.sub(r"(?i)r\$", " r ", text or ""))
+    norm = _digits_for_words(normalize(re.sub(r"(?i)r\$", " r ", text or "")))
     n = next((m for m in (p.search(norm) for p in _N) if m), None)
     count = (_WORDS.get(n.group(1)) or int(n.group(1))) if n else None
     entrada = next((_money(m.group(1)) for m in (p.search(norm) for p in _ENTRADA) if m), None)
+    value = next((_money(m.group(1)) for m in (p.search(norm) for p in _VALUE) if m), None)
     day = _DAY.search(norm)
     day = (1 if day.group(1) == "primeiro" else int(day.group(1))) if day else None
     day = day if day and 1 <= day <= 31 else None
@@ -782,6 +828,7 @@ def parse_installment_request(text: str) -> InstallmentRequest:
         count, cash = None, True  # "1x", "uma vez": a single payment; "entrada + 1x" is not
     if count == 0:
         count = None
-    wants = bool(count or entrada or re.search(r"\bparcel|\bprestac|\bdivid", norm))
+    wants = bool(count or entrada or value or re.search(r"\bparcel|\bprestac|\bdivid", norm))
     return InstallmentRequest(wants_installments=wants, installments=count, entrada=entrada,
-                              day=day, wants_cash=cash and not wants)
+                              day=day, wants_cash=cash and not wants,
+                              installment_value=value if value and not count else None)
