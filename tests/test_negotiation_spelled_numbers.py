@@ -20,6 +20,8 @@ ROBERTO = "+5567999990004"  # code 002: entrada + 9x
     ("e em 6 parcelas com entrada de duzentos reais?", 6, D("200.00"), None),
     ("só consigo dar cento e cinquenta de entrada", None, D("150.00"), None),
     ("entrada de mil e duzentos", None, D("1200.00"), None),
+    ("entrada de 2 mil e o resto em 4x", 4, D("2000.00"), None),
+    ("entrada de dois mil e quinhentos", None, D("2500.00"), None),
     ("entrada de cem reais e o resto em cinco", 5, D("100.00"), None),
     ("consigo pagar dia dez", None, None, 10),
     ("dia vinte e cinco", None, None, 25),

@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
+from text_to_num import alpha2digit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.config import ROOT
@@ -747,42 +748,18 @@ _NOT_A_COUNT = r"(?!\d|[.,]\d| ?(?:x\b|vez|parcela|prestac|mes|por mes|ao mes))"
 _N = [re.compile(rf"\b{_COUNT} ?(?:x\b|vez(?:es)?\b|parcelas?\b|prestac(?:oes|ao)\b|meses\b)"),
       re.compile(rf"\b(?:parcel|divid)\w* (?:em |por )?{_COUNT}\b{_NOT_A_COUNT}"),
       re.compile(rf"\b(?:resto|restante|saldo) (?:em |de )?{_COUNT}\b{_NOT_A_COUNT}")]
-# Numbers written in words ("quinze vezes", "entrada de cento e cinquenta", "dia dez"):
-# read as digits before the patterns below. A lone "um"/"uma" stays a word: it is mostly
-# an article ("uma entrada de 200"); `_WORDS` reads it where it is a count ("uma parcela").
-_UNITS = {"um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5,
-          "seis": 6, "sete": 7, "oito": 8, "nove": 9, "dez": 10, "onze": 11, "doze": 12,
-          "treze": 13, "catorze": 14, "quatorze": 14, "quinze": 15, "dezesseis": 16,
-          "dezeseis": 16, "dezessete": 17, "dezesete": 17, "dezoito": 18, "dezenove": 19,
-          "vinte": 20, "trinta": 30, "quarenta": 40, "cinquenta": 50, "cincoenta": 50,
-          "sessenta": 60, "setenta": 70, "oitenta": 80, "noventa": 90, "cem": 100, "cento": 100,
-          "duzentos": 200, "duzentas": 200, "trezentos": 300, "trezentas": 300,
-          "quatrocentos": 400, "quinhentos": 500, "seiscentos": 600, "setecentos": 700,
-          "oitocentos": 800, "novecentos": 900}
-_NUMBER_WORD = "(?:" + "|".join(sorted([*_UNITS, "mil"], key=len, reverse=True)) + ")"
-_SPELLED = re.compile(rf"(?:\b\d+ (?=mil\b))?\b{_NUMBER_WORD}(?: (?:e )?{_NUMBER_WORD})*\b")
-
-
-def _spelled_value(words: list[str]) -> int:
-    total = current = 0
-    for word in words:
-        if word == "mil":
-            total += (current or 1) * 1000
-            current = 0
-        elif word.isdigit():
-            current += int(word)
-        else:
-            current += _UNITS[word]
-    return total + current
+# Numbers written in words ("quinze vezes", "entrada de cento e cinquenta", "dia dez") are
+# read as digits (text2num) before the patterns below. threshold=2 leaves a lone "um"/"uma"
+# a word: it is mostly an article ("uma entrada de 200"); `_WORDS` reads it where it is a
+# count ("uma parcela").
+# "2 mil" (digits, then the word) is ours to read: text2num leaves the 2 and turns "mil"
+# into 1000 on its own.
+_THOUSANDS = re.compile(r"\b(\d{1,3}) mil\b")
 
 
 def _digits_for_words(norm: str) -> str:
-    def replace(match: re.Match) -> str:
-        words = [w for w in match.group(0).split() if w != "e"]
-        if words in (["um"], ["uma"]):
-            return match.group(0)
-        return str(_spelled_value(words))
-    return _SPELLED.sub(replace, norm)
+    norm = _THOUSANDS.sub(lambda m: str(int(m.group(1)) * 1000), norm)
+    return alpha2digit(norm, "pt", threshold=2)
 
 
 # "não quero parcelar", "não vou dividir": the person turns installments down.
