@@ -15,7 +15,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from bot import clock, intents, outbox, protocols
+from bot import choices, clock, intents, outbox, protocols
 from bot.registry.base import BeneficiaryInfo, RegistryUnavailable
 from bot.templates import render
 from bot.text import normalize
@@ -530,12 +530,11 @@ def _answered_as_closing(turn: Turn, text: str) -> bool:
 
 
 def _menu_option(text: str) -> Flow | None:
-    stripped = normalize(text).strip(" .)")
-    if stripped.isdigit():
-        index = int(stripped)
-        options = menu_flows()
-        if 1 <= index <= len(options):
-            return options[index - 1]
+    """"2", "2.", "opção 2", "dois", "a segunda opção", "2️⃣" (`bot.choices`)."""
+    options = menu_flows()
+    index = choices.single(text, len(options))
+    if index is not None and 1 <= index <= len(options):
+        return options[index - 1]
     return None
 
 
