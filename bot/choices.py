@@ -42,6 +42,8 @@ def numbers(text: str | None, size: int | None = None) -> list[int] | None:
         elif word in NUMBER_WORDS:
             if i > 0 and words[i - 1] in ("os", "as"):
                 return None
+            if word == "segundo" and i > 0 and words[i - 1] in ("um", "1"):
+                return None  # "um segundo": wait a moment
             value = NUMBER_WORDS[word]
             if value == -1:
                 if not size:

@@ -16,7 +16,7 @@ MARIA_CPF = "11676496726"
     ("dois", [2]), ("três", [3]), ("o primeiro", [1]), ("a terceira", [3]), ("1º", [1]),
     ("a segunda opção", [2]), ("2ª opção", [2]), ("o primeiro e o terceiro", [1, 3]),
     ("1 e 3", [1, 3]), ("1, 2", [1, 2]), ("quero o 2", [2]), ("o último", [4]),
-    ("os dois", None), ("segunda", None), ("sexta", None), ("2a", None), ("2 via", None),
+    ("os dois", None), ("um segundo", None), ("segunda", None), ("sexta", None), ("2a", None), ("2 via", None),
     ("605", None), ("nenhum", None), ("e", None), ("", None), ("1.5", None),
 ])
 def test_numbers_as_people_type_them(text, expected):
