@@ -15,7 +15,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from bot import clock, intents, outbox, protocols
+from bot import choices, clock, intents, outbox, protocols
 from bot.registry.base import BeneficiaryInfo, RegistryUnavailable
 from bot.templates import render
 from bot.text import normalize
@@ -310,6 +310,11 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
         from bot import identity
 
         identity.refresh_binding(turn)
+    if (kind := _media_only(message)) is not None:
+        # A voice note or a photo without text: say the bot cannot read it; the question
+        # (or the menu) follows, and it never counts as a misunderstanding.
+        turn.scratch["media_only"] = kind
+        turn.say("media_only", kind=kind)
 
     if message.payload and (route := _run_payload_routes(turn)):
         if expired and route in _standalone_routes and expiry_note in turn._texts:
@@ -335,9 +340,22 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     else:
         _handle_in_flow(turn)
 
+    if turn.scratch.get("media_only") and turn._retry is not None:
+        turn._rejected = True
     _settle_misunderstanding(turn)
     turn.flush()
     return turn
+
+
+def _media_only(message: Message) -> str | None:
+    """'audio', 'image', 'video' or 'file' for a message with attachments and no text."""
+    if not message.attachments or message.payload or (message.text or "").strip():
+        return None
+    first = message.attachments[0]
+    content_type = (first.get("content_type") if isinstance(first, dict)
+                    else getattr(first, "content_type", "")) or ""
+    major = content_type.split("/", 1)[0].lower()
+    return major if major in ("audio", "image", "video") else "file"
 
 
 def _run_payload_routes(turn: Turn) -> PayloadRoute | None:
@@ -481,6 +499,9 @@ def handle_idle(turn: Turn, *, fresh_start: bool = False) -> None:
     that session — a menu number then would start a journey the person never asked for.
     Only a clear request (or a thanks) is acted on; anything else gets the menu."""
     text = turn.choice
+    if turn.scratch.get("media_only"):
+        show_menu(turn)  # after "não consigo ouvir áudios… escreva o que precisa"
+        return
     option = None if fresh_start else _menu_option(text)
     if option is not None:
         start_flow(turn, option)
@@ -530,12 +551,11 @@ def _answered_as_closing(turn: Turn, text: str) -> bool:
 
 
 def _menu_option(text: str) -> Flow | None:
-    stripped = normalize(text).strip(" .)")
-    if stripped.isdigit():
-        index = int(stripped)
-        options = menu_flows()
-        if 1 <= index <= len(options):
-            return options[index - 1]
+    """"2", "2.", "opção 2", "dois", "a segunda opção", "2️⃣" (`bot.choices`)."""
+    options = menu_flows()
+    index = choices.single(text, len(options))
+    if index is not None and 1 <= index <= len(options):
+        return options[index - 1]
     return None
 
 

@@ -80,7 +80,12 @@ def transcript(session: Session, conversation: Conversation, limit: int = 50) ->
     return items[-limit:]
 
 
+MAX_ROW_ID = 2**31 - 1  # integer primary keys (PostgreSQL int4): a larger id is no row
+
+
 def _locked(session: Session, conversation_id: int) -> Conversation:
+    if not 1 <= conversation_id <= MAX_ROW_ID:  # the URL takes any digits; the database not
+        raise HandoffError("conversation not found", 404)
     conversation = session.get(Conversation, conversation_id, with_for_update=True)
     if conversation is None:
         raise HandoffError("conversation not found", 404)

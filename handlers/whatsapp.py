@@ -8,9 +8,11 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.datastructures import MultiDict
 
 from bot import clock
 from bot.channels.base import Attachment, Incoming
+from bot.handoff import MAX_ROW_ID
 from storage.db import transaction
 from storage.models import OutboundMessage
 
@@ -20,6 +22,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("whatsapp", __name__)
 
 MAX_MEDIA = 10
+MAX_SID_LENGTH = 120  # inbound_messages.external_id; Twilio's SIDs have 34 characters
 STATUS_RANK = {"accepted": 0, "queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 FINAL_FAILURES = {"failed", "undelivered"}
 
@@ -66,9 +69,15 @@ def whatsapp_phone(value: str, field: str) -> str:
 
 
 def parse_inbound(form) -> Incoming:
+    # U+0000 cannot be stored in PostgreSQL text or JSON: the insert would fail with a 500
+    # that Twilio's retries never get past. Twilio signed the original form (checked before).
+    form = MultiDict([(k.replace("\x00", ""), v.replace("\x00", ""))
+                      for k, v in form.items(multi=True)])
     sid = form.get("MessageSid") or form.get("SmsMessageSid")
     if not sid:
         raise MalformedRequest("MessageSid is required")
+    if len(sid) > MAX_SID_LENGTH:
+        raise MalformedRequest(f"MessageSid is longer than {MAX_SID_LENGTH} characters")
     if not form.get("From"):
         raise MalformedRequest("From is required")
     sender = whatsapp_phone(form["From"], "From")
@@ -122,6 +131,8 @@ def status_callback():
     if not sid or not status:
         return _text("MessageSid and MessageStatus are required", 400)
     oid = request.args.get("oid", type=int)
+    if oid is not None and not 1 <= oid <= MAX_ROW_ID:
+        oid = None  # not one of our rows (the database would refuse the number): use the SID
     with transaction(rt.sessions) as s:
         row = s.get(OutboundMessage, oid, with_for_update=True) if oid else None
         if row is None:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot import clock, competence, protocols
+from bot import choices, clock, competence, protocols
 from bot.billing.boleto import format_linha
 from bot.engine import Flow, Turn, flows, handle_idle, register
 from bot.negotiation import agreements as agreement_life
@@ -230,8 +230,10 @@ def _named(turn: Turn, items: list[Item | None]) -> list[Item | None] | None:
     if by_payload:
         return by_payload
     norm = normalize(turn.text).strip(" .!)")
-    if _NUMBERS.fullmatch(norm):
-        numbers = sorted({int(n) for n in re.findall(r"\d{1,2}", norm)})
+    if _NUMBERS.fullmatch(norm) or choices.numbers(turn.text, len(items)):
+        # "1 e 3", "o primeiro e o terceiro", "dois", "o último" (`bot.choices`)
+        numbers = sorted(set(choices.numbers(turn.text, len(items)) or
+                             [int(n) for n in re.findall(r"\d{1,2}", norm)]))
         if all(1 <= n <= len(items) for n in numbers):
             return [items[n - 1] for n in numbers]
         return None
