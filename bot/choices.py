@@ -18,7 +18,8 @@ NUMBER_WORDS = {
 WEEKDAY_ORDINALS = {"segunda": 2, "quarta": 4, "quinta": 5, "sexta": 6}
 _LEAD = {"quero", "queria", "escolho", "manda", "mande", "me", "envia", "envie", "pode", "ser",
          "o", "a", "no", "na", "do", "da", "opcao", "opcoes", "numero", "numeros", "n", "no.",
-         "item", "boleto", "boletos", "e", "pfv", "pf", "por", "favor"}
+         "item", "boleto", "boletos", "e", "pfv", "pf", "por", "favor", "prefiro", "fico", "com",
+         "vou", "querer", "marca", "marcar", "horario", "lista"}
 _JOIN = {"e", ",", "&"}
 _ORDINAL_MARK = re.compile(r"^(\d{1,2})(o|a|deg)$")  # "1º" -> "1o", "2ª" -> "2a"
 

@@ -140,7 +140,8 @@ def test_a_slot_that_began_before_the_yes_is_not_booked(wa, rt):
 
 
 @pytest.mark.parametrize("answer", ["quero o 3", "opção 3", "o 3", "número 3", "3º", "pode ser o 3",
-                                    "o terceiro", "fico com o 3"])
+                                    "o terceiro", "fico com o 3", "três", "a terceira opção",
+                                    "prefiro o 3"])
 def test_a_slot_number_said_with_words_picks_it(wa, answer):
     wa.say(MARIA, "marcar clínico geral")
     wa.say(MARIA, "116")

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from bot import appointments, clock, intents
+from bot import appointments, choices, clock, intents
 from bot.engine import Flow, Turn, register
 from bot.outbox import LIST_DESCRIPTION_MAX, LIST_TITLE_MAX
 from bot.registry.base import RegistryUnavailable, SlotQuery, SlotTaken
@@ -50,13 +50,6 @@ OTHER_SLOT = {"nao confirmo", "outro", "outro horario", "outra", "outra hora"}
 MYSELF = {"eu", "para mim", "pra mim", "mim", "eu mesmo", "eu mesma", "pra eu", "para eu"}
 MORE = {"mais", "ver mais", "mais horarios", "proximos", "outro horario", "outros horarios",
         "outras opcoes", "outra opcao", "mais opcoes"}
-# "quero o 3", "opção 3", "o terceiro", "3º": a number of the list said with words.
-ORDINALS = {"primeiro": 1, "segundo": 2, "terceiro": 3, "quarto": 4, "quinto": 5, "sexto": 6,
-            "setimo": 7, "oitavo": 8}
-PICKED = re.compile(
-    r"^(?:(?:quero|escolho|prefiro|fico com|pode ser|vou querer|marca|marcar)\s+)?"
-    r"(?:(?:o|a)\s+)?(?:(?:opcao|numero|n|no|horario)\s*)?"
-    rf"(?:(\d{{1,2}})\s*(?:o|º|°)?|({'|'.join(ORDINALS)})(?: horario| da lista)?)$")
 OTHER_DATE = {"outra data", "outro dia", "outra", "mudar data", "outras datas"}
 # "dados incorretos", "meu telefone está errado", "preciso atualizar meu cadastro"
 WRONG_DATA = re.compile(
@@ -569,7 +562,8 @@ def pick(turn: Turn) -> None:
     if norm in OTHER_DATE:
         turn.goto("ask_date")
         return turn.say("scheduling/ask_date")
-    number = _picked_number(norm)
+    # "3", "quero o 3", "opção 3", "o terceiro", "3º"; not "dia 3" (a date) or "às 3" (a time)
+    number = choices.single(turn.text, len(results))
     if number:
         index = number - 1
         if 0 <= index < len(results):
@@ -587,15 +581,6 @@ def pick(turn: Turn) -> None:
     if reading.problems:  # refused ("ontem"): the list shown still stands
         return _refuse(turn, reading)
     turn.retry("scheduling/pick_again", count=len(results))
-
-
-def _picked_number(norm: str) -> int | None:
-    """The list number in "3", "3.", "quero o 3", "opção 3", "o terceiro"; None otherwise
-    ("dia 3" is a date, "às 3" a time)."""
-    match = PICKED.match(norm.strip(" .!)"))
-    if not match:
-        return None
-    return int(match.group(1)) if match.group(1) else ORDINALS[match.group(2)]
 
 
 @flow.state("ask_date")
