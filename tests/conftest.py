@@ -6,6 +6,7 @@ import itertools
 from datetime import datetime
 import os
 import re
+import signal
 
 import pytest
 import responses
@@ -28,6 +29,16 @@ MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messag
 MARIA = "+5567999990001"  # demo titular with dependents, open bills
 JOSE = "+5567999990002"  # demo debtor (Dourados)
 UNKNOWN = "+5567988887777"
+
+
+def pytest_configure(config):
+    """A run stopped with SIGTERM (CI's timeout, a Ctrl-C'd wrapper) ends like Ctrl-C:
+    pytest tears the session down, so the embedded redis-server it started stops too
+    instead of outliving the run."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        def interrupt(signum, frame):
+            raise KeyboardInterrupt(f"signal {signum}")
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 @pytest.fixture(scope="session")
