@@ -30,6 +30,7 @@ def environment() -> Environment:
         weekday=formatting.weekday,
         mask_cpf=formatting.mask_cpf,
         local=clock.to_local,
+        slug=_slug,  # file names: "CoParticipação Oftalmo" -> "coparticipacao-oftalmo"
         linha=_format_linha,  # stored timestamps are UTC; people read operator time
     )
     return env
@@ -38,6 +39,12 @@ def environment() -> Environment:
 def use_settings(settings) -> None:
     """Values every template may use, process-wide like the time zone (Runtime sets them)."""
     environment().globals["operator_phone"] = settings.operator_phone_display
+
+
+def _slug(value: str) -> str:
+    from bot.text import normalize
+
+    return normalize(value).replace(" ", "-")
 
 
 def _format_linha(value: str) -> str:

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy import select
 
+from bot import clock
 from bot.billing.boleto import is_valid_linha
 from storage.db import transaction
 from storage.models import Protocol
@@ -51,7 +52,6 @@ def test_second_copy_in_three_messages(wa, rt, twilio, client):
 
 
 def test_pick_by_month_name_and_numeric_competence(wa):
-    from bot import clock
     from bot.competence import MONTHS
 
     wa.say(MARIA, "2a via")
@@ -112,7 +112,6 @@ def test_three_wrong_identity_answers_block_for_15_minutes(wa):
 
 
 def test_listing_has_recent_paid_competences_marked_paid(wa):
-    from bot import clock
     from bot.formatting import month_year
 
     wa.say(MARIA, "2a via")
@@ -128,7 +127,6 @@ def test_listing_has_recent_paid_competences_marked_paid(wa):
 
 
 def test_choosing_a_paid_competence_says_so_instead_of_sending_a_bill(wa, rt, twilio):
-    from bot import clock
     from bot.formatting import brdate
 
     wa.say(MARIA, "2a via")
@@ -166,3 +164,15 @@ def test_identity_block_names_the_configured_number_of_attempts(app, rt, wa):
     assert "1 tentativa" in wa.say(MARIA, "999")[0]
     blocked = wa.say(MARIA, "998")[0]
     assert "depois de 2 tentativas" in blocked
+
+
+def test_two_bills_of_one_month_are_sent_under_different_file_names(wa, twilio, client):
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, MARIA_CPF[:3])
+    wa.say(MARIA, "1 e 2")  # both December bills: Contribuição and CoParticipação
+    urls = [c["MediaUrl"] for c in twilio.created if c.get("MediaUrl")]
+    names = [urlparse(u).path.rsplit("/", 1)[1] for u in urls]
+    month = f"{clock.today():%Y-%m}"
+    assert names == [f"boleto-{month}-contribuicao-plano-basico.pdf",
+                     f"boleto-{month}-coparticipacao-oftalmo.pdf"]
+    assert all(client.get(urlparse(u).path).status_code == 200 for u in urls)

@@ -314,7 +314,7 @@ def _bill_of(turn: Turn, item: Item) -> Bill:
 
 def _send_bill(turn: Turn, item: Item, bill: Bill, another: int | None = None) -> None:
     """`another`: the number of a bill still on the list, for "precisa de outro?"."""
-    filename = render("boleto/filename", competence=item.title.competence) if item.title else \
+    filename = render("boleto/filename", title=item.title) if item.title else \
         render("negotiation/boleto_filename", agreement_id=item.agreement_id, kind=item.agreement_kind,
                number=item.number)
     turn.say_media("boleto/bill", media=[{"kind": "bill", "ref": bill.ref, "filename": filename}],
