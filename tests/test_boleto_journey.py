@@ -176,3 +176,17 @@ def test_two_bills_of_one_month_are_sent_under_different_file_names(wa, twilio, 
     assert names == [f"boleto-{month}-contribuicao-plano-basico.pdf",
                      f"boleto-{month}-coparticipacao-oftalmo.pdf"]
     assert all(client.get(urlparse(u).path).status_code == 200 for u in urls)
+
+
+def test_asking_for_the_2a_via_again_at_the_list_shows_it_again(wa):
+    wa.say(MARIA, "2a via")
+    listing = wa.say(MARIA, MARIA_CPF[:3])
+    for _ in range(3):  # never a misunderstanding: no menu, no attendant
+        assert wa.say(MARIA, "segunda via do boleto") == listing
+    assert "Vencimento" in wa.say(MARIA, "1")[0]
+
+
+def test_a_month_not_on_the_list_is_still_not_found(wa):
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, MARIA_CPF[:3])
+    assert wa.say(MARIA, "boleto de março")[0].startswith("Não encontrei esse boleto")

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot import choices, clock, competence, protocols
+from bot import choices, clock, competence, intents, protocols
 from bot.billing.boleto import format_linha
 from bot.engine import Flow, Turn, flows, handle_idle, register
 from bot.negotiation import agreements as agreement_life
@@ -176,6 +176,11 @@ def choose(turn: Turn) -> None:
     try:
         items = _load(turn)
         chosen = _chosen(turn, items)
+        if chosen is None and _asks_for_this_journey(turn) and not _mentions_month(turn.text):
+            # "2a via" again at the list: they are where they asked to be; show it again.
+            present = [i for i in items if i is not None]
+            return turn.say("boleto/choose", items=present, today=turn.today,
+                            any_paid=any(i.paid for i in present), month_not_found=False)
         if chosen is None:
             return turn.retry("boleto/choose_again", count=len(items))
         if len(chosen) > 1 and _single_month(turn.text):
@@ -202,6 +207,11 @@ def another(turn: Turn) -> None:
         _deliver(turn, chosen, listed=[i for i in items if i])
     except RegistryUnavailable:
         turn.say("generic_error")
+
+
+def _asks_for_this_journey(turn: Turn) -> bool:
+    match = intents.detect(turn.text, {flow.name: flow.intents}, threshold=101)
+    return match is not None
 
 
 def _until(turn: Turn) -> datetime:
