@@ -4,6 +4,7 @@ agreement, the recorded notice, identity alternatives, free-text misreadings, ne
 campaign text, texts in templates, and the re-quote across midnight."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -74,6 +75,7 @@ def test_address_confirmed_with_punctuation_is_not_stored_as_a_new_address(wa, r
     assert "Como prefere receber" in wa.say(ROBERTO, "Sim, está correto")[0]
     summary = wa.say(ROBERTO, "1")[0]
     assert "Endereço: Rua" in summary and "atualização anotada" not in summary
+    assert re.search(r"Endereço: Rua [^\n]*, CEP \d{5}-\d{3}\n", summary)  # as confirmed
     assert _agreements(rt)[0].address_note is None
 
 
