@@ -315,6 +315,10 @@ def test_agendas_skip_national_and_state_holidays_of_the_providers_state():
     # on 29/12 the range has begun: 28/12 is not read as next year's
     ("de 28/12 a 3/1", date(2026, 12, 29), date(2026, 12, 28), date(2027, 1, 3)),
     ("de 15/12 a 10/12", date(2026, 11, 24), date(2026, 12, 10), date(2026, 12, 15)),
+    # without a lead word, when the second day carries the month
+    ("10 a 15/12", date(2026, 12, 6), date(2026, 12, 10), date(2026, 12, 15)),
+    ("dias 28 até 3 de janeiro", date(2026, 12, 6), date(2026, 12, 28), date(2027, 1, 3)),
+    ("28/12 a 3/1", date(2026, 12, 6), date(2026, 12, 28), date(2027, 1, 3)),
 ])
 def test_ranges_that_give_the_month_once_or_cross_the_year(text, today, start, end):
     assert parse_date_request(text, today) == DateRequest(start=start, end=end)

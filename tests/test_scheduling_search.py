@@ -394,7 +394,7 @@ def test_ans_deadline_uses_the_operator_state_when_no_other_is_known(wa, rt):
 
 # -- issue 3: ranges that give the month once ------------------------------------------------
 @pytest.mark.parametrize("words", ["entre 10 e 15/12", "de 10 a 15/12", "do dia 10 ao dia 15",
-                                   "de 10 a 15 de dezembro"])
+                                   "de 10 a 15 de dezembro", "10 a 15/12", "dia 10 até 15 de dezembro"])
 def test_a_range_with_the_month_given_once_is_the_whole_span(wa, words):
     reply = _results_for(wa, MARIA, f"marcar cardiologia {words}", "116", "eu")
     days = _days_shown(reply)

@@ -56,6 +56,11 @@ _DAY_OF_MONTH = re.compile(r"\bdia (\d{1,2})\b")
 # "de 10 a 15 de dezembro", "do dia 10 ao dia 15". Group 2 is where the second day starts.
 _BARE_RANGE_START = re.compile(r"\b(?:entre|de|do|desde)(?: o)?(?: dia)? (\d{1,2}) "
                                r"(?=(?:e|a|ao|ate)(?: o)? ((?:dia )?\d))")
+# Without a lead word ("10 a 15/12", "dia 10 até 15 de dezembro") only "a/ao/até" joins,
+# and the second day must carry its month: "10 e 15" may be two days, "10 a tarde" a time.
+_LEADLESS_RANGE_START = re.compile(
+    rf"(?<![/.-])\b(?:dias? )?(\d{{1,2}}) (?=(?:a|ao|ate)(?: o)? ((?:dia )?\d{{1,2}}(?:[/.-]\d|"
+    rf" (?:de )?(?:{'|'.join(MONTHS)})\b)))")
 # "segunda via", "segunda opção" are ordinals, not Monday.
 _WEEKDAY = re.compile(rf"\b({'|'.join(WEEKDAYS)})(?:[- ]?feira)?\b"
                       r"(?! (?:via|opcao|vez|alternativa|vaga|parcela)\b)")
@@ -78,7 +83,7 @@ _THIS_MONTH = re.compile(r"\b(?:este|esse|neste|nesse) mes\b")
 _FROM_ON = re.compile(r"\b(?:a partir d[eoa]s?|de .+ em diante|em diante)\b")
 _AFTER = re.compile(r"\b(?:depois d[eoa]s?(?! amanha)|apos)\b")
 _UNTIL = re.compile(r"\bate\b")
-_BETWEEN = re.compile(r"\bentre\b|\b(?:de|do|da) .+ (?:a|ao|ate) ")
+_BETWEEN = re.compile(r"\bentre\b|\b(?:de|do|da) .+ (?:a|ao|ate) |\b\d{1,2} (?:a|ao|ate) (?:o )?(?:dia )?\d")
 _ASAP = re.compile(r"\b(?:o quanto antes|quanto antes|o mais rapido|mais rapido|mais cedo|"
                    r"mais proxim[oa]|qualquer|tanto faz|primeir[oa] (?:data|vaga|horario)|"
                    r"proxim[oa] (?:vaga|horario|data) disponivel)\b")
@@ -200,7 +205,9 @@ def _mentions(norm: str, today: date) -> list[_Mention]:
             found.append((match.start(), _Mention(day, explicit, weekday, onwards)))
 
     bare: list[tuple[int, int, int]] = []  # (position, day, where its second day starts)
-    for m in _BARE_RANGE_START.finditer(norm):
+    for m in [*_BARE_RANGE_START.finditer(norm), *_LEADLESS_RANGE_START.finditer(norm)]:
+        if any(m.start(1) in t for t in taken):
+            continue  # "de 10 a 15/12": read once, with its lead word
         taken.append(range(*m.span(1)))  # so "dia 10" is not also read as the next day 10
         bare.append((m.start(), int(m.group(1)), m.start(2)))
     for m in _OFFSET.finditer(norm):
