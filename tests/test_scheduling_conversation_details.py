@@ -15,7 +15,7 @@ from storage.models.registry import Provider
 
 from . import conftest
 from .conftest import JOSE, MARIA
-from .scheduling_support import appointments
+from .scheduling_support import appointments, conversation_state
 
 
 def _times(reply: str) -> list[str]:
@@ -185,3 +185,13 @@ def test_wrong_data_for_oneself_says_your_data(wa):
     wa.say(JOSE, "682")
     wa.say(JOSE, "1")
     assert "Para corrigir seus dados cadastrais" in wa.say(JOSE, "dados incorretos")[0]
+
+
+def test_wrong_data_noticed_at_the_slot_list_goes_to_a_human_without_booking(wa, rt):
+    wa.say(JOSE, "marcar dentista")
+    wa.say(JOSE, "682")
+    listing = wa.say(JOSE, "meu telefone está errado")  # before choosing a slot
+    assert "Para corrigir seus dados cadastrais" in listing[0]
+    assert "o horário ainda não foi reservado" in listing[0]
+    assert appointments(rt) == []
+    assert conversation_state(rt, JOSE)[3] == "waiting"

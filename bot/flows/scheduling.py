@@ -562,6 +562,8 @@ def pick(turn: Turn) -> None:
     if norm in OTHER_DATE:
         turn.goto("ask_date")
         return turn.say("scheduling/ask_date")
+    if WRONG_DATA.search(norm):  # noticed before choosing: as at the confirmation
+        return _wrong_data(turn)
     # "3", "quero o 3", "opção 3", "o terceiro", "3º"; not "dia 3" (a date) or "às 3" (a time)
     number = choices.single(turn.text, len(results))
     if number:
