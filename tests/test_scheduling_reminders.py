@@ -2,8 +2,10 @@
 several reminders pending at once, and a reminder job racing a turn on PostgreSQL."""
 from __future__ import annotations
 
+import json
 import os
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,7 +16,7 @@ from bot.appointments import send_reminder
 from storage.db import transaction
 from storage.models import Conversation
 
-from .conftest import MARIA
+from .conftest import MARIA, drain
 from .scheduling_support import (
     appointments, book, conversation_state, send_reminder_inside_window, slot_status,
 )
@@ -97,6 +99,31 @@ def test_cancelar_after_two_reminders_asks_which_then_the_other_still_waits(wa, 
     assert conversation_state(rt)[:2] == ("minhas_consultas", "reminder_reply")
     assert wa.say(MARIA, "Sim.") == [f"Presença confirmada para 30/11/2026 às {mine.starts_at:%H:%M}. Até lá!"]
     assert [a.confirmed_at is not None for a in appointments(rt)] == [True, False]
+
+
+def test_which_reminder_comes_as_a_list_picker_when_configured(wa, rt, twilio):
+    mine, his = _two_reminded(wa, rt)
+    rt.settings = replace(rt.settings, content_list_sid="HXlist", content_buttons_sid="HXbuttons")
+    wa.say(MARIA, "cancelar")
+    sent = twilio.created[-1]
+    assert sent["ContentSid"] == "HXlist"
+    variables = json.loads(sent["ContentVariables"])
+    assert variables["1"] == "Qual consulta você quer cancelar? Escolha na lista:"
+    assert [variables["2"], variables["5"]] == [f"appt:{mine.id}", f"appt:{his.id}"]
+    assert all(len(variables[k]) <= 24 for k in ("3", "6"))
+    wa.post(MARIA, variables["6"], extra={"ListId": variables["5"]})  # João's, tapped
+    drain(rt)
+    assert "cancelada. O horário foi liberado" in twilio.bodies_to(MARIA)[-1]
+    assert [a.status for a in appointments(rt)] == ["booked", "cancelled"]
+
+
+def test_which_reminder_answered_with_a_word_or_a_wrong_number(wa, rt):
+    mine, his = _two_reminded(wa, rt)
+    wa.say(MARIA, "cancelar")
+    again = wa.say(MARIA, "5")[0]  # not on the list: asked again, as numbered text
+    assert again.startswith("Qual consulta você quer cancelar? Responda com o número:")
+    assert "cancelada" in wa.say(MARIA, "o primeiro")[0]
+    assert [a.status for a in appointments(rt)] == ["cancelled", "booked"]
 
 
 def test_cancelar_with_the_number_of_the_reminder(wa, rt):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot import appointments, clock, intents
+from bot import appointments, choices, clock, intents
 from bot.engine import Flow, Turn, register, route_payload
 from bot.flows import scheduling
 from bot.outbox import LIST_DESCRIPTION_MAX, LIST_TITLE_MAX
@@ -67,9 +67,9 @@ def start(turn: Turn) -> None:
     if len(items) == 1:
         return turn.say("appointments/list", interactive=False, **context)
     # Several: which one is a choice, a list-picker when configured (as the search's slots).
-    choices = _choice_items(items, context["names"], context["viewer_ref"])
-    turn.remember(titles=[c["title"] for c in choices])
-    turn.say_choices("appointments/list", items=choices, **context)
+    picker = _choice_items(items, context["names"], context["viewer_ref"])
+    turn.remember(titles=[c["title"] for c in picker])
+    turn.say_choices("appointments/list", items=picker, **context)
 
 
 def _choice_items(items, names: dict, viewer_ref: str | None) -> list[dict]:
@@ -271,17 +271,26 @@ def reminder_reply(turn: Turn) -> None:
         return _confirm_all(turn, waiting)
     if number is not None:
         if not 1 <= number <= len(waiting):
-            return turn.retry("appointments/reminder_which", action=answer, items=waiting,
-                              names=_specialties(waiting))
+            return turn.retry("appointments/reminder_which", action=answer, appointments=waiting,
+                              names=_specialties(waiting), interactive=False)
         return _answer_reminder(turn, answer, waiting[number - 1])
     if len(waiting) == 1:
         return _answer_reminder(turn, answer, waiting[0])
     # The answer counts in the list shown, even if one of them starts (or is cancelled by
     # a button) before it arrives: "1" never silently becomes the other appointment.
-    turn.remember(pending_action=answer, shown=[a.id for a in waiting])
+    turn.remember(pending_action=answer)
     turn.goto("reminder_which")
-    turn.say("appointments/reminder_which", action=answer, items=waiting,
-             names=_specialties(waiting))
+    _ask_which_reminder(turn, answer, waiting)
+
+
+def _ask_which_reminder(turn: Turn, action: str, waiting: list[Appointment]) -> None:
+    """Which of the reminded appointments: a list-picker when configured (as "minhas
+    consultas"), numbered text otherwise."""
+    names = _specialties(waiting)
+    items = _choice_items(waiting, names, turn.conversation.beneficiary_ref)
+    turn.remember(shown=[a.id for a in waiting], titles=[c["title"] for c in items])
+    turn.say_choices("appointments/reminder_which", items=items, action=action,
+                     appointments=waiting, names=names)
 
 
 @flow.state("reminder_which")
@@ -292,16 +301,19 @@ def reminder_which(turn: Turn) -> None:
         return turn.end()
     action = turn.data["pending_action"]
     shown = turn.data.get("shown") or [a.id for a in waiting]
-    norm = turn.norm.strip(" .!)")
-    if norm.isdigit() and 1 <= int(norm) <= len(shown):
-        chosen = next((a for a in waiting if a.id == shown[int(norm) - 1]), None)
+    number = _picked(turn, shown) or choices.single(turn.text, len(shown))
+    if number is not None and 1 <= number <= len(shown):
+        chosen = next((a for a in waiting if a.id == shown[number - 1]), None)
         if chosen is None:  # no longer ahead and booked: say so, the others keep waiting
             turn.say("appointments/already_cancelled")
-            return _done_with(turn, shown[int(norm) - 1])
+            return _done_with(turn, shown[number - 1])
         return _answer_reminder(turn, action, chosen)
-    turn.remember(shown=[a.id for a in waiting])  # the list asked again is the one counted
-    turn.retry("appointments/reminder_which", action=action, items=waiting,
-               names=_specialties(waiting))
+    # The list asked again is the one counted; as plain text, like every retry.
+    names = _specialties(waiting)
+    turn.remember(shown=[a.id for a in waiting], titles=[
+        c["title"] for c in _choice_items(waiting, names, turn.conversation.beneficiary_ref)])
+    turn.retry("appointments/reminder_which", action=action, appointments=waiting,
+               names=names, interactive=False)
 
 
 def _reminder_answer(text: str) -> tuple[str | None, int | None]:
