@@ -4,6 +4,7 @@ the month in the first message; two bills in one month; several bills at once; a
 bill right after one."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, update
 
 from bot import clock
@@ -139,3 +140,17 @@ def test_the_extra_choice_lapses_and_the_menu_answers_again(wa, rt):
     assert "Linha digitável" not in wa.say(MARIA, "2")[0]  # the menu's option 2 now
     with transaction(rt.sessions) as s:
         assert s.scalars(select(Protocol).where(Protocol.journey == "segunda_via")).one().status == "concluido"
+
+
+@pytest.mark.parametrize("answer,negotiates", [
+    ("Sim.", True), ("sim, pode ser", True), ("quero sim", True), ("Claro!", True),
+    ("Não, obrigado", False), ("agora não", False), ("deixa pra depois", False),
+])
+def test_the_invitation_to_negotiate_reads_yes_and_no_as_people_write_them(wa, answer, negotiates):
+    wa.say(MARIA, "2a via")
+    listing = wa.say(MARIA, "116")[0]
+    overdue = [line for line in listing.splitlines() if "(vencido)" in line][0].split(".")[0]
+    assert "Quer negociar?" in wa.say(MARIA, overdue)[0]
+    reply = wa.say(MARIA, answer)[0]
+    assert ("Protocolo de atendimento (negociação de débitos)" in reply) is negotiates, reply
+    assert "para negociar agora ou *não*" not in reply  # not asked again

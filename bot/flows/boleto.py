@@ -380,12 +380,20 @@ def _negotiation_discounts(turn: Turn, titles: list[TitleInfo]) -> bool:
     return any(offer.discount > 0 for offer in best)
 
 
+NEGOTIATE_YES = frozenset({"quero", "1", "negociar", "quero sim", "vamos", "bora", "pode"})
+NEGOTIATE_NO = frozenset({"agora nao", "2", "depois", "deixa pra depois", "deixa para depois",
+                          "nao quero", "outra hora", "mais tarde"})
+
+
 @flow.state("offer_negotiation")
 def offer_negotiation(turn: Turn) -> None:
-    if turn.norm in {"sim", "s", "quero", "pode ser", "ok", "1", "negociar"}:
+    norm = turn.norm.strip(" .!")
+    answer = True if norm in NEGOTIATE_YES else False if norm in NEGOTIATE_NO else \
+        intents.yes_no(turn.text, extra_yes=NEGOTIATE_YES)
+    if answer is True:
         turn.end()
         turn.start_flow("negociacao")
-    elif turn.norm in {"nao", "n", "agora nao", "2"}:
+    elif answer is False:
         turn.end()
         turn.say("boleto/no_negotiation")
     else:
