@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from bot import handoff, queueing
 from storage.db import transaction
@@ -13,6 +14,38 @@ bp = Blueprint("attendants", __name__, url_prefix="/api/attendant")
 
 def _rt():
     return current_app.extensions["planbot"]
+
+
+# Errors of the API are JSON like its answers, also those raised before any of its views
+# runs (unknown path, wrong method, body too large: a blueprint's own error handlers do not
+# see them) and unexpected failures (logged by Flask as usual; the client gets no detail).
+_ERRORS = {404: "not found", 405: "method not allowed", 413: "request body too large",
+           500: "internal error"}
+
+
+def _in_api() -> bool:
+    return request.path == bp.url_prefix or request.path.startswith(bp.url_prefix + "/")
+
+
+@bp.record_once
+def _json_errors(state) -> None:
+    app = state.app
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if not _in_api():
+            return exc
+        response = jsonify(error=_ERRORS.get(exc.code, (exc.name or "error").lower()))
+        response.status_code = exc.code or 500
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(exc: InternalServerError):
+        if not _in_api():
+            return exc
+        return jsonify(error=_ERRORS[500]), 500
 
 
 @bp.before_request
