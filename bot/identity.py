@@ -166,6 +166,9 @@ def name_matches(given: str, full_name: str) -> bool:
 
 def _check_cpf(turn) -> None:
     answer = digits(turn.text)
+    if not answer and DONT_KNOW.search(turn.norm):
+        turn.reject("identity/dont_know", asked="cpf")
+        return
     if len(answer) != 11 or not _cpf.validate(answer):
         turn.retry("identity/invalid_cpf")
         return
@@ -176,6 +179,9 @@ def _check_cpf(turn) -> None:
 
 
 def _check_birth(turn, flow) -> None:
+    if not digits(turn.text) and DONT_KNOW.search(turn.norm):
+        turn.reject("identity/dont_know", asked="birth")
+        return
     parsed = birthdate.parse(turn.text, turn.today)
     if parsed.problem == "unreadable":
         turn.retry("identity/invalid_birth")
