@@ -55,7 +55,7 @@ def handle(turn, flow) -> None:
         if state == "identity_cpf3":
             _check_known(turn, flow)
         elif state == "identity_cpf":
-            _check_cpf(turn)
+            _check_cpf(turn, flow)
         else:
             _check_birth(turn, flow)
     except _LookupFailed:
@@ -164,18 +164,34 @@ def name_matches(given: str, full_name: str) -> bool:
     return all(word in rest for word in words[1:])
 
 
-def _check_cpf(turn) -> None:
+# A CPF inside a longer message ("116.764.967-26 05/03/1980"): 11 digits in a row, or the
+# usual 000.000.000-00 shape; not part of a longer digit run.
+_CPF_IN_TEXT = re.compile(r"(?<![\d.-])(\d{11}|\d{3}\.\d{3}\.\d{3}-\d{2})(?![\d.-]?\d)")
+
+
+def _check_cpf(turn, flow) -> None:
     answer = digits(turn.text)
     if not answer and DONT_KNOW.search(turn.norm):
         turn.reject("identity/dont_know", asked="cpf")
         return
+    rest = None
+    if len(answer) > 11 and (found := _CPF_IN_TEXT.search(turn.text)):
+        # The CPF and the birth date in one message: both are read.
+        answer = digits(found.group(1))
+        rest = f"{turn.text[:found.start()]} {turn.text[found.end():]}"
     if len(answer) != 11 or not _cpf.validate(answer):
         turn.retry("identity/invalid_cpf")
         return
     candidate = _lookup(turn.registry.beneficiary_by_cpf, answer)
     turn.remember(identity_candidate=candidate.ref if candidate else None)
     turn.conversation.state = "identity_birth"
-    turn.say("identity/ask_birth")
+    parsed = birthdate.parse(rest, turn.today) if rest else None
+    if parsed is None or parsed.problem == "unreadable":
+        turn.say("identity/ask_birth")
+    elif parsed.problem:
+        turn.say("identity/unusable_birth", problem=parsed.problem, typed=parsed.typed)
+    else:
+        _compare_birth(turn, flow, parsed.value)
 
 
 def _check_birth(turn, flow) -> None:
@@ -191,7 +207,10 @@ def _check_birth(turn, flow) -> None:
         # spent and it is not a misunderstanding; the same question stands.
         turn.reject("identity/unusable_birth", problem=parsed.problem, typed=parsed.typed)
         return
-    given = parsed.value
+    _compare_birth(turn, flow, parsed.value)
+
+
+def _compare_birth(turn, flow, given) -> None:
     ref = turn.data.get("identity_candidate")
     person = _lookup(turn.registry.beneficiary, ref) if ref else None
     turn.forget("identity_candidate")
