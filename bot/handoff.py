@@ -132,13 +132,19 @@ def _step_in(session: Session, settings, c: Conversation, attendant: Attendant) 
     outbox.enqueue_text(session, c, "\n\n".join(texts), author="system")
 
 
+def _storable(text: str) -> str:
+    """NUL characters dropped (PostgreSQL text cannot hold them), as for inbound messages."""
+    return text.replace("\x00", "")
+
+
 def reply(session: Session, attendant: Attendant, conversation_id: int, text: str) -> Conversation:
     c = _locked(session, conversation_id)
     if c.handoff != "attendant" or c.attendant_id != attendant.id:
         raise HandoffError("take the conversation before replying")
-    if not text or not text.strip():
+    text = _storable(text).strip()
+    if not text:
         raise HandoffError("text is required", 400)
-    outbox.enqueue_text(session, c, text.strip(), author="attendant")
+    outbox.enqueue_text(session, c, text, author="attendant")
     return c
 
 
@@ -157,7 +163,7 @@ def release(session: Session, attendant: Attendant, conversation_id: int,
         raise HandoffError("take the conversation before releasing it")
     if c.attendant_id != attendant.id:
         raise HandoffError("another attendant owns this conversation")
-    settled = _settle_protocols(session, c, attendant, resolved, (note or "").strip() or None)
+    settled = _settle_protocols(session, c, attendant, resolved, _storable(note or "").strip() or None)
     c.handoff = None
     c.handoff_reason = None
     c.attendant_id = None
