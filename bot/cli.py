@@ -119,8 +119,18 @@ def load_demo():
     click.echo(f"demo data loaded: {counts}")
 
 
+def _attendant_name(ctx, param, value: str) -> str:
+    """What the person and the protocol history read ("conversa assumida por Ana")."""
+    name = " ".join(value.split())
+    if not name:
+        raise click.BadParameter("the attendant's name is required")
+    if len(name) > 120:
+        raise click.BadParameter("at most 120 characters")
+    return name
+
+
 @click.command("create-attendant")
-@click.argument("name")
+@click.argument("name", callback=_attendant_name)
 def create_attendant(name: str):
     """Create an attendant and print their API token (shown once)."""
     from bot import handoff
