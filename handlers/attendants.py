@@ -119,7 +119,7 @@ def take(conversation_id: int):
 
 @bp.post("/conversations/<int:conversation_id>/reply")
 def reply(conversation_id: int):
-    body = request.get_json(silent=True)
+    body = _optional_json_object()  # read as JSON whatever the Content-Type (curl -d)
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         return jsonify(error='JSON body {"text": "..."} is required'), 400
     return _act(handoff.reply, conversation_id, body["text"], deliver=True)

@@ -51,3 +51,23 @@ def test_an_unexpected_failure_is_a_json_500_without_details(client, rt, monkeyp
 def test_other_paths_keep_their_own_errors(client):
     response = client.get("/nope")
     assert response.status_code == 404 and not response.is_json
+
+
+def test_reply_reads_its_json_body_whatever_the_content_type(wa, client, rt, twilio):
+    """`curl -d '{"text": "…"}'` sends application/x-www-form-urlencoded: the body is read as
+    JSON all the same, as release's is (was 400 'JSON body … is required' for valid JSON)."""
+    from .conftest import MARIA, drain
+
+    wa.say(MARIA, "atendente")
+    auth = _auth(rt)
+    assert client.post("/api/attendant/conversations/1/take", headers=auth).status_code == 200
+    for content_type in ("application/x-www-form-urlencoded", "text/plain", None):
+        response = client.post("/api/attendant/conversations/1/reply", headers=auth,
+                               data='{"text": "Olá, Maria!"}', content_type=content_type)
+        assert response.status_code == 200, (content_type, response.data)
+    for body in ('{"text": 5}', "text=oi", "[]", "", '{"text": "oi"'):
+        response = client.post("/api/attendant/conversations/1/reply", headers=auth, data=body,
+                               content_type="application/json")
+        assert response.status_code == 400 and "text" in response.get_json()["error"]
+    drain(rt)
+    assert twilio.bodies_to(MARIA).count("Olá, Maria!") == 3
