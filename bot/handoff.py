@@ -139,7 +139,9 @@ def _storable(text: str) -> str:
 
 def reply(session: Session, attendant: Attendant, conversation_id: int, text: str) -> Conversation:
     c = _locked(session, conversation_id)
-    if c.handoff != "attendant" or c.attendant_id != attendant.id:
+    if c.handoff == "attendant" and c.attendant_id != attendant.id:
+        raise HandoffError("another attendant owns this conversation")
+    if c.handoff != "attendant":
         raise HandoffError("take the conversation before replying")
     text = _storable(text).strip()
     if not text:

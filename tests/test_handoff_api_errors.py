@@ -6,9 +6,9 @@ from bot import handoff
 from storage.db import transaction
 
 
-def _auth(rt) -> dict:
+def _auth(rt, name="Ana") -> dict:
     with transaction(rt.sessions) as s:
-        return {"Authorization": f"Bearer {handoff.create_attendant(s, 'Ana')}"}
+        return {"Authorization": f"Bearer {handoff.create_attendant(s, name)}"}
 
 
 def test_wrong_method_is_a_json_405(client, rt):
@@ -71,3 +71,15 @@ def test_reply_reads_its_json_body_whatever_the_content_type(wa, client, rt, twi
         assert response.status_code == 400 and "text" in response.get_json()["error"]
     drain(rt)
     assert twilio.bodies_to(MARIA).count("Olá, Maria!") == 3
+
+
+def test_replying_to_another_attendants_conversation_says_so(wa, client, rt, twilio):
+    """Was "take the conversation before replying", which invites a take that is a 409."""
+    from .conftest import MARIA
+
+    wa.say(MARIA, "atendente")
+    ana, bruno = _auth(rt), _auth(rt, "Bruno")
+    assert client.post("/api/attendant/conversations/1/take", headers=ana).status_code == 200
+    response = client.post("/api/attendant/conversations/1/reply", headers=bruno, json={"text": "oi"})
+    assert response.status_code == 409
+    assert response.get_json() == {"error": "another attendant owns this conversation"}
