@@ -179,6 +179,9 @@ def _check_cpf(turn, flow) -> None:
         # The CPF and the birth date in one message: both are read.
         answer = digits(found.group(1))
         rest = f"{turn.text[:found.start()]} {turn.text[found.end():]}"
+    if not answer:  # an audio, "oi", an emoji: no CPF to call invalid
+        turn.retry("identity/format_cpf")
+        return
     if len(answer) != 11 or not _cpf.validate(answer):
         turn.retry("identity/invalid_cpf")
         return
