@@ -173,6 +173,9 @@ def release(session: Session, attendant: Attendant, conversation_id: int,
     c.state = None
     c.data = {}
     c.misunderstandings = 0
+    # A fresh bot session starts here (the idle expiry did not run while a person owned
+    # the conversation, for hours maybe): the identity is confirmed again before any data.
+    c.identity_verified_at = None
     c.last_activity_at = clock.now()
     outbox.enqueue_text(session, c, render("handoff/released", protocols=settled,
                                            resolved=resolved), author="system")
