@@ -351,7 +351,8 @@ def _stop_children(children: list[subprocess.Popen]) -> None:
 
 @click.command("negotiation-campaign")
 @click.option("--rate", default=1.0, show_default=True, help="messages per second at most")
-@click.option("--limit", type=int, default=None, help="at most this many beneficiaries")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="at most this many beneficiaries")
 def negotiation_campaign(rate: float, limit: int | None):
     """Invite delinquent beneficiaries to negotiate (approved WhatsApp template, paced)."""
     from bot.campaigns import CampaignError, start_negotiation_campaign

@@ -144,11 +144,15 @@ def negotiation_campaign():
     body = _optional_json_object()
     if body is None:
         return jsonify(error='JSON body {"rate": 1, "limit": N} expected'), 400
+    rate, limit = body.get("rate", 1), body.get("limit")
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+        return jsonify(error='"rate" must be a number (messages per second)'), 400
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        # 0 or a negative number would be read as "no limit" / "all but the last ones"
+        return jsonify(error='"limit" must be a whole number of at least 1, or null'), 400
     try:
-        rate = float(body.get("rate", 1))
-        limit = int(body["limit"]) if body.get("limit") is not None else None
-        result = start_negotiation_campaign(_rt(), rate=rate, started_by=f"attendant:{g.attendant.id}",
-                                            limit=limit)
-    except (TypeError, ValueError) as exc:  # CampaignError is a ValueError
+        result = start_negotiation_campaign(_rt(), rate=float(rate), limit=limit,
+                                            started_by=f"attendant:{g.attendant.id}")
+    except ValueError as exc:  # CampaignError is a ValueError
         return jsonify(error=str(exc)), 400
     return jsonify(result), 202
