@@ -29,9 +29,17 @@ def command(text: str) -> str | None:
         return "menu"
     if norm in CANCEL_WORDS:
         return "cancel"
-    if HUMAN_PATTERN.search(norm):
+    if HUMAN_PATTERN.search(norm) or _mistyped_attendant(norm):
         return "human"
     return None
+
+
+def _mistyped_attendant(norm: str) -> bool:
+    """"atendente" one letter off, alone in the message: "atendende", "atendemte"."""
+    from rapidfuzz.distance import Levenshtein
+
+    return (" " not in norm and 7 <= len(norm) <= 11
+            and min(Levenshtein.distance(norm, w) for w in ("atendente", "atendentes")) <= 1)
 
 
 def is_greeting(text: str) -> bool:
