@@ -50,10 +50,12 @@ def parse(text: str, today: date) -> BirthDate:
     parts = _parts(norm)
     if parts is None:
         return BirthDate(problem="unreadable")
-    day, month, year = parts
-    typed = f"{day:02d}/{month:02d}/{year}"
-    if year < 100:
+    day, month, year, short = parts
+    typed = f"{day:02d}/{month:02d}/{year:02d}" if short else f"{day:02d}/{month:02d}/{year:04d}"
+    if short:
         return BirthDate(problem="short_year", typed=typed)
+    if year < OLDEST_YEAR and 1 <= month <= 12 and 1 <= day <= 31:
+        return BirthDate(problem="too_old", typed=typed)  # date() stops at year 1
     try:
         value = date(year, month, day)
     except ValueError:
@@ -65,20 +67,17 @@ def parse(text: str, today: date) -> BirthDate:
     return BirthDate(value=value, typed=typed)
 
 
-def _parts(norm: str) -> tuple[int, int, int] | None:
+def _parts(norm: str) -> tuple[int, int, int, bool] | None:
+    """Day, month, year and whether the year was typed with two digits (refused by parse();
+    "0080" has four)."""
     if m := _ISO.search(norm):
-        return int(m.group(3)), int(m.group(2)), int(m.group(1))
+        return int(m.group(3)), int(m.group(2)), int(m.group(1)), False
     if m := _NAMED.search(norm):
         day = 1 if m.group(1) == "primeiro" else int(m.group(1))
-        return day, _MONTH_NUMBER[m.group(2)], _year(m.group(3))
+        return day, _MONTH_NUMBER[m.group(2)], int(m.group(3)), len(m.group(3)) == 2
     if m := _NUMERIC.search(norm):
-        return int(m.group(1)), int(m.group(2)), _year(m.group(3))
+        return int(m.group(1)), int(m.group(2)), int(m.group(3)), len(m.group(3)) == 2
     if m := _COMPACT.search(norm):
         d = m.group(1)
-        return int(d[:2]), int(d[2:4]), _year(d[4:])
+        return int(d[:2]), int(d[2:4]), int(d[4:]), len(d) == 6
     return None
-
-
-def _year(text: str) -> int:
-    """A two-digit year stays below 100 so that parse() can refuse it."""
-    return int(text)

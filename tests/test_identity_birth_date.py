@@ -115,3 +115,13 @@ def test_no_template_shows_a_demo_persons_data():
         text = template.read_text()
         leaked = [s for s in secrets if s in text]
         assert not leaked, f"{template.name} shows demo data: {leaked}"
+
+
+@pytest.mark.parametrize("typed, problem", [
+    ("05/03/0080", "too_old"), ("00/00/0000", "impossible"), ("05030080", "too_old"),
+])
+def test_a_four_digit_year_is_never_asked_with_four_digits(typed, problem):
+    """"Envie o ano com 4 dígitos" was the answer to a year typed with 4 digits below 100."""
+    from datetime import date
+
+    assert birthdate.parse(typed, date(2026, 11, 24)).problem == problem
