@@ -29,9 +29,16 @@ def command(text: str) -> str | None:
         return "menu"
     if norm in CANCEL_WORDS:
         return "cancel"
-    if HUMAN_PATTERN.search(norm) or _mistyped_attendant(norm):
+    if (HUMAN_PATTERN.search(norm) and not _REFUSED_PERSON.search(norm)) or _mistyped_attendant(norm):
         return "human"
     return None
+
+
+# "não quero atendente", "não preciso falar com um atendente", "sem atendente": a person
+# refused, not asked for (a "não" elsewhere — "não entendi, atendente" — still asks).
+_REFUSED_PERSON = re.compile(
+    r"\b(?:nao (?:quero|preciso|precisa)(?: de)?|sem)(?: (?:falar|conversar) com)?"
+    r"(?: (?:um|uma|o|a))? (?:atendentes?|humanos?|pessoa)\b")
 
 
 def _mistyped_attendant(norm: str) -> bool:
