@@ -322,6 +322,10 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     elif claimable and _answered_by_claiming_state(turn, cmd):
         pass
     elif cmd == "menu":
+        if conversation.flow is not None:
+            # Back to the menu is giving the journey up, as "sair" is: its protocol is
+            # closed (never left "aberto"), an outcome already reached is kept.
+            turn.close_protocol("cancelado", "voltou ao menu")
         turn.end()
         show_menu(turn)
     elif cmd == "cancel":

@@ -1,0 +1,76 @@
+"""Conversations that cross journeys: global commands in the middle of one, switching to
+another and back, idle expiry. Whatever the way out, the journey's protocol is never left
+"aberto" behind the person's back (ANS: its history says how the request ended)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.db import transaction
+from storage.models import Conversation, Protocol
+
+from .conftest import JOSE, MARIA
+
+MENU = "Como posso ajudar? Responda com o número ou escreva o que precisa:"
+
+
+def _protocols(rt) -> list[tuple[str, str, str | None]]:
+    with transaction(rt.sessions) as s:
+        return [(p.journey, p.status, p.events[-1].note)
+                for p in s.scalars(select(Protocol).order_by(Protocol.id))]
+
+
+def _conversation(rt, phone: str) -> tuple[str | None, str | None]:
+    with transaction(rt.sessions) as s:
+        c = s.scalars(select(Conversation).where(Conversation.address == phone)).one()
+        return c.flow, c.state
+
+
+# -- "menu" in the middle of a journey ------------------------------------------------------
+def test_menu_at_the_identity_question_gives_the_journey_up(wa, rt):
+    wa.say(MARIA, "2a via")
+    assert wa.say(MARIA, "menu")[0].startswith(MENU)
+    assert _protocols(rt) == [("segunda_via", "cancelado", "voltou ao menu")]
+    assert _conversation(rt, MARIA) == (None, None)
+
+
+def test_menu_at_the_bill_list_gives_the_journey_up(wa, rt):
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, "116")
+    assert wa.say(MARIA, "menu")[0].startswith(MENU)
+    assert _protocols(rt) == [("segunda_via", "cancelado", "voltou ao menu")]
+
+
+def test_menu_at_the_slot_list_gives_the_scheduling_up(wa, rt):
+    wa.say(MARIA, "marcar cardiologia")
+    wa.say(MARIA, "116")
+    assert "Horários livres" in wa.say(MARIA, "eu")[0]
+    assert wa.say(MARIA, "menu")[0].startswith(MENU)
+    assert _protocols(rt) == [("agendamento", "cancelado", "voltou ao menu")]
+
+
+def test_menu_after_an_offer_notes_the_offer(wa, rt):
+    wa.say(JOSE, "quero negociar")
+    wa.say(JOSE, "682")
+    assert wa.say(JOSE, "menu")[0].startswith(MENU)
+    [(journey, status, note)] = _protocols(rt)
+    assert (journey, status) == ("negociacao", "cancelado")
+    assert note.startswith("voltou ao menu; última proposta apresentada (código 001): à vista")
+
+
+def test_menu_after_the_first_agreement_keeps_the_agreement_as_the_outcome(wa, rt):
+    wa.say(JOSE, "quero negociar")
+    wa.say(JOSE, "682")
+    wa.say(JOSE, "sim"), wa.say(JOSE, "sim")
+    assert any("O título 050" in r for r in wa.say(JOSE, "1"))  # 001 agreed; 050 offered
+    assert wa.say(JOSE, "menu")[0].startswith(MENU)
+    [(journey, status, note)] = _protocols(rt)
+    assert (journey, status) == ("negociacao", "acordo")  # its boletos are out
+    assert note.startswith("voltou ao menu; acordos: ")
+
+
+def test_menu_after_the_bill_was_sent_keeps_it_concluded(wa, rt):
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, "116")
+    assert "Linha digitável" in wa.say(MARIA, "1")[0]
+    assert wa.say(MARIA, "menu")[0].startswith(MENU)
+    assert _protocols(rt) == [("segunda_via", "concluido", "2ª via enviada: T1001")]
