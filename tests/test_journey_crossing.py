@@ -3,6 +3,7 @@ another and back, idle expiry. Whatever the way out, the journey's protocol is n
 "aberto" behind the person's back (ANS: its history says how the request ended)."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from storage.db import transaction
@@ -74,3 +75,17 @@ def test_menu_after_the_bill_was_sent_keeps_it_concluded(wa, rt):
     assert "Linha digitável" in wa.say(MARIA, "1")[0]
     assert wa.say(MARIA, "menu")[0].startswith(MENU)
     assert _protocols(rt) == [("segunda_via", "concluido", "2ª via enviada: T1001")]
+
+
+# -- a "boleto" at the negotiation's offer is the negotiation's boleto ---------------------------
+@pytest.mark.parametrize("answer", [
+    "me manda o boleto", "Me manda o boleto, por favor", "pode me mandar o boleto",
+    "pode enviar o boleto", "me envia os boletos", "quero o boleto", "manda o boleto por favor",
+])
+def test_asking_for_the_boleto_at_the_offer_accepts_it(wa, rt, answer):
+    wa.say(JOSE, "quero negociar")
+    wa.say(JOSE, "682")
+    reply = wa.say(JOSE, answer)[0]
+    assert "confirme seu endereço" in reply and "2ª via" not in reply
+    assert _protocols(rt) == [("negociacao", "aberto", None)]
+    assert _conversation(rt, JOSE) == ("negociacao", "address")
