@@ -46,7 +46,8 @@ class Flow:
                  identity_notice: str | None = None,
                  recognizer: Callable[[str], bool] | None = None,
                  screen: Callable[["Turn"], bool] | None = None,
-                 on_leave: Callable[["Turn"], str | tuple[str, str] | None] | None = None):
+                 on_leave: Callable[["Turn"], str | tuple[str, str] | None] | None = None,
+                 keeps: Callable[["Turn", str], bool] | None = None):
         self.name = name
         self.journey = journey
         self.needs_identity = needs_identity
@@ -66,6 +67,11 @@ class Flow:
         # engine's — unless it returns (status, note): an outcome reached before leaving
         # (a first agreement closed when a second code was still being negotiated).
         self.on_leave = on_leave
+        # Run when a message the current state did not understand reads as a request for
+        # another journey (its name): True when it is this journey's own business (the
+        # negotiation's "me manda o boleto" is its agreement's boleto, not a 2ª via). It
+        # may say why; the state's question then stands, not counted as a misunderstanding.
+        self.keeps = keeps
         self.entry: Handler | None = None
         self.states: dict[str, Handler] = {}
         self.claims: dict[str, frozenset[str]] = {}  # state -> global commands it answers
@@ -600,6 +606,9 @@ def _handle_in_flow(turn: Turn) -> None:
         match = intents.detect(turn.text, {f.name: f.intents for f in flows().values()
                                            if f.intents and f.name != flow.name}, threshold=101)
         if match and not turn.message.payload:
+            if flow.keeps is not None and flow.keeps(turn, match.name):
+                turn._rejected = True
+                return
             if _screened(turn, flows()[match.name]):
                 # Said why that cannot be done here; the current question still stands.
                 turn._rejected = True

@@ -89,3 +89,33 @@ def test_asking_for_the_boleto_at_the_offer_accepts_it(wa, rt, answer):
     assert "confirme seu endereço" in reply and "2ª via" not in reply
     assert _protocols(rt) == [("negociacao", "aberto", None)]
     assert _conversation(rt, JOSE) == ("negociacao", "address")
+
+
+def _accepted(wa):
+    wa.say(JOSE, "quero negociar")
+    wa.say(JOSE, "682")
+    assert "confirme seu endereço" in wa.say(JOSE, "sim")[0]
+
+
+@pytest.mark.parametrize("steps, state", [
+    ([], "address"),
+    (["sim"], "delivery"),
+    (["sim", "2"], "email_confirm"),
+    (["não"], "address_new"),
+])
+@pytest.mark.parametrize("answer", ["me manda o boleto", "cadê o boleto?", "quero o boleto atrasado"])
+def test_asking_for_the_boleto_after_accepting_keeps_the_question(wa, rt, steps, state, answer):
+    _accepted(wa)
+    for step in steps:
+        wa.say(JOSE, step)
+    [reply] = wa.say(JOSE, answer)
+    assert "2ª via" not in reply and "Protocolo de atendimento" not in reply
+    assert "O boleto do acordo sai logo depois desta confirmação." in reply
+    assert _conversation(rt, JOSE) == ("negociacao", state)
+    assert _protocols(rt) == [("negociacao", "aberto", None)]
+
+
+def test_a_clear_2a_via_request_after_accepting_still_switches(wa, rt):
+    _accepted(wa)
+    assert "Protocolo de atendimento (2ª via" in wa.say(JOSE, "quero a 2a via do boleto")[0]
+    assert _conversation(rt, JOSE) == ("segunda_via", "choose")

@@ -177,8 +177,12 @@ def without_lead_in(text: str) -> str:
     return text[match.start():]
 
 
+_SECOND_COPY_NUMBER = re.compile(r"\b2\s?a?\s+via\b")
+
+
 def looks_like_address(norm: str) -> bool:
     """'rua das flores 120 centro dourados' yes; 'nao sei', 'ok obrigado', '123' no."""
+    norm = _SECOND_COPY_NUMBER.sub(" ", norm)  # "quero a 2a via do boleto" has no house number
     words = re.findall(r"[a-z]{2,}", norm)
     has_number = bool(re.search(r"\d", norm)) or bool(re.search(r"\bs/?n\b", norm))
     if _CEP.search(norm) and words:
