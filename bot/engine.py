@@ -47,7 +47,8 @@ class Flow:
                  recognizer: Callable[[str], bool] | None = None,
                  screen: Callable[["Turn"], bool] | None = None,
                  on_leave: Callable[["Turn"], str | tuple[str, str] | None] | None = None,
-                 keeps: Callable[["Turn", str], bool] | None = None):
+                 keeps: Callable[["Turn", str], bool] | None = None,
+                 aside: Handler | None = None):
         self.name = name
         self.journey = journey
         self.needs_identity = needs_identity
@@ -72,6 +73,9 @@ class Flow:
         # negotiation's "me manda o boleto" is its agreement's boleto, not a 2ª via). It
         # may say why; the state's question then stands, not counted as a misunderstanding.
         self.keeps = keeps
+        # A look-up ("meus protocolos") asked in the middle of another journey: says its
+        # answer without touching the state, so the journey goes on where it was.
+        self.aside = aside
         self.entry: Handler | None = None
         self.states: dict[str, Handler] = {}
         self.claims: dict[str, frozenset[str]] = {}  # state -> global commands it answers
@@ -612,6 +616,12 @@ def _handle_in_flow(turn: Turn) -> None:
             if _screened(turn, flows()[match.name]):
                 # Said why that cannot be done here; the current question still stands.
                 turn._rejected = True
+                return
+            target = flows()[match.name]
+            if target.aside is not None and (turn.identity_confirmed or not target.needs_identity):
+                turn._retry = None
+                target.aside(turn)
+                turn.say("journey_goes_on", protocol=turn.protocol)
                 return
             turn._retry = None
             turn.close_protocol("cancelado", "trocou de assunto")

@@ -119,3 +119,23 @@ def test_a_clear_2a_via_request_after_accepting_still_switches(wa, rt):
     _accepted(wa)
     assert "Protocolo de atendimento (2ª via" in wa.say(JOSE, "quero a 2a via do boleto")[0]
     assert _conversation(rt, JOSE) == ("segunda_via", "choose")
+
+
+# -- "meus protocolos" in the middle of a journey is a look-up, not a change of subject ----------
+@pytest.mark.parametrize("question", ["meus protocolos", "qual o número do meu protocolo?"])
+def test_asking_for_the_protocols_mid_journey_keeps_the_journey(wa, rt, question):
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, "116")
+    [reply] = wa.say(MARIA, question)
+    assert "Seus protocolos mais recentes:" in reply and "2ª via de boleto – em andamento" in reply
+    assert "Não encontrei esse boleto" not in reply
+    assert "responda à última pergunta" in reply
+    assert _protocols(rt) == [("segunda_via", "aberto", None)]
+    assert _conversation(rt, MARIA) == ("segunda_via", "choose")
+    assert "Linha digitável" in wa.say(MARIA, "1")[0]  # the list still answers
+
+
+def test_asking_for_the_protocols_before_identity_is_still_the_protocols_journey(wa, rt):
+    wa.say(MARIA, "2a via")
+    [reply] = wa.say(MARIA, "meus protocolos")  # at the CPF question: identity first
+    assert "3 primeiros dígitos" in reply
