@@ -596,6 +596,14 @@ def _handle_in_flow(turn: Turn) -> None:
         return
     state = turn.conversation.state
     if state in identity.STATES:
+        # "Na verdade quero marcar consulta" at the CPF question: the other journey, not a
+        # wrong answer (nor a spent attempt). Identity is the conversation's, asked again there.
+        match = None if turn.message.payload else _other_journey(turn, flow)
+        if match is not None and not _screened(turn, match):
+            turn.close_protocol("cancelado", "trocou de assunto")
+            turn.end()
+            start_flow(turn, match)
+            return
         identity.handle(turn, flow)
         return
     handler = flow.states.get(state)
@@ -694,3 +702,10 @@ def _settle_misunderstanding(turn: Turn) -> None:
     turn.say(template, **context)
     if c.misunderstandings == OFFER_HELP_AFTER_MISUNDERSTANDINGS:
         turn.say("offer_help", options=_menu_options())
+
+
+def _other_journey(turn: Turn, flow: Flow) -> Flow | None:
+    """A clear request (a whole intent phrase) for a journey other than `flow`."""
+    match = intents.detect(turn.text, {f.name: f.intents for f in flows().values()
+                                       if f.intents and f.name != flow.name}, threshold=101)
+    return flows()[match.name] if match else None

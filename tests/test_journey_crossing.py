@@ -139,3 +139,22 @@ def test_asking_for_the_protocols_before_identity_is_still_the_protocols_journey
     wa.say(MARIA, "2a via")
     [reply] = wa.say(MARIA, "meus protocolos")  # at the CPF question: identity first
     assert "3 primeiros dígitos" in reply
+
+
+# -- another journey asked for at the identity question ------------------------------------------
+def test_another_journey_at_the_identity_question_switches(wa, rt):
+    wa.say(MARIA, "2a via")
+    [reply] = wa.say(MARIA, "na verdade quero marcar consulta")
+    assert "Protocolo de atendimento (agendamento de consulta)" in reply
+    assert "3 primeiros dígitos" in reply and "Envie apenas" not in reply
+    assert _protocols(rt) == [("segunda_via", "cancelado", "trocou de assunto"),
+                              ("agendamento", "aberto", None)]
+    assert "Para quem é a consulta?" in wa.say(MARIA, "116")[0]
+
+
+def test_another_journey_at_the_negotiation_identity_spends_no_attempt(wa, rt):
+    wa.say(JOSE, "quero negociar")
+    [reply] = wa.say(JOSE, "quero a segunda via")
+    assert "Protocolo de atendimento (2ª via de boleto)" in reply and "não conferem" not in reply
+    assert _protocols(rt)[0] == ("negociacao", "cancelado", "trocou de assunto")
+    assert "Estes são seus boletos" in wa.say(JOSE, "682")[0]
