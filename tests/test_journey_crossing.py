@@ -158,3 +158,15 @@ def test_another_journey_at_the_negotiation_identity_spends_no_attempt(wa, rt):
     assert "Protocolo de atendimento (2ª via de boleto)" in reply and "não conferem" not in reply
     assert _protocols(rt)[0] == ("negociacao", "cancelado", "trocou de assunto")
     assert "Estes são seus boletos" in wa.say(JOSE, "682")[0]
+
+
+# -- the 2ª via asked again at "Quer negociar?" ---------------------------------------------------
+@pytest.mark.parametrize("answer", ["2a via", "quero outro boleto"])
+def test_another_bill_asked_at_the_invitation_to_negotiate_shows_the_list(wa, rt, answer):
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, "116")
+    assert "Quer negociar?" in wa.say(MARIA, "3")[0]  # outubro, overdue
+    [reply] = wa.say(MARIA, answer)
+    assert "Estes são seus boletos" in reply and "Responda *sim* para negociar" not in reply
+    assert _conversation(rt, MARIA) == ("segunda_via", "choose")
+    assert "Linha digitável" in wa.say(MARIA, "1")[0]
