@@ -46,7 +46,9 @@ class Flow:
                  identity_notice: str | None = None,
                  recognizer: Callable[[str], bool] | None = None,
                  screen: Callable[["Turn"], bool] | None = None,
-                 on_leave: Callable[["Turn"], str | tuple[str, str] | None] | None = None):
+                 on_leave: Callable[["Turn"], str | tuple[str, str] | None] | None = None,
+                 keeps: Callable[["Turn", str], bool] | None = None,
+                 aside: Handler | None = None):
         self.name = name
         self.journey = journey
         self.needs_identity = needs_identity
@@ -66,6 +68,14 @@ class Flow:
         # engine's — unless it returns (status, note): an outcome reached before leaving
         # (a first agreement closed when a second code was still being negotiated).
         self.on_leave = on_leave
+        # Run when a message the current state did not understand reads as a request for
+        # another journey (its name): True when it is this journey's own business (the
+        # negotiation's "me manda o boleto" is its agreement's boleto, not a 2ª via). It
+        # may say why; the state's question then stands, not counted as a misunderstanding.
+        self.keeps = keeps
+        # A look-up ("meus protocolos") asked in the middle of another journey: says its
+        # answer without touching the state, so the journey goes on where it was.
+        self.aside = aside
         self.entry: Handler | None = None
         self.states: dict[str, Handler] = {}
         self.claims: dict[str, frozenset[str]] = {}  # state -> global commands it answers
@@ -322,6 +332,10 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     elif claimable and _answered_by_claiming_state(turn, cmd):
         pass
     elif cmd == "menu":
+        if conversation.flow is not None:
+            # Back to the menu is giving the journey up, as "sair" is: its protocol is
+            # closed (never left "aberto"), an outcome already reached is kept.
+            turn.close_protocol("cancelado", "voltou ao menu")
         turn.end()
         show_menu(turn)
     elif cmd == "cancel":
@@ -582,6 +596,14 @@ def _handle_in_flow(turn: Turn) -> None:
         return
     state = turn.conversation.state
     if state in identity.STATES:
+        # "Na verdade quero marcar consulta" at the CPF question: the other journey, not a
+        # wrong answer (nor a spent attempt). Identity is the conversation's, asked again there.
+        match = None if turn.message.payload else _other_journey(turn, flow)
+        if match is not None and not _screened(turn, match):
+            turn.close_protocol("cancelado", "trocou de assunto")
+            turn.end()
+            start_flow(turn, match)
+            return
         identity.handle(turn, flow)
         return
     handler = flow.states.get(state)
@@ -596,9 +618,18 @@ def _handle_in_flow(turn: Turn) -> None:
         match = intents.detect(turn.text, {f.name: f.intents for f in flows().values()
                                            if f.intents and f.name != flow.name}, threshold=101)
         if match and not turn.message.payload:
+            if flow.keeps is not None and flow.keeps(turn, match.name):
+                turn._rejected = True
+                return
             if _screened(turn, flows()[match.name]):
                 # Said why that cannot be done here; the current question still stands.
                 turn._rejected = True
+                return
+            target = flows()[match.name]
+            if target.aside is not None and (turn.identity_confirmed or not target.needs_identity):
+                turn._retry = None
+                target.aside(turn)
+                turn.say("journey_goes_on", protocol=turn.protocol)
                 return
             turn._retry = None
             turn.close_protocol("cancelado", "trocou de assunto")
@@ -671,3 +702,10 @@ def _settle_misunderstanding(turn: Turn) -> None:
     turn.say(template, **context)
     if c.misunderstandings == OFFER_HELP_AFTER_MISUNDERSTANDINGS:
         turn.say("offer_help", options=_menu_options())
+
+
+def _other_journey(turn: Turn, flow: Flow) -> Flow | None:
+    """A clear request (a whole intent phrase) for a journey other than `flow`."""
+    match = intents.detect(turn.text, {f.name: f.intents for f in flows().values()
+                                       if f.intents and f.name != flow.name}, threshold=101)
+    return flows()[match.name] if match else None

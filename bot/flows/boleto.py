@@ -396,5 +396,9 @@ def offer_negotiation(turn: Turn) -> None:
     elif answer is False:
         turn.end()
         turn.say("boleto/no_negotiation")
+    elif _asks_for_this_journey(turn):
+        # "2a via", "quero outro boleto": another bill of the list, not an answer to this.
+        turn.goto("choose")
+        choose(turn)
     else:
         turn.retry("boleto/negotiate_yes_no")

@@ -64,7 +64,26 @@ flow = register(Flow(
              "tenho debitos", "tenho divida", "estou devendo", "to devendo", "parcelar divida",
              "parcelar", "renegociar", "fazer acordo", "acordo", "debitos em atraso",
              "mensalidades atrasadas", "quitar divida", "pagar divida"],
+    keeps=lambda turn, other: _own_boleto(turn, other),
 ))
+
+# Words that make a "boleto" a 2ª via request even in the middle of a negotiation.
+_SECOND_COPY = re.compile(r"\b(?:2\s?a?|segunda|2a) via\b|\bfatura|\bmensalidade|codigo de barras|"
+                          r"linha digitavel|boleto do mes|pagar o plano")
+_CLOSING_STATES = frozenset({"address", "address_new", "address_confirm", "delivery", "email",
+                             "email_confirm"})
+
+
+def _own_boleto(turn: Turn, other: str) -> bool:
+    """'Me manda o boleto', 'cadê o boleto?' once the offer was accepted: the agreement's
+    boleto, which goes out as soon as the closing questions are answered — not a 2ª via
+    (the overdue bill it would list cannot be paid), and not a reason to drop the deal."""
+    if other != "segunda_via" or turn.conversation.state not in _CLOSING_STATES:
+        return False
+    if _SECOND_COPY.search(turn.norm):
+        return False
+    turn.say("negotiation/boleto_after_closing")
+    return True
 
 # Besides a plain yes (bot.intents.yes_no), what accepts the offer on the table.
 ACCEPT = frozenset({"aceito", "fechado", "fechar", "fecha", "pode fechar", "vamos fechar",

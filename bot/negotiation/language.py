@@ -177,8 +177,12 @@ def without_lead_in(text: str) -> str:
     return text[match.start():]
 
 
+_SECOND_COPY_NUMBER = re.compile(r"\b2\s?a?\s+via\b")
+
+
 def looks_like_address(norm: str) -> bool:
     """'rua das flores 120 centro dourados' yes; 'nao sei', 'ok obrigado', '123' no."""
+    norm = _SECOND_COPY_NUMBER.sub(" ", norm)  # "quero a 2a via do boleto" has no house number
     words = re.findall(r"[a-z]{2,}", norm)
     has_number = bool(re.search(r"\d", norm)) or bool(re.search(r"\bs/?n\b", norm))
     if _CEP.search(norm) and words:
@@ -187,16 +191,18 @@ def looks_like_address(norm: str) -> bool:
 
 
 # Saying yes to the offer ("Consegue pagar até essa data?") in so many words: "consigo
-# pagar", "fechou", "tá bom", "pode mandar o boleto". Whole clause only, so "não consigo
+# pagar", "fechou", "tá bom", "pode mandar o boleto", "me manda o boleto" (said there it
+# is this offer's boleto, not a 2ª via of another bill). Whole clause only, so "não consigo
 # pagar", "consigo pagar não" and "fechou, mas …" are not read as a yes.
 ACCEPTANCE = re.compile(
     r"^(?:(?:sim|ok|opa|entao|beleza|blz|certo|show|otimo|perfeito) )*"
     r"(?:consigo(?: pagar| sim| ate (?:la|essa data|o dia))*|da(?: sim| para pagar| pra pagar)|"
     r"fech(?:ou|ado|amos|o)|(?:ta|esta|tudo) fechado|negocio fechado|combinado|"
     r"aceito(?: a proposta| a oferta| essa| esse| sim)?|(?:quero|bora|vamos|pode) fechar|"
-    r"(?:pode )?(?:manda(?:r)?|gera(?:r)?|emitir|emite)(?: o| os)? boletos?|"
+    r"(?:pode )?(?:me )?(?:mand(?:a|ar|e)|gera(?:r)?|emitir|emite|envi(?:a|ar|e))"
+    r"(?: o| os)? boletos?|quero (?:o|os) boletos?|"
     r"vou (?:pagar|fechar|querer)|(?:ta|esta|tudo) bom|pode ser|quero sim)"
-    r"(?: (?:sim|entao|ai|pode ser|obrigad[oa]))*$")
+    r"(?: (?:sim|entao|ai|pode ser|obrigad[oa]|por favor|pf|pfv))*$")
 _FILLERS = frozenset({"sim", "ok", "opa", "entao", "beleza", "blz", "certo", "show", "otimo",
                       "perfeito", "ta", "pode ser", "obrigado", "obrigada"})
 _BUT = re.compile(r"\b(?:mas|porem|so que|nao)\b")
