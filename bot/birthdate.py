@@ -3,7 +3,7 @@
 Accepted: day, month and a four-digit year in that order, with any of / - . or blanks
 between them or none at all ("5/3/1980", "05-03-1980", "05.03.1980", "05031980"), the
 month by name or its abbreviation ("5 de março de 1980", "5 mar 1980", "1º de março de
-1980"), and ISO ("1980-03-05").
+1980"), and year first as ISO has it ("1980-03-05", "1980/03/05").
 
 Decision: a two-digit year ("05/03/80", "050380") is not guessed. For a birth date the
 century is usually obvious, but not always (a 2015 dependent, a 1915 centenarian), and a
@@ -26,7 +26,7 @@ _MONTH_WORD = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
 
 _SEP = r"\s*[/.\-\s]\s*"
 _NUMERIC = re.compile(rf"(?<![\d/.-])(\d{{1,2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{4}}|\d{{2}})(?![\d/-])")
-_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_ISO = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")  # year first: y/m/d
 _COMPACT = re.compile(r"(?<![\d/.-])(\d{8}|\d{6})(?![\d/-])")
 _NAMED = re.compile(rf"\b(\d{{1,2}}|primeiro)o?\s*(?:de\s+|[/.\-]\s*)?({_MONTH_WORD})\b\.?"
                     rf"\s*(?:de\s+|[/.,\-]\s*)?(\d{{4}}|\d{{2}})(?!\d)")
@@ -71,7 +71,7 @@ def _parts(norm: str) -> tuple[int, int, int, bool] | None:
     """Day, month, year and whether the year was typed with two digits (refused by parse();
     "0080" has four)."""
     if m := _ISO.search(norm):
-        return int(m.group(3)), int(m.group(2)), int(m.group(1)), False
+        return int(m.group(4)), int(m.group(3)), int(m.group(1)), False
     if m := _NAMED.search(norm):
         day = 1 if m.group(1) == "primeiro" else int(m.group(1))
         return day, _MONTH_NUMBER[m.group(2)], int(m.group(3)), len(m.group(3)) == 2

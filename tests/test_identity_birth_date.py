@@ -80,7 +80,8 @@ def test_a_wrong_but_valid_date_is_a_wrong_answer(wa, rt):
 @pytest.mark.parametrize("typed, expected", [
     ("1º de março de 1980", "1980-03-01"), ("primeiro de março de 1980", "1980-03-01"),
     ("5 mar 1980", "1980-03-05"), ("05/mar/1980", "1980-03-05"), ("5 de Março, 1980", "1980-03-05"),
-    ("1980-03-05", "1980-03-05"), ("05 03 1980", "1980-03-05"), ("29/02/2000", "2000-02-29"),
+    ("1980-03-05", "1980-03-05"), ("1980/03/05", "1980-03-05"), ("1980.3.5", "1980-03-05"),
+    ("05 03 1980", "1980-03-05"), ("29/02/2000", "2000-02-29"),
 ])
 def test_more_spellings(typed, expected):
     from datetime import date
