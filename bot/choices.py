@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+from text_to_num import text2num
+
 from bot.text import normalize
 
-NUMBER_WORDS = {
-    "um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6,
-    "sete": 7, "oito": 8, "nove": 9, "dez": 10,
+# Ordinals as list positions; cardinals ("dois", "três") are read by text2num.
+ORDINAL_WORDS = {
     "primeiro": 1, "primeira": 1, "segundo": 2, "terceiro": 3, "terceira": 3, "quarto": 4,
     "quinto": 5, "sexto": 6, "setimo": 7, "setima": 7, "oitavo": 8, "oitava": 8, "nono": 9,
     "nona": 9, "decimo": 10, "decima": 10, "ultimo": -1, "ultima": -1,
@@ -40,12 +41,11 @@ def numbers(text: str | None, size: int | None = None) -> list[int] | None:
                 mark.group(2) != "a" or "opcao" in words[i + 1:i + 2]):
             # "2a" alone is how people write "2ª via": a number only as "2ª opção"
             found.append(int(mark.group(1)))
-        elif word in NUMBER_WORDS:
+        elif (value := ORDINAL_WORDS.get(word) or _cardinal(word)) is not None:
             if i > 0 and words[i - 1] in ("os", "as"):
                 return None
             if word == "segundo" and i > 0 and words[i - 1] in ("um", "1"):
                 return None  # "um segundo": wait a moment
-            value = NUMBER_WORDS[word]
             if value == -1:
                 if not size:
                     return None
@@ -58,6 +58,16 @@ def numbers(text: str | None, size: int | None = None) -> list[int] | None:
         else:
             return None
     return found or None
+
+
+def _cardinal(word: str) -> int | None:
+    """"dois" -> 2, "tres" -> 3; None for any other word."""
+    if not word.isalpha() or word in _LEAD or word in WEEKDAY_ORDINALS:
+        return None
+    try:
+        return text2num(word, "pt")
+    except ValueError:
+        return None
 
 
 def single(text: str | None, size: int | None = None) -> int | None:

@@ -365,10 +365,7 @@ def _media_only(message: Message) -> str | None:
     """'audio', 'image', 'video' or 'file' for a message with attachments and no text."""
     if not message.attachments or message.payload or (message.text or "").strip():
         return None
-    first = message.attachments[0]
-    content_type = (first.get("content_type") if isinstance(first, dict)
-                    else getattr(first, "content_type", "")) or ""
-    major = content_type.split("/", 1)[0].lower()
+    major = (message.attachments[0].get("content_type") or "").split("/", 1)[0].lower()
     return major if major in ("audio", "image", "video") else "file"
 
 
@@ -598,11 +595,11 @@ def _handle_in_flow(turn: Turn) -> None:
     if state in identity.STATES:
         # "Na verdade quero marcar consulta" at the CPF question: the other journey, not a
         # wrong answer (nor a spent attempt). Identity is the conversation's, asked again there.
-        match = None if turn.message.payload else _other_journey(turn, flow)
-        if match is not None and not _screened(turn, match):
+        target = None if turn.message.payload else _other_journey(turn, flow)
+        if target is not None and not _screened(turn, target):
             turn.close_protocol("cancelado", "trocou de assunto")
             turn.end()
-            start_flow(turn, match)
+            start_flow(turn, target)
             return
         identity.handle(turn, flow)
         return
@@ -615,17 +612,15 @@ def _handle_in_flow(turn: Turn) -> None:
     handler(turn)
     if turn._retry is not None and not turn._rejected:
         # A clear request for another journey beats "I did not understand".
-        match = intents.detect(turn.text, {f.name: f.intents for f in flows().values()
-                                           if f.intents and f.name != flow.name}, threshold=101)
-        if match and not turn.message.payload:
-            if flow.keeps is not None and flow.keeps(turn, match.name):
+        target = None if turn.message.payload else _other_journey(turn, flow)
+        if target is not None:
+            if flow.keeps is not None and flow.keeps(turn, target.name):
                 turn._rejected = True
                 return
-            if _screened(turn, flows()[match.name]):
+            if _screened(turn, target):
                 # Said why that cannot be done here; the current question still stands.
                 turn._rejected = True
                 return
-            target = flows()[match.name]
             if target.aside is not None and (turn.identity_confirmed or not target.needs_identity):
                 turn._retry = None
                 target.aside(turn)
@@ -634,7 +629,7 @@ def _handle_in_flow(turn: Turn) -> None:
             turn._retry = None
             turn.close_protocol("cancelado", "trocou de assunto")
             turn.end()
-            start_flow(turn, flows()[match.name])
+            start_flow(turn, target)
 
 
 def start_flow(turn: Turn, flow: Flow, **data) -> None:

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from bot import clock, outbox, protocols
 from bot.templates import render
+from bot.text import storable
+from storage.db import MAX_ROW_ID
 from storage.models import Attendant, Conversation, InboundMessage, OutboundMessage, Protocol
 
 HUMAN_JOURNEY = "atendimento_humano"  # protocol journey of a request for a person
@@ -80,9 +82,6 @@ def transcript(session: Session, conversation: Conversation, limit: int = 50) ->
     return items[-limit:]
 
 
-MAX_ROW_ID = 2**31 - 1  # integer primary keys (PostgreSQL int4): a larger id is no row
-
-
 def _locked(session: Session, conversation_id: int) -> Conversation:
     if not 1 <= conversation_id <= MAX_ROW_ID:  # the URL takes any digits; the database not
         raise HandoffError("conversation not found", 404)
@@ -132,18 +131,13 @@ def _step_in(session: Session, settings, c: Conversation, attendant: Attendant) 
     outbox.enqueue_text(session, c, "\n\n".join(texts), author="system")
 
 
-def _storable(text: str) -> str:
-    """NUL characters dropped (PostgreSQL text cannot hold them), as for inbound messages."""
-    return text.replace("\x00", "")
-
-
 def reply(session: Session, attendant: Attendant, conversation_id: int, text: str) -> Conversation:
     c = _locked(session, conversation_id)
     if c.handoff == "attendant" and c.attendant_id != attendant.id:
         raise HandoffError("another attendant owns this conversation")
     if c.handoff != "attendant":
         raise HandoffError("take the conversation before replying")
-    text = _storable(text).strip()
+    text = storable(text).strip()
     if not text:
         raise HandoffError("text is required", 400)
     outbox.enqueue_text(session, c, text, author="attendant")
@@ -165,7 +159,7 @@ def release(session: Session, attendant: Attendant, conversation_id: int,
         raise HandoffError("take the conversation before releasing it")
     if c.attendant_id != attendant.id:
         raise HandoffError("another attendant owns this conversation")
-    settled = _settle_protocols(session, c, attendant, resolved, _storable(note or "").strip() or None)
+    settled = _settle_protocols(session, c, attendant, resolved, storable(note or "").strip() or None)
     c.handoff = None
     c.handoff_reason = None
     c.attendant_id = None

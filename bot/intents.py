@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from bot.text import normalize
 
@@ -43,8 +44,6 @@ _REFUSED_PERSON = re.compile(
 
 def _mistyped_attendant(norm: str) -> bool:
     """"atendente" one letter off, alone in the message: "atendende", "atendemte"."""
-    from rapidfuzz.distance import Levenshtein
-
     return (" " not in norm and 7 <= len(norm) <= 11
             and min(Levenshtein.distance(norm, w) for w in ("atendente", "atendentes")) <= 1)
 
@@ -104,7 +103,8 @@ NO_PHRASES = frozenset({
     "nao e esse", "nao e isso", "nao confere", "mudou", "nao nao",
 })
 _CLAUSES = re.compile(r"\s*[,.;:!?]+\s*|\s+-\s+")
-_BUT = re.compile(r"\b(mas|porem|so que|nao)\b")
+# "sim, mas…", "ok, só que…", "fechou, não": what follows takes the yes back.
+BUT = re.compile(r"\b(?:mas|porem|so que|nao)\b")
 
 
 def clauses(text: str | None) -> list[str]:
@@ -123,8 +123,8 @@ def yes_no(text: str | None, *, extra_yes: frozenset[str] | set[str] = frozenset
     if first in NO_PHRASES:
         return False
     is_yes = first in YES_PHRASES or first in extra_yes or (
-        first.startswith("sim ") and not _BUT.search(first))
-    if is_yes and not any(_BUT.search(part) for part in rest):
+        first.startswith("sim ") and not BUT.search(first))
+    if is_yes and not any(BUT.search(part) for part in rest):
         return True
     return None
 

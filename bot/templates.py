@@ -7,6 +7,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot import clock, formatting
 from bot.config import ROOT
+from bot.text import normalize
 
 TEMPLATE_DIR = ROOT / "templates" / "messages"
 
@@ -42,8 +43,6 @@ def use_settings(settings) -> None:
 
 
 def _slug(value: str) -> str:
-    from bot.text import normalize
-
     return normalize(value).replace(" ", "-")
 
 

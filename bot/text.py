@@ -20,3 +20,9 @@ def normalize(text: str | None) -> str:
 
 def digits(text: str | None) -> str:
     return re.sub(r"\D", "", text or "")
+
+
+def storable(text: str) -> str:
+    """Without NUL characters: PostgreSQL text and JSON cannot hold U+0000, and an insert
+    refused for it would fail the whole request (a webhook Twilio retries forever)."""
+    return text.replace("\x00", "")

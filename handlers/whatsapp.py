@@ -12,8 +12,8 @@ from werkzeug.datastructures import MultiDict
 
 from bot import clock
 from bot.channels.base import Attachment, Incoming
-from bot.handoff import MAX_ROW_ID
-from storage.db import transaction
+from bot.text import storable
+from storage.db import MAX_ROW_ID, transaction
 from storage.models import OutboundMessage
 
 from .inbox import accept
@@ -69,10 +69,8 @@ def whatsapp_phone(value: str, field: str) -> str:
 
 
 def parse_inbound(form) -> Incoming:
-    # U+0000 cannot be stored in PostgreSQL text or JSON: the insert would fail with a 500
-    # that Twilio's retries never get past. Twilio signed the original form (checked before).
-    form = MultiDict([(k.replace("\x00", ""), v.replace("\x00", ""))
-                      for k, v in form.items(multi=True)])
+    # Twilio signed the original form (checked before); what is stored loses NULs.
+    form = MultiDict([(storable(k), storable(v)) for k, v in form.items(multi=True)])
     sid = form.get("MessageSid") or form.get("SmsMessageSid")
     if not sid:
         raise MalformedRequest("MessageSid is required")

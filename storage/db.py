@@ -10,6 +10,10 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+# Integer primary keys are PostgreSQL int4: a larger id (from a URL or a callback) is no row,
+# answered as "not found" before the database would refuse the number.
+MAX_ROW_ID = 2**31 - 1
+
 _engines: dict[str, Engine] = {}
 
 

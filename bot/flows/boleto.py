@@ -103,8 +103,12 @@ def start(turn: Turn) -> None:
     except RegistryUnavailable:
         return _unavailable_at_start(turn)
     turn.goto("choose")
+    _show_list(turn, items, month_not_found=_mentions_month(entry))
+
+
+def _show_list(turn: Turn, items: list[Item], *, month_not_found: bool = False) -> None:
     turn.say("boleto/choose", items=items, today=turn.today, any_paid=any(i.paid for i in items),
-             month_not_found=_mentions_month(entry))
+             month_not_found=month_not_found)
 
 
 def _unavailable_at_start(turn: Turn) -> None:
@@ -178,9 +182,7 @@ def choose(turn: Turn) -> None:
         chosen = _chosen(turn, items)
         if chosen is None and _asks_for_this_journey(turn) and not _mentions_month(turn.text):
             # "2a via" again at the list: they are where they asked to be; show it again.
-            present = [i for i in items if i is not None]
-            return turn.say("boleto/choose", items=present, today=turn.today,
-                            any_paid=any(i.paid for i in present), month_not_found=False)
+            return _show_list(turn, [i for i in items if i is not None])
         if chosen is None:
             return turn.retry("boleto/choose_again", count=len(items))
         if len(chosen) > 1 and _single_month(turn.text):
@@ -240,10 +242,11 @@ def _named(turn: Turn, items: list[Item | None]) -> list[Item | None] | None:
     if by_payload:
         return by_payload
     norm = normalize(turn.text).strip(" .!)")
-    if _NUMBERS.fullmatch(norm) or choices.numbers(turn.text, len(items)):
-        # "1 e 3", "o primeiro e o terceiro", "dois", "o último" (`bot.choices`)
-        numbers = sorted(set(choices.numbers(turn.text, len(items)) or
-                             [int(n) for n in re.findall(r"\d{1,2}", norm)]))
+    # "1 e 3", "o primeiro e o terceiro", "dois", "o último" (`bot.choices`); "1e3"
+    picked = choices.numbers(turn.text, len(items)) or (
+        [int(n) for n in re.findall(r"\d{1,2}", norm)] if _NUMBERS.fullmatch(norm) else None)
+    if picked:
+        numbers = sorted(set(picked))
         if all(1 <= n <= len(items) for n in numbers):
             return [items[n - 1] for n in numbers]
         return None

@@ -287,10 +287,16 @@ def _ask_which_reminder(turn: Turn, action: str, waiting: list[Appointment]) -> 
     """Which of the reminded appointments: a list-picker when configured (as "minhas
     consultas"), numbered text otherwise."""
     names = _specialties(waiting)
-    items = _choice_items(waiting, names, turn.conversation.beneficiary_ref)
-    turn.remember(shown=[a.id for a in waiting], titles=[c["title"] for c in items])
+    items = _remember_shown(turn, waiting, names)
     turn.say_choices("appointments/reminder_which", items=items, action=action,
                      appointments=waiting, names=names)
+
+
+def _remember_shown(turn: Turn, waiting: list[Appointment], names: dict) -> list[dict]:
+    """The list the next answer counts in (numbers, list ids, typed titles); its items."""
+    items = _choice_items(waiting, names, turn.conversation.beneficiary_ref)
+    turn.remember(shown=[a.id for a in waiting], titles=[c["title"] for c in items])
+    return items
 
 
 @flow.state("reminder_which")
@@ -310,8 +316,7 @@ def reminder_which(turn: Turn) -> None:
         return _answer_reminder(turn, action, chosen)
     # The list asked again is the one counted; as plain text, like every retry.
     names = _specialties(waiting)
-    turn.remember(shown=[a.id for a in waiting], titles=[
-        c["title"] for c in _choice_items(waiting, names, turn.conversation.beneficiary_ref)])
+    _remember_shown(turn, waiting, names)
     turn.retry("appointments/reminder_which", action=action, appointments=waiting,
                names=names, interactive=False)
 

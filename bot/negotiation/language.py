@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot.intents import clauses
+from bot.intents import BUT, clauses
 from bot.text import normalize
 
 _THING = r"(?:titulo|cobranca|debito|divida|codigo|fatura|pendencia|\d{3}\b)s?"
@@ -205,7 +205,6 @@ ACCEPTANCE = re.compile(
     r"(?: (?:sim|entao|ai|pode ser|obrigad[oa]|por favor|pf|pfv))*$")
 _FILLERS = frozenset({"sim", "ok", "opa", "entao", "beleza", "blz", "certo", "show", "otimo",
                       "perfeito", "ta", "pode ser", "obrigado", "obrigada"})
-_BUT = re.compile(r"\b(?:mas|porem|so que|nao)\b")
 
 
 def accepts(text: str) -> bool:
@@ -215,4 +214,4 @@ def accepts(text: str) -> bool:
         parts = parts[1:]
     if not parts or not ACCEPTANCE.match(parts[0]):
         return False
-    return not any(_BUT.search(p) for p in parts[1:])
+    return not any(BUT.search(p) for p in parts[1:])

@@ -56,8 +56,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from text_to_num import alpha2digit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from text_to_num import alpha2digit
 
 from bot.config import ROOT
 from bot.scheduling.business_days import is_business_day
@@ -376,8 +376,8 @@ class Refusal:
     """A request the rules do not allow. reason is one of: max_installments (limit = max n
     for the code) | min_installment (limit = R$ minimum) | min_entrada (limit = R$ minimum)
     | entrada_not_greater (limit = the installment value) | installment_value (the
-    installment asked for is below the longest plan's; limit = that value, with surcharge) | entrada_too_large (limit = the
-    financed amount) | due_date (limit = the latest due date) | due_date_past (a date that
+    installment asked for is below the longest plan's; limit = that value, with surcharge)
+    | entrada_too_large (limit = the financed amount) | due_date (limit = the latest due date) | due_date_past (a date that
     has passed; limit = the latest due date) | too_small (no plan at all).
     Money limits are negotiated values, without the surcharge: the texts add it, as they
     do to every amount shown. nearest: the closest valid Plan, or None (cash only)."""
