@@ -1,5 +1,5 @@
 """An RQ worker with the scheduler: `python worker.py` (run as many as you like)."""
-from bot.worker_main import run
+from bot.pipeline.worker import run
 
 if __name__ == "__main__":
     run()

@@ -70,8 +70,7 @@ class Bench:
         assert response.status_code == 200
 
     def process_all(self) -> None:
-        from bot import jobs
-
+        from bot.pipeline import jobs
         for i in range(CONVERSATIONS):
             jobs.process_conversation(f"whatsapp:+55679{i:08d}")
 
@@ -85,8 +84,8 @@ def start() -> Bench:
     workdir = Path(tempfile.mkdtemp(prefix="planbot-bench-"))
     os.environ.setdefault("PLANBOT_VAR_DIR", str(workdir))
     from bot.app import create_app
-    from bot.config import Settings
-    from bot.embedded_redis import start_embedded_redis
+    from bot.platform.config import Settings
+    from bot.platform.embedded_redis import start_embedded_redis
     from storage.db import make_engine, transaction
     from storage.loader import load_file
     from storage.models import Base

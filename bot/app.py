@@ -3,23 +3,24 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 
+from bot import cli
 from bot import runtime as runtime_module
-from bot.config import Settings
-from bot.logging_setup import configure_logging
+from bot.flows import catalog
+from bot.platform.config import Settings
+from bot.platform.logs import configure_logging
+from handlers import attendants, media, whatsapp
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     configure_logging()
     settings = settings or Settings.from_env()
-    rt = runtime_module.Runtime(settings)
-    rt.negotiation_rules  # an invalid rules file stops the start-up here, with its reason
+    rt = catalog.prepare(runtime_module.Runtime(settings))
+    catalog.check(rt)  # an invalid rules file stops the start-up here, with its reason
     runtime_module.install(rt)
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     app.extensions["planbot"] = rt
-
-    from handlers import attendants, media, whatsapp
 
     app.register_blueprint(whatsapp.bp)
     app.register_blueprint(media.bp)
@@ -28,8 +29,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.get("/healthz")
     def health():
         return jsonify(status="ok")
-
-    from bot import cli
 
     cli.register(app)
     return app

@@ -8,14 +8,30 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import click
+from alembic import command
+from alembic.config import Config
 from flask import Flask
+from rq import Worker
 from sqlalchemy import func, select
 
-from bot.config import EMBEDDED_DATABASE_URL, ROOT, VAR_DIR
+from bot import runtime
+from bot.channels.base import Incoming
+from bot.engine import attendants as handoff
+from bot.flows.negotiation.campaign import CampaignError, start_negotiation_campaign
+from bot.language import phones
+from bot.pipeline import context
+from bot.pipeline import sweep as sweeping
+from bot.pipeline.inbox import accept
+from bot.pipeline.worker import InProcessWorker
+from bot.platform.config import EMBEDDED_DATABASE_URL, ROOT, VAR_DIR
+from bot.platform.embedded_redis import start_embedded_redis
 from storage.db import transaction
+from storage.loader import RegistryFileError, load_file
+from storage.models import Beneficiary, Conversation, OutboundMessage
 
 DEMO_FILE = ROOT / "data" / "demo_operator.json"
 
@@ -32,9 +48,7 @@ def register(app: Flask) -> None:
 
 
 def _rt():
-    from bot import runtime
-
-    rt = runtime.current()
+    rt = context.runtime()
     _close_when_the_command_ends(rt)
     return rt
 
@@ -74,7 +88,6 @@ def _raise_system_exit(signum, frame):
 
 
 def alembic_config(url: str):
-    from alembic.config import Config
 
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "storage" / "migrations"))
@@ -83,7 +96,6 @@ def alembic_config(url: str):
 
 
 def upgrade_database(url: str) -> None:
-    from alembic import command
 
     command.upgrade(alembic_config(url), "head")
 
@@ -99,8 +111,6 @@ def db_upgrade():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_registry(path: Path):
     """Replace the embedded operator registry with the JSON file PATH."""
-    from storage.loader import RegistryFileError, load_file
-
     try:
         with transaction(_rt().sessions) as s:
             counts = load_file(s, path)
@@ -112,8 +122,6 @@ def load_registry(path: Path):
 @click.command("load-demo")
 def load_demo():
     """Load the fictional demo operator (dates relative to today)."""
-    from storage.loader import load_file
-
     with transaction(_rt().sessions) as s:
         counts = load_file(s, DEMO_FILE)
     click.echo(f"demo data loaded: {counts}")
@@ -133,8 +141,6 @@ def _attendant_name(ctx, param, value: str) -> str:
 @click.argument("name", callback=_attendant_name)
 def create_attendant(name: str):
     """Create an attendant and print their API token (shown once)."""
-    from bot import handoff
-
     with transaction(_rt().sessions) as s:
         token = handoff.create_attendant(s, name)
     click.echo(token)
@@ -143,16 +149,12 @@ def create_attendant(name: str):
 @click.command("sweep")
 def sweep():
     """Re-enqueue unfinished work once (what workers do on start and every minute)."""
-    from bot import jobs
-
-    click.echo(jobs.sweep(reschedule=False))
+    click.echo(sweeping.sweep(reschedule=False))
 
 
 def _phone_option(ctx, param, value: str) -> str:
     """Accept the phone as people type it ("67999990001", "(67) 99999-0001"); Brazilian
     when it has no country code, stored in E.164 like the WhatsApp webhook's senders."""
-    from bot import phones
-
     try:
         return phones.to_e164(value)
     except phones.InvalidPhone as exc:
@@ -167,11 +169,6 @@ def _phone_option(ctx, param, value: str) -> str:
               help="Run the jobs in this process (default when no worker is running).")
 def chat(phone: str, inline: bool | None):
     """Talk to the bot in the terminal, through the same inbox, queue, engine and outbox."""
-    import uuid
-
-    from bot.channels.base import Incoming
-    from handlers.inbox import accept
-    from storage.models import Conversation, OutboundMessage
 
     rt = _rt()
     # The terminal is the person's screen: the service's INFO lines (a message recorded, a
@@ -225,7 +222,6 @@ def _run_queued_jobs(rt) -> None:
     """Run the queue here, as a worker would. RQ's worker installs its own SIGINT/SIGTERM
     handlers and leaves them behind: without putting ours back, Ctrl-C at the next prompt
     would end the chat with RQ's StopRequested traceback instead of closing it."""
-    from bot.worker_main import InProcessWorker
 
     handlers = {signum: signal.getsignal(signum)
                 for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
@@ -237,7 +233,6 @@ def _run_queued_jobs(rt) -> None:
 
 
 def _workers_running(rt) -> bool:
-    from rq import Worker
 
     try:
         return bool(Worker.all(connection=rt.redis))
@@ -251,7 +246,6 @@ def _workers_running(rt) -> bool:
 def serve(port: int, worker_count: int):
     """Run everything on this machine: embedded Redis (unless REDIS_URL), migrations,
     demo data, RQ worker + scheduler and the web app (gunicorn)."""
-    from bot.embedded_redis import start_embedded_redis
 
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -264,7 +258,6 @@ def serve(port: int, worker_count: int):
             redis_server, env["REDIS_URL"] = start_embedded_redis(VAR_DIR / "redis.rdb")
         env["DATABASE_URL"] = rt.settings.database_url  # what "unset" or "" resolved to
         os.environ.update(REDIS_URL=env["REDIS_URL"], DATABASE_URL=env["DATABASE_URL"])
-        from bot import runtime
 
         runtime.install(None)
         rt = _rt()
@@ -295,7 +288,6 @@ def _prepare_database(rt) -> None:
     a `chat` or `serve` pointed at a real database with an empty registry must never fill
     it with demo beneficiaries; there it says how to load the operator's file instead."""
     upgrade_database(rt.settings.database_url)
-    from storage.models import Beneficiary
 
     with transaction(rt.sessions) as s:
         empty = not s.scalar(select(func.count()).select_from(Beneficiary))
@@ -305,7 +297,6 @@ def _prepare_database(rt) -> None:
         click.echo("the operator registry is empty: load it with `flask --app wsgi load-registry "
                    "FILE.json` (or the fictional demo with `flask --app wsgi load-demo`)", err=True)
         return
-    from storage.loader import load_file
 
     with transaction(rt.sessions) as s:
         load_file(s, DEMO_FILE)
@@ -355,8 +346,6 @@ def _stop_children(children: list[subprocess.Popen]) -> None:
               help="at most this many beneficiaries")
 def negotiation_campaign(rate: float, limit: int | None):
     """Invite delinquent beneficiaries to negotiate (approved WhatsApp template, paced)."""
-    from bot.campaigns import CampaignError, start_negotiation_campaign
-
     try:
         result = start_negotiation_campaign(_rt(), rate=rate, started_by="cli", limit=limit)
     except CampaignError as exc:

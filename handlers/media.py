@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 
-from bot import documents
-from bot.media import verify
+from bot.services import documents
+from bot.services.media_links import verify
 
 bp = Blueprint("media", __name__)
 

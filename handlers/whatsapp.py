@@ -10,13 +10,12 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
 
-from bot import clock
 from bot.channels.base import Attachment, Incoming
-from bot.text import storable
+from bot.language.text import storable
+from bot.pipeline.inbox import accept
+from bot.platform import clock
 from storage.db import MAX_ROW_ID, transaction
 from storage.models import OutboundMessage
-
-from .inbox import accept
 
 log = logging.getLogger(__name__)
 bp = Blueprint("whatsapp", __name__)

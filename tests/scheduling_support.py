@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import clock
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import Appointment, Conversation, Protocol, Slot
 
@@ -49,7 +49,7 @@ def book(wa, phone=MARIA, cpf3="116", when="semana que vem", pick="2", patient="
 
 def send_reminder_inside_window(rt, appointment: Appointment) -> None:
     """The reminder job runs at its time; the person wrote within 24 h (free text)."""
-    from bot.appointments import send_reminder
+    from bot.flows.scheduling.appointments import send_reminder
 
     clock.freeze(appointment.reminder_at + timedelta(minutes=1))
     with transaction(rt.sessions) as s:

@@ -5,13 +5,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.billing.boleto import (
+from bot.language.formatting import format_linha
+from bot.services.boleto import (
     barcode_from_linha,
     build_barcode,
     due_factor,
-    format_linha,
     free_field,
     is_valid_linha,
     linha_digitavel,
@@ -67,7 +68,7 @@ def test_any_changed_digit_in_a_field_is_detected(position, delta):
 
 
 def test_bill_pdf_renders_accents_and_barcode():
-    from bot.billing.pdf import render_bill_pdf
+    from bot.services.bill_pdf import render_bill_pdf
 
     pdf = render_bill_pdf({
         "payer_name": "João Conceição", "cpf": "11676496726", "card_number": "0001",

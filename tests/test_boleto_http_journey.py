@@ -11,7 +11,7 @@ import requests
 import responses
 from sqlalchemy import select
 
-from bot.billing.boleto import is_valid_linha
+from bot.services.boleto import is_valid_linha
 from storage.db import transaction
 from storage.models import Conversation, Protocol
 

@@ -7,12 +7,12 @@ from urllib.parse import urlparse
 
 from sqlalchemy import select
 
-from bot import clock
-from bot.billing.boleto import is_valid_linha
+from bot.platform import clock
+from bot.services.boleto import is_valid_linha
 from storage.db import transaction
 from storage.models import Protocol
 
-from .conftest import MARIA, UNKNOWN, PUBLIC_URL
+from .conftest import MARIA, PUBLIC_URL, UNKNOWN
 
 MARIA_CPF = "11676496726"
 PROTOCOL = re.compile(r"\*(123456\d{8}\d{6})\*")
@@ -52,7 +52,7 @@ def test_second_copy_in_three_messages(wa, rt, twilio, client):
 
 
 def test_pick_by_month_name_and_numeric_competence(wa):
-    from bot.competence import MONTHS
+    from bot.language.competence import MONTHS
 
     wa.say(MARIA, "2a via")
     wa.say(MARIA, MARIA_CPF[:3])
@@ -112,7 +112,7 @@ def test_three_wrong_identity_answers_block_for_15_minutes(wa):
 
 
 def test_listing_has_recent_paid_competences_marked_paid(wa):
-    from bot.formatting import month_year
+    from bot.language.formatting import month_year
 
     wa.say(MARIA, "2a via")
     listing = wa.say(MARIA, MARIA_CPF[:3])[0]
@@ -127,7 +127,7 @@ def test_listing_has_recent_paid_competences_marked_paid(wa):
 
 
 def test_choosing_a_paid_competence_says_so_instead_of_sending_a_bill(wa, rt, twilio):
-    from bot.formatting import brdate
+    from bot.language.formatting import brdate
 
     wa.say(MARIA, "2a via")
     listing = wa.say(MARIA, MARIA_CPF[:3])[0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from bot import clock
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import Agreement, FinancialTitle, Protocol
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import clock
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import CampaignTarget, Conversation, OutboundMessage, Protocol
 
@@ -21,7 +21,7 @@ TEMPLATE = "HXnegotiate"
 
 def _invite_maria(rt) -> CampaignTarget:
     """A campaign reaching only the first delinquent, Maria; its delivery runs now."""
-    from bot.campaigns import start_negotiation_campaign
+    from bot.flows.negotiation.campaign import start_negotiation_campaign
 
     rt.settings = replace(rt.settings, content_negotiation_sid=TEMPLATE)
     result = start_negotiation_campaign(rt, rate=5, started_by="test", limit=1)

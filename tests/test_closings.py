@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot import intents
+from bot.language import intents
 from storage.db import transaction
 from storage.models import Conversation, Protocol
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import choices
+from bot.language import choices
 
 from .conftest import MARIA
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from bot import jobs
+from bot.pipeline import sweep
 from storage.db import transaction
 from storage.models import Conversation
 
@@ -29,7 +29,7 @@ def _fail_on(monkeypatch, text: str) -> None:
 def _poison(wa, rt, phone: str, text: str) -> None:
     wa.post(phone, text)
     for _ in range(3):
-        jobs.sweep(reschedule=False)
+        sweep.sweep(reschedule=False)
         drain(rt)
     assert "tive um problema" in wa.twilio.bodies_to(phone)[-1]
 

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from twilio.http.http_client import TwilioHttpClient
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from bot import clock, jobs
 from bot.channels.base import PermanentSendError, RetryableSendError
 from bot.channels.whatsapp import TwilioWhatsAppSender
+from bot.pipeline import deliver, process, sweep
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import Conversation, OutboundMessage
 
@@ -108,7 +109,7 @@ def _later(**delta) -> None:
 def _recover(rt) -> None:
     """What production does after a crash: time passes, the sweeper runs, workers work."""
     _later(minutes=5)
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     drain(rt)
 
 
@@ -147,9 +148,9 @@ def test_identical_message_from_before_the_attempt_is_not_taken_for_ours(wa, rt,
 def test_connection_refused_is_retried_at_once(wa, rt, twilio, network):
     network.next_post(before=_raise(refused()))
     wa.post(MARIA, "oi")
-    jobs.process_conversation(KEY)
+    process.process_conversation(KEY)
     with pytest.raises(RetryableSendError):
-        jobs.deliver_conversation(_conversation_id(rt))
+        deliver.deliver_conversation(_conversation_id(rt))
     assert [r[0] for r in _rows(rt)] == ["pending"]  # certainly not at Twilio
     drain(rt)
     assert len(twilio.bodies_to(MARIA)) == 1
@@ -219,14 +220,13 @@ def test_reply_not_sent_within_the_age_limit_is_given_up(wa, rt, twilio):
 
 
 def test_scheduled_message_ages_from_when_it_is_due(wa, rt, twilio):
-    from bot import outbox
-
+    from bot.services import outbox
     wa.say(MARIA, "oi")
     with transaction(rt.sessions) as s:
         conversation = s.get(Conversation, _conversation_id(rt))
         outbox.enqueue_text(s, conversation, "lembrete", not_before=clock.now() + timedelta(hours=30))
     _later(hours=31)
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     drain(rt)
     assert twilio.bodies_to(MARIA)[-1] == "lembrete"
 
@@ -235,7 +235,7 @@ def test_scheduled_message_ages_from_when_it_is_due(wa, rt, twilio):
 def _two_replies_queued(wa, rt) -> int:
     wa.post(MARIA, "oi")
     wa.post(MARIA, "xyzzy")
-    jobs.process_conversation(KEY)
+    process.process_conversation(KEY)
     return _conversation_id(rt)
 
 
@@ -249,10 +249,10 @@ def test_second_worker_leaves_a_message_in_flight_alone(wa, rt, twilio, network)
 
     def redis_restarts_and_another_worker_delivers():
         rt.redis.flushdb()  # the lock is gone while this send is on the wire
-        outcome["second worker sent"] = jobs.deliver_conversation(cid)
+        outcome["second worker sent"] = deliver.deliver_conversation(cid)
 
     network.next_post(before=redis_restarts_and_another_worker_delivers)
-    jobs.deliver_conversation(cid)
+    deliver.deliver_conversation(cid)
     assert outcome["second worker sent"] == 0
     assert network.lists == 0  # it did not even ask Twilio about a message in flight
     drain(rt)
@@ -270,10 +270,10 @@ def test_delivery_stops_when_another_worker_took_the_lapsed_lock(wa, rt, twilio,
         assert other.acquire(blocking=False)
 
     network.next_post(before=lock_lapses_and_another_worker_takes_it)
-    jobs.deliver_conversation(cid)
+    deliver.deliver_conversation(cid)
     assert len(twilio.created) == 1  # the second reply is the new holder's to send
     other.release()
-    jobs.deliver_conversation(cid)
+    deliver.deliver_conversation(cid)
     bodies = twilio.bodies_to(MARIA)
     assert len(bodies) == 2 and "não entendi" in bodies[1].lower()
 
@@ -283,5 +283,5 @@ def test_delivery_lock_is_renewed_before_each_message(wa, rt, twilio, network):
     seen = {}
     network.next_post(before=lambda: rt.redis.expire(_lock_key(cid), 5))  # about to lapse
     network.next_post(before=lambda: seen.setdefault("ttl", rt.redis.ttl(_lock_key(cid))))
-    assert jobs.deliver_conversation(cid) == 2
+    assert deliver.deliver_conversation(cid) == 2
     assert seen["ttl"] > 5

@@ -7,7 +7,7 @@ import threading
 import psutil
 import redis
 
-from bot.embedded_redis import start_embedded_redis
+from bot.platform.embedded_redis import start_embedded_redis
 
 
 def _server_alive(handle) -> bool:

@@ -8,7 +8,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import clock, intents, protocols
+from bot.language import intents
+from bot.platform import clock
+from bot.services import protocols
 from storage.db import transaction
 from storage.models import Conversation, Protocol
 
@@ -27,9 +29,9 @@ from .conftest import MARIA
     ("quero uma pizza", None),
 ])
 def test_intent_recognition_tolerates_accents_typos_and_synonyms(text, expected):
-    from bot.engine import flows
+    from bot.flows.catalog import JOURNEYS
 
-    match = intents.detect(text, {f.name: f.intents for f in flows().values() if f.intents})
+    match = intents.detect(text, JOURNEYS.intent_table())
     assert (match.name if match else None) == expected
 
 
@@ -127,7 +129,7 @@ def test_protocol_numbers_are_unique_under_concurrency(rt, settings):
 def test_money_and_dates_in_brazilian_format():
     from decimal import Decimal
 
-    from bot.formatting import brdate, mask_cpf, money
+    from bot.language.formatting import brdate, mask_cpf, money
 
     assert money(Decimal("1234.56")) == "R$ 1.234,56"
     assert money(Decimal("0.5")) == "R$ 0,50"
@@ -138,7 +140,7 @@ def test_money_and_dates_in_brazilian_format():
 def test_full_cpf_never_reaches_the_logs(caplog):
     import logging
 
-    from bot.logging_setup import CpfMaskingFilter
+    from bot.platform.logs import CpfMaskingFilter
 
     logger = logging.getLogger("planbot.test")
     handler_filter = CpfMaskingFilter()
@@ -153,7 +155,7 @@ def test_full_cpf_never_reaches_the_logs(caplog):
 def test_cpf_is_masked_for_any_logger_once_logging_is_configured(caplog):
     import logging
 
-    from bot.logging_setup import configure_logging
+    from bot.platform.logs import configure_logging
 
     configure_logging()
     with caplog.at_level(logging.INFO):
@@ -238,7 +240,7 @@ def test_a_turn_holding_a_new_protocol_does_not_block_the_next_one(rt, settings)
 
 
 def test_phones_are_shown_as_people_write_them():
-    from bot.formatting import phone
+    from bot.language.formatting import phone
 
     assert phone("+5567999990001") == "(67) 99999-0001"
     assert phone("+556799990001") == "(67) 99999-0001"  # WhatsApp's old spelling
@@ -288,8 +290,7 @@ def test_a_finished_protocol_is_never_forwarded_to_a_human(wa, rt, settings, sta
 
 
 def test_release_leaves_a_finished_protocol_as_it_is(wa, rt, settings, client, twilio):
-    from bot import handoff
-
+    from bot.engine import attendants as handoff
     wa.say(MARIA, "oi")
     with transaction(rt.sessions) as s:
         token = handoff.create_attendant(s, "Ana")
@@ -323,7 +324,7 @@ def _conversation_id(rt) -> int:
     ("id-11676496726abc", "id-116.***.***-26abc"),
 ])
 def test_cpf_glued_to_a_word_is_masked(text, masked):
-    from bot.logging_setup import mask_cpfs
+    from bot.platform.logs import mask_cpfs
 
     assert mask_cpfs(text) == masked
 
@@ -336,7 +337,7 @@ def test_cpf_glued_to_a_word_is_masked(text, masked):
     "R$ 1.116.764.967,26",
 ])
 def test_long_numbers_are_not_masked(text):
-    from bot.logging_setup import mask_cpfs
+    from bot.platform.logs import mask_cpfs
 
     assert mask_cpfs(text) == text
 

@@ -1,12 +1,13 @@
 """Human handoff: escalation silences the bot; attendants reply through the outbox; release."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 import re
 from datetime import timedelta
 
-from bot import clock, handoff
+from sqlalchemy import select
+
+from bot.engine import attendants as handoff
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import Conversation, Protocol
 

@@ -2,7 +2,7 @@
 large, an unexpected failure), never Flask's HTML pages nor a stack trace."""
 from __future__ import annotations
 
-from bot import handoff
+from bot.engine import attendants as handoff
 from storage.db import transaction
 
 

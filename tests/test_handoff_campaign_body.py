@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot import handoff
+from bot.engine import attendants as handoff
 from storage.db import transaction
 from storage.models import Campaign
 

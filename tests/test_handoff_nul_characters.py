@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import handoff
+from bot.engine import attendants as handoff
 from storage.db import transaction
 from storage.models import OutboundMessage, ProtocolEvent
 

@@ -7,13 +7,18 @@ import re
 
 from sqlalchemy import func, select
 
-from bot import handoff
+from bot.engine import attendants as handoff
 from storage.db import transaction
 from storage.models import Campaign, Conversation, OutboundMessage
 
 from .conftest import JOSE, MARIA, drain
 from .scheduling_support import (
-    appointments, book, conversation_state, later, protocols, send_reminder_inside_window,
+    appointments,
+    book,
+    conversation_state,
+    later,
+    protocols,
+    send_reminder_inside_window,
 )
 
 NUMBER = re.compile(r"\*(123456\d{14})\*")

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from bot import handoff
+from bot.engine import attendants as handoff
 from storage.db import transaction
 from storage.models import Conversation
 

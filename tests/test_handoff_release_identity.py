@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import clock, handoff
+from bot.engine import attendants as handoff
+from bot.platform import clock
 from storage.db import transaction
 
 from .conftest import MARIA, drain

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import intents
+from bot.language import intents
 
 from .conftest import MARIA, UNKNOWN
 

@@ -7,13 +7,18 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot import handoff
+from bot.engine import attendants as handoff
 from storage.db import transaction
 from storage.models import Protocol
 
 from .conftest import MARIA
 from .scheduling_support import (
-    appointments, book, conversation_state, later, protocols, send_reminder_inside_window,
+    appointments,
+    book,
+    conversation_state,
+    later,
+    protocols,
+    send_reminder_inside_window,
 )
 
 NUMBER = re.compile(r"\*(123456\d{14})\*")

@@ -98,8 +98,7 @@ def test_configuration_picks_the_adapter(settings):
 
 # -- titles and bills ------------------------------------------------------------------
 def _bill_json(ref: str, title: dict) -> dict:
-    from bot.billing import boleto
-
+    from bot.services import boleto
     amount = Decimal(title["principal"])
     due = date.fromisoformat(title["due_date"])
     barcode = boleto.build_barcode("001", amount, due, boleto.free_field("123456", title["our_number"]))

@@ -6,9 +6,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot import birthdate
-from bot.config import ROOT
-from bot.formatting import brdate, phone
+from bot.language import birthdate
+from bot.language.formatting import brdate, phone
+from bot.platform.config import ROOT
 from storage.db import transaction
 from storage.models import Conversation
 

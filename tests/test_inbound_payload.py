@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.templates import render
+from bot.language.templates import render
 from storage.db import transaction
 from storage.models import InboundMessage
 

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from bot.logging_setup import configure_logging
+from bot.platform.logs import configure_logging
 from bot.registry.base import RegistryUnavailable
 from bot.registry.http import HttpRegistry
 
@@ -21,7 +21,7 @@ def log_output():
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("bot.jobs")
+    logger = logging.getLogger("bot.pipeline.process")
     logger.addHandler(handler)
     yield logger, stream
     logger.removeHandler(handler)
@@ -84,7 +84,7 @@ def test_a_failed_jobs_traceback_is_stored_in_redis_with_the_cpf_masked(rt):
     from rq.job import Job
     from rq.registry import FailedJobRegistry
 
-    from bot.worker_main import InProcessWorker, PlanbotWorker, FailureMasking
+    from bot.pipeline.worker import FailureMasking, InProcessWorker, PlanbotWorker
 
     job = rt.queue.enqueue(fail_quoting_a_cpf, "116.764.967-26")
     InProcessWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="CRITICAL")

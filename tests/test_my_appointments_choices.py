@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from bot.templates import render
+from bot.language.templates import render
 
 from .conftest import MARIA, drain
 from .scheduling_support import appointments, book, conversation_state

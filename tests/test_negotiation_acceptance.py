@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.negotiation.language import accepts
+from bot.flows.negotiation.language import accepts
 
 ROBERTO = "+5567999990004"
 

@@ -6,9 +6,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal as D
 
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from bot.negotiation.rules import RULES_DIR, Plan, Refusal, Title, installment_plan, load_rules
+from bot.flows.negotiation.rules import (
+    RULES_DIR,
+    Plan,
+    Refusal,
+    Title,
+    installment_plan,
+    load_rules,
+)
 
 RULES = load_rules(RULES_DIR / "cassems.yaml")
 TODAY = date(2026, 11, 24)

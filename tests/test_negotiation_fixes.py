@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
-from bot import clock, jobs
+from bot.pipeline import sweep
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import Agreement, Conversation, FinancialTitle, IssuedBill, OutboundMessage
 
@@ -197,10 +198,10 @@ def test_the_sweeper_breaks_overdue_agreements_without_a_new_contact(wa, rt):
     with transaction(rt.sessions) as s:
         assert set(s.scalars(select(FinancialTitle.status).where(FinancialTitle.code == "002"))) == {"negotiated"}
     _later(days=7 + 10)
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     assert _agreements(rt)[0].status == "active"  # 10 days: still within the grace
     _later(days=1)
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     assert _agreements(rt)[0].status == "broken"
     with transaction(rt.sessions) as s:
         assert set(s.scalars(select(FinancialTitle.status).where(FinancialTitle.code == "002"))) == {"open"}
@@ -272,7 +273,7 @@ def test_day_with_ordinal_sets_the_due_date(wa):
 def test_campaign_text_reveals_no_debt(rt):
     from dataclasses import replace
 
-    from bot.campaigns import start_negotiation_campaign
+    from bot.flows.negotiation.campaign import start_negotiation_campaign
 
     rt.settings = replace(rt.settings, content_negotiation_sid="HXnegotiate")
     start_negotiation_campaign(rt, rate=5, started_by="test")
@@ -353,15 +354,16 @@ def test_offer_is_requoted_when_its_due_date_passes_at_midnight(wa, rt):
 
 
 def test_worker_refuses_to_start_with_a_bad_rules_file(tmp_path, monkeypatch, settings):
-    from bot import runtime, worker_main
-    from bot.negotiation.rules import RulesError
+    from bot import runtime
+    from bot.flows.negotiation.rules import RulesError
+    from bot.pipeline import worker as worker_main
 
     bad = tmp_path / "rules.yaml"
     bad.write_text("operator_name: X\n", encoding="utf-8")
     monkeypatch.setenv("NEGOTIATION_RULES_FILE", str(bad))
     monkeypatch.setattr(runtime, "current", lambda: runtime.Runtime(settings))
     started = []
-    monkeypatch.setattr(worker_main.jobs, "sweep", lambda **kw: started.append("sweep"))
+    monkeypatch.setattr(worker_main.sweep, "sweep", lambda **kw: started.append("sweep"))
     monkeypatch.setattr(worker_main, "Worker", lambda *a, **kw: started.append("worker"))
     with pytest.raises(RulesError, match="invalid negotiation rules"):
         worker_main.main()

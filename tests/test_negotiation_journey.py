@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bot import clock
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import Agreement, Conversation, FinancialTitle, OutboundMessage, Protocol
 
@@ -162,8 +162,8 @@ def test_overdue_bill_in_second_copy_leads_to_negotiation(wa):
 def test_campaign_is_paced_and_sent_as_a_template(rt, client, wa, twilio):
     from dataclasses import replace
 
-    from bot import handoff
-    from bot.campaigns import start_negotiation_campaign
+    from bot.engine import attendants as handoff
+    from bot.flows.negotiation.campaign import start_negotiation_campaign
 
     rt.settings = replace(rt.settings, content_negotiation_sid="HXnegotiate")
     result = start_negotiation_campaign(rt, rate=0.5, started_by="test")
@@ -176,13 +176,12 @@ def test_campaign_is_paced_and_sent_as_a_template(rt, client, wa, twilio):
     drain(rt)
     assert len([m for m in twilio.created if m.get("ContentSid") == "HXnegotiate"]) == 1
     clock.freeze(clock.now() + timedelta(seconds=5))
-    from bot import jobs
-
-    jobs.sweep(reschedule=False)  # both late messages are due: the shared pace lets one go
+    from bot.pipeline import sweep
+    sweep.sweep(reschedule=False)  # both late messages are due: the shared pace lets one go
     drain(rt)
     assert len([m for m in twilio.created if m.get("ContentSid") == "HXnegotiate"]) == 2
     clock.freeze(clock.now() + timedelta(seconds=2))
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     drain(rt)
     sent = [m for m in twilio.created if m.get("ContentSid") == "HXnegotiate"]
     assert len(sent) == 3
@@ -198,7 +197,7 @@ def test_campaign_is_paced_and_sent_as_a_template(rt, client, wa, twilio):
 
 
 def test_campaign_without_template_is_skipped_not_sent(rt, twilio):
-    from bot.campaigns import start_negotiation_campaign
+    from bot.flows.negotiation.campaign import start_negotiation_campaign
 
     with transaction(rt.sessions) as s:
         for c in s.scalars(select(Conversation)):

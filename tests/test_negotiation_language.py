@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.identity import name_matches
-from bot.intents import after_yes_no, yes_no
-from bot.negotiation.language import (
+from bot.engine.identity import name_matches
+from bot.flows.negotiation.language import (
     looks_like_address,
     moved,
     not_moved,
@@ -14,7 +13,8 @@ from bot.negotiation.language import (
     refuses,
     wants_discount,
 )
-from bot.text import normalize
+from bot.language.intents import after_yes_no, yes_no
+from bot.language.text import normalize
 
 
 @pytest.mark.parametrize("text,expected", [

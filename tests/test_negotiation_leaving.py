@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import clock
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import Conversation, Protocol
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.negotiation.language import question_topic
-from bot.negotiation.rules import RULES_DIR, load_rules
-from bot.text import normalize
+from bot.flows.negotiation.language import question_topic
+from bot.flows.negotiation.rules import RULES_DIR, load_rules
+from bot.language.text import normalize
 
 ROBERTO = "+5567999990004"  # two titles of code 002 in the 91–360 band
 OTHER = "Vida Saúde Pantanal"
@@ -33,8 +33,8 @@ def other_operator(rt, tmp_path):
     raw.update(operator_name=OTHER, operator_article="a", collector_name="Cobra Bem")
     path = tmp_path / "vida.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    rt.__dict__["negotiation_rules"] = load_rules(path)  # as NEGOTIATION_RULES_FILE would
-    return rt.negotiation_rules
+    rt.resources["negotiation_rules"] = load_rules(path)  # as NEGOTIATION_RULES_FILE would
+    return rt.resources["negotiation_rules"]
 
 
 def test_a_second_operators_file_answers_the_question_by_its_name(wa, other_operator):

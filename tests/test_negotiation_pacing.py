@@ -1,5 +1,5 @@
 """Campaign pacing: whatever the backlog, the number of workers or campaigns, the provider
-never sees more than `rate` campaign messages in any one second (bot.pacing)."""
+never sees more than `rate` campaign messages in any one second (bot.services.outreach.pacing)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,7 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import clock, jobs, pacing
+from bot.pipeline import deliver, sweep
+from bot.platform import clock
+from bot.services.outreach import pacing
 from storage.db import transaction
 from storage.loader import load
 from storage.models import Campaign, CampaignTarget, OutboundMessage
@@ -59,7 +61,7 @@ def _run_until_sent(rt, twilio, expected: int, step: timedelta, rounds: int = 20
         if _campaign_sends(twilio) >= expected:
             return
         clock.freeze(clock.now() + step)
-        jobs.sweep(reschedule=False)
+        sweep.sweep(reschedule=False)
         drain(rt)
     raise AssertionError(f"only {_campaign_sends(twilio)} of {expected} sent")
 
@@ -69,7 +71,7 @@ def _with_template(rt):
 
 
 def test_each_message_gets_an_exact_send_time(rt):
-    from bot.campaigns import start_negotiation_campaign
+    from bot.flows.negotiation.campaign import start_negotiation_campaign
 
     _with_template(rt)
     _add_debtors(rt, 6)
@@ -82,7 +84,7 @@ def test_each_message_gets_an_exact_send_time(rt):
 
 
 def test_a_backlog_burst_never_exceeds_the_rate(rt, twilio):
-    from bot.campaigns import start_negotiation_campaign
+    from bot.flows.negotiation.campaign import start_negotiation_campaign
 
     _with_template(rt)
     _add_debtors(rt, 6)  # Maria, José, Roberto + 6 = 9 targets
@@ -90,7 +92,7 @@ def test_a_backlog_burst_never_exceeds_the_rate(rt, twilio):
     # Workers were down: ten seconds later every message is due at once and the sweeper
     # enqueues all nine conversations together.
     clock.freeze(clock.now() + timedelta(seconds=10))
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     drain(rt)
     assert _campaign_sends(twilio) == 1  # one slot free now; the others wait for theirs
     _run_until_sent(rt, twilio, 9, step=timedelta(milliseconds=100))
@@ -104,14 +106,14 @@ def test_a_backlog_burst_never_exceeds_the_rate(rt, twilio):
 
 def _assert_paced(times, rate: float) -> None:
     """The k-th message never before k/rate seconds after the first (the reserved slots),
-    and at most one more than the rate in any second (a slot woken late, bot.pacing)."""
+    and at most one more than the rate in any second (a slot woken late, bot.services.outreach.pacing)."""
     interval = timedelta(microseconds=pacing.interval_micros(rate))
     assert all(t - times[0] >= k * interval for k, t in enumerate(times))
     assert _most_in_one_second(times) <= rate + 1
 
 
 def test_two_campaigns_share_the_limit(rt, twilio):
-    from bot.campaigns import start_negotiation_campaign
+    from bot.flows.negotiation.campaign import start_negotiation_campaign
 
     _with_template(rt)
     _add_debtors(rt, 3)
@@ -125,7 +127,7 @@ def test_two_campaigns_share_the_limit(rt, twilio):
     _run_until_sent(rt, twilio, 9, step=timedelta(milliseconds=100))
     for _ in range(30):
         clock.freeze(clock.now() + timedelta(milliseconds=100))
-        jobs.sweep(reschedule=False)
+        sweep.sweep(reschedule=False)
         drain(rt)
     times = _send_times(rt)
     assert len(times) == 9
@@ -139,8 +141,8 @@ def test_two_campaigns_share_the_limit(rt, twilio):
 
 
 def test_replies_are_not_held_by_the_campaign_pace(rt, wa, twilio):
-    from bot.campaigns import start_negotiation_campaign
-    from bot.pacing import slot_key, take_slot
+    from bot.flows.negotiation.campaign import start_negotiation_campaign
+    from bot.services.outreach.pacing import slot_key, take_slot
 
     _with_template(rt)
     start_negotiation_campaign(rt, rate=0.1, started_by="test")
@@ -150,7 +152,7 @@ def test_replies_are_not_held_by_the_campaign_pace(rt, wa, twilio):
 
 
 def test_slot_spacing_is_rounded_up_so_rate_plus_one_never_fit(rt):
-    from bot.pacing import take_slot
+    from bot.services.outreach.pacing import take_slot
 
     key, now = "planbot:pace:test", clock.now()
     assert take_slot(rt.redis, key, "a", 3, now) is None
@@ -165,22 +167,22 @@ def test_slot_spacing_is_rounded_up_so_rate_plus_one_never_fit(rt):
 def test_each_waiter_reserves_its_own_slot_so_a_backlog_wakes_each_row_once(rt, twilio, monkeypatch):
     """A backlog of N: one hold and one send per row (2N - 1 deliveries), not every held
     row waking at every free slot for one of them to send (N² / 2)."""
-    from bot.campaigns import start_negotiation_campaign
+    from bot.flows.negotiation.campaign import start_negotiation_campaign
 
     outcomes: list[tuple[int, str]] = []
-    deliver_one = jobs._deliver_one
+    deliver_one = deliver._deliver_one
 
     def counting(rt_, row_id):
         outcome = deliver_one(rt_, row_id)
         outcomes.append((row_id, outcome.value))
         return outcome
 
-    monkeypatch.setattr(jobs, "_deliver_one", counting)
+    monkeypatch.setattr(deliver, "_deliver_one", counting)
     _with_template(rt)
     _add_debtors(rt, 9)  # 12 targets
     start_negotiation_campaign(rt, rate=3, started_by="test")
     clock.freeze(clock.now() + timedelta(seconds=10))  # workers were down: all due at once
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     drain(rt)
     _run_until_sent(rt, twilio, 12, step=timedelta(milliseconds=100))
     campaign_rows = {row_id for row_id, _ in outcomes}
@@ -194,7 +196,7 @@ def test_each_waiter_reserves_its_own_slot_so_a_backlog_wakes_each_row_once(rt, 
 def test_a_late_wake_after_an_outage_does_not_burst(rt):
     """Reserved slots all in the past (workers down): a second's worth goes at once, the
     rest take new slots at the rate."""
-    from bot.pacing import take_slot
+    from bot.services.outreach.pacing import take_slot
 
     key, now = "planbot:pace:test", clock.now()
     assert take_slot(rt.redis, key, "r0", 3, now) is None

@@ -9,11 +9,14 @@ from decimal import Decimal as D
 
 import pytest
 import yaml
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot import clock
-from bot.negotiation.rules import (
+from bot.engine.identity import name_matches
+from bot.flows.negotiation.language import defers, question_topic, refuses
+from bot.flows.negotiation.rules import (
     RULES_DIR,
     Plan,
     Refusal,
@@ -27,10 +30,9 @@ from bot.negotiation.rules import (
     load_rules,
     requested_due_date,
 )
+from bot.language.text import normalize
+from bot.platform import clock
 from storage.db import transaction
-from bot.identity import name_matches
-from bot.negotiation.language import defers, question_topic, refuses
-from bot.text import normalize
 from storage.models import Agreement, Conversation, IssuedBill, Protocol
 
 from .test_negotiation_rules import portfolios
@@ -328,8 +330,7 @@ def test_a_question_about_a_title_is_answered_from_its_data_and_the_offer_stays(
     ("também tenho uma conta do hospital que não tá aqui", "outras pendências", "Entendi que há outras pendências"),
 ])
 def test_a_case_for_the_supervisor_carries_the_titles_and_the_offer(wa, rt, client, text, why, template_start):
-    from bot import handoff
-
+    from bot.engine import attendants as handoff
     _to_offer(wa)
     wa.say(ROBERTO, "em 5x")  # the offer on the table when the person raises the case
     number = _conversation(rt).data["protocol"]

@@ -14,7 +14,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot import clock, jobs
+from bot.pipeline import sweep
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import Agreement, CampaignTarget, Conversation, OutboundMessage, Protocol
 
@@ -52,7 +53,7 @@ def _invitations(twilio, phone=None):
 
 
 def _campaign(rt, rate):
-    from bot.campaigns import start_negotiation_campaign
+    from bot.flows.negotiation.campaign import start_negotiation_campaign
 
     rt.settings = replace(rt.settings, content_negotiation_sid=TEMPLATE)
     return start_negotiation_campaign(rt, rate=rate, started_by="test")
@@ -62,7 +63,7 @@ def _send_all_invitations(rt, seconds=3):
     """Let the paced invitations go out: the clock moves on, the sweeper wakes them."""
     for _ in range(seconds * 2):
         clock.freeze(clock.now() + timedelta(milliseconds=500))
-        jobs.sweep(reschedule=False)
+        sweep.sweep(reschedule=False)
         drain(rt)
 
 
@@ -91,7 +92,7 @@ def test_a_message_before_the_paced_invitation_skips_it(wa, rt, twilio):
     listing = wa.say(phone, "2a via")  # the person writes first, for something else
     assert "3 primeiros dígitos" in listing[0]
     clock.freeze(clock.now() + timedelta(seconds=10))
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     drain(rt)
     assert _invitations(twilio, phone) == []  # never lands in the middle of the identity check
     assert _conversation(rt, phone).state == "identity_cpf3"

@@ -9,27 +9,29 @@ from decimal import Decimal as D
 
 import pytest
 import yaml
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from bot.negotiation.rules import (
+from bot.flows.negotiation.rules import (
+    RULES_DIR,
     Offer,
     Plan,
     Refusal,
     RulesError,
     Title,
     add_months,
+    agreement_action,
     cash_ladder,
     cash_offers,
     days_overdue,
-    RULES_DIR,
     default_rules_path,
     discount_band,
     due_date_for,
-    agreement_action,
-    next_unpaid,
     group_agreements,
     installment_plan,
     load_rules,
+    next_unpaid,
     parse_installment_request,
 )
 
@@ -77,7 +79,7 @@ def test_default_rules_path_follows_the_environment(monkeypatch, tmp_path):
 
 
 def test_the_demo_rules_are_the_scripts_numbers_under_the_demo_operators_name():
-    from bot.config import Settings
+    from bot.platform.config import Settings
 
     demo = load_rules(RULES_DIR / "demo.yaml")
     assert demo.operator_name == Settings().operator_name == "Plano de Saúde Demo"
@@ -374,7 +376,7 @@ def test_break_grace_cannot_be_shorter_than_the_atz_window(tmp_path):
 def _rules_with(**changes):
     raw = _raw()
     raw.update(changes)
-    from bot.negotiation.rules import NegotiationRules
+    from bot.flows.negotiation.rules import NegotiationRules
 
     return NegotiationRules.model_validate(raw)
 

@@ -7,17 +7,19 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from bot.negotiation.rules import (
+from bot.flows.negotiation.rules import (
     CashOffer,
     Plan,
     Refusal,
     RulesError,
+    agreement_action,
     cash_offer,
     discount_band,
     due_date_for,
-    agreement_action,
     group_agreements,
     installment_plan,
     load_rules,

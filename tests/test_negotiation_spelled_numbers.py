@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from bot.negotiation.rules import parse_installment_request
+from bot.flows.negotiation.rules import parse_installment_request
 
 ROBERTO = "+5567999990004"  # code 002: entrada + 9x
 

@@ -5,7 +5,7 @@ import pytest
 import responses
 from sqlalchemy import select
 
-from bot import phones
+from bot.language import phones
 from bot.registry.http import HttpRegistry
 from storage.db import transaction
 from storage.loader import RegistryFileError, load
@@ -88,6 +88,5 @@ def test_chat_command_refuses_a_bad_phone(app):
 
 
 def rt_today():
-    from bot import clock
-
+    from bot.platform import clock
     return clock.today()

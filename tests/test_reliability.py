@@ -5,7 +5,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import func, select
 
-from bot import jobs
+from bot.pipeline import deliver, process, sweep
 from storage.db import transaction
 from storage.models import InboundMessage, OutboundMessage
 
@@ -67,7 +67,7 @@ def test_redis_down_at_webhook_time_then_recovered_is_answered(wa, rt, twilio, m
     with transaction(rt.sessions) as s:
         assert s.scalars(select(InboundMessage)).one().status == "received"
     monkeypatch.undo()
-    assert jobs.sweep(reschedule=False)["inbound"] == 1
+    assert sweep.sweep(reschedule=False)["inbound"] == 1
     drain(rt)
     assert len(twilio.bodies_to(MARIA)) == 1
 
@@ -77,7 +77,7 @@ def test_redis_losing_every_job_is_recovered_by_the_sweeper(wa, rt, twilio):
     rt.redis.flushdb()  # a Redis restart without persistence
     drain(rt)
     assert twilio.bodies_to(MARIA) == []
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     drain(rt)
     assert len(twilio.bodies_to(MARIA)) == 1
 
@@ -98,18 +98,18 @@ def test_worker_dying_mid_processing_answers_once(wa, rt, twilio, monkeypatch):
     monkeypatch.setattr(engine, "handle", dies_the_first_time)
     wa.post(MARIA, "oi")
     with pytest.raises(SystemExit):
-        jobs.process_conversation(f"whatsapp:{MARIA}")
+        process.process_conversation(f"whatsapp:{MARIA}")
     with transaction(rt.sessions) as s:  # the transaction rolled back: nothing half-done
         assert s.scalar(select(func.count()).select_from(OutboundMessage)) == 0
         assert s.scalars(select(InboundMessage)).one().status == "received"
     rt.redis.flushdb()  # its lock and job are gone with it
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     drain(rt)
     assert len(twilio.bodies_to(MARIA)) == 1
 
 
 def test_worker_dying_after_twilio_accepted_does_not_send_twice(wa, rt, twilio, monkeypatch):
-    real_mark = jobs._mark_sent
+    real_mark = deliver._mark_sent
     state = {"died": False}
 
     def dies_before_recording(row, result):
@@ -118,11 +118,11 @@ def test_worker_dying_after_twilio_accepted_does_not_send_twice(wa, rt, twilio, 
             raise SystemExit("worker killed after Twilio accepted")
         real_mark(row, result)
 
-    monkeypatch.setattr(jobs, "_mark_sent", dies_before_recording)
+    monkeypatch.setattr(deliver, "_mark_sent", dies_before_recording)
     wa.post(MARIA, "oi")
-    jobs.process_conversation(f"whatsapp:{MARIA}")
+    process.process_conversation(f"whatsapp:{MARIA}")
     with pytest.raises(SystemExit):
-        jobs.deliver_conversation(1)
+        deliver.deliver_conversation(1)
     assert len(twilio.created) == 1
     with transaction(rt.sessions) as s:
         row = s.scalars(select(OutboundMessage)).one()
@@ -130,10 +130,10 @@ def test_worker_dying_after_twilio_accepted_does_not_send_twice(wa, rt, twilio, 
     rt.redis.flushdb()
     # the sweeper only touches a "sending" row once it is stale
     from datetime import timedelta
-    from bot import clock
 
+    from bot.platform import clock
     clock.freeze(clock.now() + timedelta(minutes=5))
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     drain(rt)
     assert len(twilio.created) == 1  # found at Twilio, not sent again
     with transaction(rt.sessions) as s:
@@ -142,7 +142,7 @@ def test_worker_dying_after_twilio_accepted_does_not_send_twice(wa, rt, twilio, 
 
 
 def test_long_replies_are_split_at_paragraphs():
-    from bot.outbox import split_body
+    from bot.services.outbox import split_body
 
     paragraphs = [(("linha %d " % i) * 30).strip() for i in range(12)]
     text = "\n\n".join(paragraphs)
@@ -156,14 +156,14 @@ def _scheduled_sweepers(rt) -> list[str]:
     from rq.registry import ScheduledJobRegistry
 
     return [j for j in ScheduledJobRegistry(queue=rt.queue).get_job_ids()
-            if j.startswith(jobs.SWEEPER_JOB_ID)]
+            if j.startswith(sweep.SWEEPER_JOB_ID)]
 
 
 def _worker(rt):
     """A planbot worker as worker.py builds it, running jobs in this process."""
     from rq import SimpleWorker
 
-    from bot.worker_main import SweeperKeeping
+    from bot.pipeline.worker import SweeperKeeping
 
     class InProcessPlanbotWorker(SweeperKeeping, SimpleWorker):
         pass
@@ -190,9 +190,9 @@ def test_a_failing_sweep_still_leaves_one_sweeper_scheduled(rt, monkeypatch):
     def database_down(*args, **kwargs):
         raise ConnectionRefusedError("database unavailable")
 
-    monkeypatch.setattr(jobs, "transaction", database_down)
+    monkeypatch.setattr(sweep, "transaction", database_down)
     with pytest.raises(ConnectionRefusedError):
-        jobs.sweep()
+        sweep.sweep()
     assert len(_scheduled_sweepers(rt)) == 1
 
 
@@ -201,7 +201,7 @@ def test_a_redis_blip_while_rearming_is_survived(rt, monkeypatch):
         raise RedisConnectionError("Connection reset by peer")
 
     monkeypatch.setattr(rt.queue, "enqueue_in", blip)
-    assert jobs.sweep() == {"inbound": 0, "outbound": 0}  # the sweep itself is not lost
+    assert sweep.sweep() == {"inbound": 0, "outbound": 0}  # the sweep itself is not lost
     assert _scheduled_sweepers(rt) == []
     monkeypatch.undo()
     worker = _worker(rt)
@@ -222,7 +222,7 @@ def test_a_worker_rearms_the_sweeper_after_redis_lost_it(rt):
 def test_worker_maintenance_follows_the_sweep_interval(settings):
     from dataclasses import replace
 
-    from bot.worker_main import worker_options
+    from bot.pipeline.worker import worker_options
 
     options = worker_options(replace(settings, sweep_interval_seconds=60))
     assert options["maintenance_interval"] == 60
@@ -240,7 +240,7 @@ def test_two_workers_on_one_conversation_answer_a_burst_once_each_in_order(
     for text in ("2a via", "abc", "menu"):
         wa.post(MARIA, text)
     a_has_the_conversation, b_is_done = threading.Event(), threading.Event()
-    real_next = jobs._process_next
+    real_next = process._process_next
 
     def first_turn_waits_for_b(rt_, key_):
         if not a_has_the_conversation.is_set():
@@ -248,17 +248,17 @@ def test_two_workers_on_one_conversation_answer_a_burst_once_each_in_order(
             assert b_is_done.wait(30)
         return real_next(rt_, key_)
 
-    monkeypatch.setattr(jobs, "_process_next", first_turn_waits_for_b)
+    monkeypatch.setattr(process, "_process_next", first_turn_waits_for_b)
     outcome: dict = {}
 
     def worker_a():
-        outcome["a"] = jobs.process_conversation(key)
+        outcome["a"] = process.process_conversation(key)
 
     def worker_b():
         a_has_the_conversation.wait(30)
-        outcome["b"] = [jobs.process_conversation(key) for _ in range(3)]
+        outcome["b"] = [process.process_conversation(key) for _ in range(3)]
         wa.post(MARIA, "xyzzy")  # arrives while A holds the conversation
-        outcome["b"].append(jobs.process_conversation(key))
+        outcome["b"].append(process.process_conversation(key))
         b_is_done.set()
 
     threads = [threading.Thread(target=worker_a), threading.Thread(target=worker_b)]
@@ -276,7 +276,7 @@ def test_two_workers_on_one_conversation_answer_a_burst_once_each_in_order(
 
     def deliverer():
         start.wait(30)
-        delivered.append(jobs.deliver_conversation(cid))
+        delivered.append(deliver.deliver_conversation(cid))
 
     threads = [threading.Thread(target=deliverer) for _ in range(2)]
     for t in threads:
@@ -302,7 +302,7 @@ def test_in_process_burst_worker_opens_no_command_channel(rt):
     import threading
     import time
 
-    from bot.worker_main import InProcessWorker
+    from bot.pipeline.worker import InProcessWorker
 
     before = threading.active_count()
     started = time.monotonic()

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete
 
-from bot import clock
+from bot.platform import clock
 from bot.registry.base import RegistryUnavailable
 from bot.registry.embedded import EmbeddedRegistry
 from storage.db import transaction
@@ -17,7 +17,12 @@ from storage.models import Appointment
 
 from .conftest import MARIA, drain
 from .scheduling_support import (
-    appointments, book, conversation_state, later, protocols, send_reminder_inside_window,
+    appointments,
+    book,
+    conversation_state,
+    later,
+    protocols,
+    send_reminder_inside_window,
     slot_status,
 )
 

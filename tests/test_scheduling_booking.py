@@ -11,7 +11,8 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import text
 
-from bot import clock, jobs
+from bot.pipeline import process, sweep
+from bot.platform import clock
 from bot.registry.base import RegistryUnavailable
 from bot.registry.embedded import EmbeddedRegistry
 
@@ -75,7 +76,7 @@ def test_two_workers_confirming_the_same_slot_at_once_book_it_once(wa, rt, twili
 
     def worker(phone):
         try:
-            jobs.process_conversation(f"whatsapp:{phone}")
+            process.process_conversation(f"whatsapp:{phone}")
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
@@ -111,7 +112,7 @@ def test_booking_puts_the_reminder_on_rqs_scheduler_at_the_right_time(wa, rt):
     assert scheduled.get_job_ids() == [job_id]
     assert scheduled.get_scheduled_time(job_id) == expected.replace(tzinfo=timezone.utc)
     job = rt.queue.fetch_job(job_id)
-    assert job.func_name == "bot.appointments.send_reminder" and job.args == (appointment.id,)
+    assert job.func_name == "bot.flows.scheduling.appointments.send_reminder" and job.args == (appointment.id,)
 
 
 def _registry_down(self, *args):
@@ -150,11 +151,11 @@ def test_reschedule_whose_old_slot_cannot_be_freed_is_released_by_the_sweeper(wa
     old, new = appointments(rt)
     assert old.status == "rescheduled" and new.status == "booked"
     assert slot_status(rt, old.slot_ref) == "booked" and old.release_pending
-    jobs.sweep(reschedule=False)  # the operator's API is still down: still owed
+    sweep.sweep(reschedule=False)  # the operator's API is still down: still owed
     assert slot_status(rt, old.slot_ref) == "booked" and appointments(rt)[0].release_pending
     rt.redis.flushdb()  # a Redis restart loses every job: the debt is in the database
     monkeypatch.undo()
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     assert slot_status(rt, old.slot_ref) == "free"
     assert not appointments(rt)[0].release_pending
     assert slot_status(rt, new.slot_ref) == "booked"

@@ -7,8 +7,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.scheduling.dates import parse_date_request
-
+from bot.language.dates import parse_date_request
 from storage.db import transaction
 from storage.models import Slot
 from storage.models.registry import Provider
@@ -104,8 +103,7 @@ def test_prenatal_and_the_city_of_natal_are_not_christmas(words):
 
 
 def _at_local(day: date, hh: int, mm: int) -> None:
-    from bot import clock
-
+    from bot.platform import clock
     clock.freeze(clock.from_local(datetime(day.year, day.month, day.day, hh, mm)))
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.scheduling.business_days import add_business_days, ans_deadline, is_business_day
-from bot.scheduling.cities import match_city
-from bot.scheduling.dates import DateRequest, parse_date_request
-from bot.scheduling.specialties import CATALOGUE, by_code, match_specialty
+from bot.flows.scheduling.cities import match_city
+from bot.flows.scheduling.deadlines import ans_deadline
+from bot.flows.scheduling.specialties import CATALOGUE, by_code, match_specialty
+from bot.language.dates import DateRequest, parse_date_request
+from bot.platform.calendar import add_business_days, is_business_day
 
 TODAY = date(2026, 11, 23)  # a Monday
 
@@ -244,7 +246,7 @@ def test_relative_dates_never_fall_in_the_past(today, text):
     ("pode ser em qualquer dia", None), ("em nossa cidade", None), ("pediatra", None),
 ])
 def test_named_place(text, place):
-    from bot.scheduling.cities import named_place
+    from bot.flows.scheduling.cities import named_place
 
     assert named_place(text) == place
 
@@ -277,7 +279,7 @@ def test_informal_dates(text, start, end):
     ("cardiologia", None), ("", None),
 ])
 def test_day_periods(text, period):
-    from bot.scheduling.dates import parse_day_period
+    from bot.language.dates import parse_day_period
 
     assert parse_day_period(text) == period
 
@@ -290,7 +292,7 @@ def test_day_periods(text, period):
 def test_in_day_period(hour, period, inside):
     from datetime import datetime
 
-    from bot.scheduling.dates import in_day_period
+    from bot.language.dates import in_day_period
 
     assert in_day_period(datetime(2026, 11, 27, hour, 30), period) is inside
 

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot import clock, jobs
+from bot.pipeline import sweep
+from bot.platform import clock
 from bot.registry.base import SlotTaken
 from bot.registry.embedded import EmbeddedRegistry
 from storage.db import transaction
@@ -204,14 +205,14 @@ def test_reminder_outside_the_window_goes_as_an_approved_template(wa, rt, twilio
             c = s.scalars(select(Conversation)).one()
             c.last_inbound_at = clock.now() - timedelta(hours=25)
     rt.redis.flushdb()  # the scheduled job is lost: the sweeper is the backstop
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     drain(rt)
     sent = twilio.created[-1]
     assert sent["ContentSid"] == "HXreminder" and "Body" not in sent
     variables = json.loads(sent["ContentVariables"])
     assert variables["1"] == "Maria" and variables["6"] == f"appt-confirm:{appointment.id}"
     assert _appointments(rt)[0].reminder_status == "queued"
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     drain(rt)
     assert sum(1 for m in twilio.created if m.get("ContentSid") == "HXreminder") == 1
     wa.post(MARIA, "Confirmar", extra={"ButtonPayload": f"appt-confirm:{appointment.id}"})
@@ -227,7 +228,7 @@ def test_reminder_without_template_outside_window_is_not_sent_as_free_text(wa, r
         s.scalars(select(Conversation)).one().last_inbound_at = appointment.reminder_at - timedelta(hours=30)
     clock.freeze(appointment.reminder_at + timedelta(minutes=1))
     before = len(twilio.created)
-    from bot.appointments import send_reminder
+    from bot.flows.scheduling.appointments import send_reminder
 
     send_reminder(appointment.id)
     drain(rt)
@@ -241,7 +242,7 @@ def test_reminder_without_template_outside_window_is_not_sent_as_free_text(wa, r
 def test_reminder_inside_the_window_is_free_text_and_sim_confirms(wa, rt, twilio):
     _book(wa)
     [appointment] = _appointments(rt)
-    from bot.appointments import send_reminder
+    from bot.flows.scheduling.appointments import send_reminder
 
     clock.freeze(appointment.reminder_at + timedelta(minutes=1))
     with transaction(rt.sessions) as s:
@@ -262,7 +263,7 @@ def test_cancel_frees_the_slot_and_its_reminder_is_not_sent(wa, rt, twilio):
     assert appointment.status == "cancelled" and appointment.reminder_status == "cancelled"
     with transaction(rt.sessions) as s:
         assert s.get(Slot, int(appointment.slot_ref)).status == "free"
-    from bot.appointments import send_reminder
+    from bot.flows.scheduling.appointments import send_reminder
 
     clock.freeze(appointment.reminder_at + timedelta(minutes=1))
     before = len(twilio.created)
@@ -298,7 +299,7 @@ def test_poison_message_gets_an_apology_after_three_attempts(wa, rt, twilio, mon
     monkeypatch.setattr(engine, "handle", broken)
     wa.post(MARIA, "oi")
     for _ in range(3):
-        jobs.sweep(reschedule=False)
+        sweep.sweep(reschedule=False)
         drain(rt)
     assert "tive um problema" in twilio.bodies_to(MARIA)[-1]
     assert "Traceback" not in twilio.bodies_to(MARIA)[-1]

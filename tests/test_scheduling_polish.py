@@ -9,18 +9,24 @@ from datetime import date, datetime, timedelta
 import pytest
 import responses
 
-from bot import clock, jobs
+from bot.flows.scheduling.cities import named_place
+from bot.language.dates import parse_date_request, parse_day_period
+from bot.pipeline import sweep
+from bot.platform import clock
 from bot.registry.base import RegistryUnavailable
 from bot.registry.embedded import EmbeddedRegistry
 from bot.registry.http import HttpRegistry
-from bot.scheduling.cities import named_place
-from bot.scheduling.dates import parse_date_request, parse_day_period
 from storage.db import transaction
 from storage.models import Slot
 
 from .conftest import MARIA, drain
 from .scheduling_support import (
-    appointments, book, conversation_state, later, protocols, send_reminder_inside_window,
+    appointments,
+    book,
+    conversation_state,
+    later,
+    protocols,
+    send_reminder_inside_window,
     slot_status,
 )
 
@@ -159,15 +165,15 @@ def test_a_release_owed_by_a_cancellation_is_made_by_the_sweeper_once(wa, rt, mo
     _cancel_while_down(wa, rt, monkeypatch)
     [appointment] = appointments(rt)
     monkeypatch.setattr(EmbeddedRegistry, "release_slot", _registry_down)
-    jobs.sweep(reschedule=False)  # still down: still owed
+    sweep.sweep(reschedule=False)  # still down: still owed
     assert appointments(rt)[0].release_pending and slot_status(rt, appointment.slot_ref) == "booked"
     monkeypatch.undo()
     calls = []
     original = EmbeddedRegistry.release_slot
     monkeypatch.setattr(EmbeddedRegistry, "release_slot",
                         lambda self, *a: calls.append(a) or original(self, *a))
-    jobs.sweep(reschedule=False)
-    jobs.sweep(reschedule=False)  # nothing owed any more: no second release
+    sweep.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)  # nothing owed any more: no second release
     assert calls == [(appointment.slot_ref, appointment.booking_key)]
     assert slot_status(rt, appointment.slot_ref) == "free" and not appointments(rt)[0].release_pending
     assert "Consulta agendada!" in book(wa)  # the same choice: the freed slot, booked again
@@ -181,7 +187,7 @@ def test_an_owed_release_never_frees_a_slot_booked_by_someone_else_since(wa, rt,
     with transaction(rt.sessions) as s:  # the operator's staff freed it; someone else booked it
         slot = s.get(Slot, int(appointment.slot_ref))
         slot.status, slot.booking_ref = "booked", "someone-elses-booking"
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     with transaction(rt.sessions) as s:
         slot = s.get(Slot, int(appointment.slot_ref))
         assert (slot.status, slot.booking_ref) == ("booked", "someone-elses-booking")
@@ -203,11 +209,11 @@ def test_one_release_the_operator_refuses_does_not_hold_up_the_others(wa, rt, mo
         return original(self, slot_ref, key)
 
     monkeypatch.setattr(EmbeddedRegistry, "release_slot", refuses_the_first)
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     assert [a.release_pending for a in appointments(rt)] == [True, False]
     assert slot_status(rt, second.slot_ref) == "free"
     monkeypatch.undo()
-    jobs.sweep(reschedule=False)  # retried on the next sweep
+    sweep.sweep(reschedule=False)  # retried on the next sweep
     assert [a.release_pending for a in appointments(rt)] == [False, False]
     assert slot_status(rt, first.slot_ref) == "free"
 

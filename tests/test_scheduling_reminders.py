@@ -11,14 +11,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import clock
-from bot.appointments import send_reminder
+from bot.flows.scheduling.appointments import send_reminder
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import Conversation
 
 from .conftest import MARIA, drain
 from .scheduling_support import (
-    appointments, book, conversation_state, send_reminder_inside_window, slot_status,
+    appointments,
+    book,
+    conversation_state,
+    send_reminder_inside_window,
+    slot_status,
 )
 from .test_scheduling_booking import _another_transaction_waits_for_a_lock
 

@@ -10,10 +10,10 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot import clock
+from bot.flows.scheduling.deadlines import ans_deadline
+from bot.language.templates import render
+from bot.platform import clock
 from bot.registry.base import ProviderInfo, SlotInfo
-from bot.scheduling.business_days import ans_deadline
-from bot.templates import render
 from storage.db import transaction
 from storage.models import Beneficiary, Conversation, Provider, Slot
 
@@ -247,7 +247,7 @@ def test_confirmation_buttons_come_from_templates(wa, rt, twilio):
 
 
 def test_list_titles_stay_distinct_and_clean_when_names_collide():
-    from bot.flows.scheduling import slot_items
+    from bot.flows.scheduling.flow import slot_items
 
     def slot(ref, professional):
         provider = ProviderInfo("P", "Clínica", professional, "cardiologia", "Rua A, 1",

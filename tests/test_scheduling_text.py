@@ -4,12 +4,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.scheduling.business_days import add_business_days, ans_deadline, is_business_day
-from bot.scheduling.cities import match_city
-from bot.scheduling.dates import parse_date_request
-from bot.scheduling.specialties import by_code, match_specialty
+from bot.flows.scheduling.cities import match_city
+from bot.flows.scheduling.deadlines import ans_deadline
+from bot.flows.scheduling.specialties import by_code, match_specialty
+from bot.language.dates import parse_date_request
+from bot.platform.calendar import add_business_days, is_business_day
 
 TODAY = date(2026, 11, 23)  # a Monday
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import clock
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import Conversation, Protocol
 

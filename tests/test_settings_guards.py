@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
-from bot import clock, runtime as runtime_module
-from bot.config import Settings, SettingsError
+from bot import runtime as runtime_module
+from bot.platform import clock
+from bot.platform.config import Settings, SettingsError
 
 from .conftest import ACCOUNT_SID, BOT_NUMBER, PUBLIC_URL
 
@@ -94,8 +95,7 @@ def test_outbound_age_limit_must_be_positive(environment):
 
 
 def test_worker_refuses_to_start_with_a_clear_message(environment, capsys):
-    from bot import worker_main
-
+    from bot.pipeline import worker as worker_main
     environment(**TWILIO, SECRET_KEY="a-real-secret")
     with pytest.raises(SystemExit) as caught:
         worker_main.run()
@@ -144,8 +144,7 @@ def test_send_retry_intervals_are_checked_at_start_up(environment, raw, problem)
 
 
 def test_sends_are_retried_at_the_configured_intervals(environment):
-    from bot import queueing
-
+    from bot.platform import queueing
     environment(SEND_RETRY_INTERVALS=" 1, 5 ,0")
     app = _start_web_app()
     rt = app.extensions["planbot"]
@@ -153,7 +152,7 @@ def test_sends_are_retried_at_the_configured_intervals(environment):
     rt.redis.flushdb()
     queueing.deliver_later(rt, 42)
     [job] = rt.queue.get_jobs()
-    assert (job.func_name, job.args) == ("bot.jobs.deliver_conversation", (42,))
+    assert (job.func_name, job.args) == ("bot.pipeline.deliver.deliver_conversation", (42,))
     assert (job.retries_left, job.retry_intervals) == (3, [1, 5, 0])
 
 
@@ -256,7 +255,7 @@ EVERY_VARIABLE = (
 
 @pytest.mark.parametrize("blank", ["", "  "])
 def test_every_variable_set_empty_is_the_default(monkeypatch, blank):
-    from bot.config import VAR_DIR
+    from bot.platform.config import VAR_DIR
 
     for name in EVERY_VARIABLE:
         monkeypatch.setenv(name, blank)
@@ -305,9 +304,9 @@ def test_an_empty_var_dir_is_the_checkouts_var(tmp_path):
     import subprocess
     import sys
 
-    from bot.config import ROOT
+    from bot.platform.config import ROOT
 
     env = {**os.environ, "PLANBOT_VAR_DIR": ""}
-    out = subprocess.run([sys.executable, "-c", "from bot.config import VAR_DIR; print(VAR_DIR)"],
+    out = subprocess.run([sys.executable, "-c", "from bot.platform.config import VAR_DIR; print(VAR_DIR)"],
                          cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == str(ROOT / "var")

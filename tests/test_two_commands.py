@@ -178,7 +178,7 @@ def test_the_demo_people_serve_prints_exist_in_the_demo_data():
     import json
 
     from bot.cli import DEMO_PEOPLE
-    from bot.config import ROOT
+    from bot.platform.config import ROOT
 
     people = json.loads((ROOT / "data" / "demo_operator.json").read_text())["beneficiaries"]
     by_phone = {phone: person for person in people for phone in person["phones"]}

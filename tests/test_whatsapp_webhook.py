@@ -147,8 +147,7 @@ def test_document_link_expires_after_its_ttl(wa, rt, client, twilio):
     from datetime import timedelta
     from urllib.parse import urlparse
 
-    from bot import clock
-
+    from bot.platform import clock
     wa.say(MARIA, "2a via")
     wa.say(MARIA, "116")
     wa.say(MARIA, "1")
@@ -166,16 +165,17 @@ def test_document_link_expires_after_its_ttl(wa, rt, client, twilio):
 def test_status_callback_settles_a_message_left_sending_by_a_crash(wa, rt, client, twilio, monkeypatch):
     from datetime import timedelta
 
-    from bot import clock, jobs
     from bot.channels.whatsapp import TwilioWhatsAppSender
+    from bot.pipeline import deliver, sweep
+    from bot.platform import clock
 
-    real_mark = jobs._mark_sent
+    real_mark = deliver._mark_sent
 
     def worker_dies_before_recording(row, result):
-        monkeypatch.setattr(jobs, "_mark_sent", real_mark)
+        monkeypatch.setattr(deliver, "_mark_sent", real_mark)
         raise SystemExit("worker killed after Twilio accepted")
 
-    monkeypatch.setattr(jobs, "_mark_sent", worker_dies_before_recording)
+    monkeypatch.setattr(deliver, "_mark_sent", worker_dies_before_recording)
     wa.post(MARIA, "oi")
     try:
         drain(rt)
@@ -199,7 +199,7 @@ def test_status_callback_settles_a_message_left_sending_by_a_crash(wa, rt, clien
     monkeypatch.setattr(TwilioWhatsAppSender, "find_sent", must_not_ask)
     rt.redis.flushdb()
     clock.freeze(clock.now() + timedelta(minutes=5))
-    jobs.sweep(reschedule=False)
+    sweep.sweep(reschedule=False)
     drain(rt)
     assert len(twilio.created) == 1  # not resent
     with transaction(rt.sessions) as s:
@@ -209,8 +209,7 @@ def test_status_callback_settles_a_message_left_sending_by_a_crash(wa, rt, clien
 
 def test_reply_over_1600_characters_goes_as_several_messages_split_at_paragraphs(
         wa, rt, client, twilio):
-    from bot import handoff
-
+    from bot.engine import attendants as handoff
     wa.say(MARIA, "atendente")
     with transaction(rt.sessions) as s:
         token = handoff.create_attendant(s, "Ana")

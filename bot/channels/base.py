@@ -68,7 +68,7 @@ class PermanentSendError(Exception):
 class Sender(Protocol):
     channel: str
 
-    def send(self, message: Outgoing, status_callback: str | None) -> SendResult: ...
+    def send(self, message: Outgoing) -> SendResult: ...
 
     def find_sent(self, message: Outgoing,
                   is_recorded: Callable[[str], bool]) -> SendResult | None:

@@ -12,7 +12,7 @@ class LocalSender:
     def __init__(self, channel: str):
         self.channel = channel
 
-    def send(self, message: Outgoing, status_callback: str | None) -> SendResult:
+    def send(self, message: Outgoing) -> SendResult:
         log.info("local %s message %s to %s: %d chars", self.channel, message.id,
                  message.recipient[:6] + "…", len(message.body))
         return SendResult(external_id=None, status="local")

@@ -32,13 +32,21 @@ def wa_address(phone: str) -> str:
 class TwilioWhatsAppSender:
     channel = "whatsapp"
 
-    def __init__(self, account_sid: str, auth_token: str, from_number: str, timeout: float = 15):
+    def __init__(self, account_sid: str, auth_token: str, from_number: str, timeout: float = 15,
+                 public_base_url: str | None = None):
         self.from_ = wa_address(from_number)
+        self.public_base_url = public_base_url
         self.client = Client(
             account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout)
         )
 
-    def send(self, message: Outgoing, status_callback: str | None) -> SendResult:
+    def status_callback(self, outbound_id: int) -> str | None:
+        """Where Twilio reports this message's delivery (handlers/whatsapp.status_callback)."""
+        base = self.public_base_url
+        return f"{base}/webhooks/whatsapp/status?oid={outbound_id}" if base else None
+
+    def send(self, message: Outgoing) -> SendResult:
+        status_callback = self.status_callback(message.id)
         kwargs: dict = {"from_": self.from_, "to": wa_address(message.recipient)}
         if message.content_sid:
             kwargs["content_sid"] = message.content_sid

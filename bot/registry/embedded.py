@@ -7,9 +7,10 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import clock, phones
-from bot.billing import boleto
-from bot.scheduling.business_days import is_holiday
+from bot.language import phones
+from bot.platform import clock
+from bot.platform.calendar import is_holiday
+from bot.services import boleto
 from storage.models import (
     Beneficiary,
     BeneficiaryPhone,

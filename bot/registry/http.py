@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import requests
 
-from bot import phones
+from bot.language import phones
 
 from .base import (
     BeneficiaryInfo,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.config import Settings
+from bot.platform.config import Settings
 from storage.db import make_engine
 from storage.models import Base
 

@@ -10,7 +10,6 @@ from .core import (
     ProtocolSequence,
 )
 from .negotiation import Agreement, Campaign, CampaignTarget
-from .scheduling import Appointment
 from .registry import (
     Beneficiary,
     BeneficiaryPhone,
@@ -20,6 +19,7 @@ from .registry import (
     Provider,
     Slot,
 )
+from .scheduling import Appointment
 
 __all__ = [
     "Agreement", "Appointment", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",

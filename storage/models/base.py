@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from bot import clock
+from bot.platform import clock
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -1,1 +1,0 @@
-"""Bills (boletos): FEBRABAN barcode / linha digitável and the PDF."""

@@ -1,0 +1,22 @@
+"""Entering a journey: the protocol first (ANS), then identity if needed, then its entry."""
+from __future__ import annotations
+
+from bot.engine import handoff, identity
+
+
+def start_flow(turn, flow, **data) -> None:
+    c = turn.conversation
+    if flow.needs_identity and not turn.identity_confirmed and identity.refused_while_blocked(turn):
+        return  # checked first: a refused button must not take the person out of the queue
+    if c.handoff == "waiting":  # a button that starts a journey: the person chose the bot
+        handoff.leave_human_queue(turn, turn.scratch.get("queued_protocol"))
+    # The words that started the journey may already carry answers ("cardiologista em
+    # Dourados amanhã"); flows read them from entry_text once identity is settled.
+    c.flow, c.state, c.data = flow.name, None, {"entry_text": turn.text, **data}
+    if flow.journey:
+        protocol = turn.open_protocol(flow.journey)
+        turn.say("protocol_opened", number=protocol.number, journey=flow.journey)
+    if flow.needs_identity and not turn.identity_confirmed:
+        identity.begin(turn, flow)
+        return
+    flow.entry(turn)

@@ -1,0 +1,178 @@
+"""What a journey is to the engine: a Flow (entry, states, hooks) and the set of them.
+
+In the style of python-telegram-bot's ConversationHandler: an entry, named states with a
+handler each, and the engine's fallbacks (global commands, misunderstanding, idle expiry,
+identity gate, handoff). Journeys are listed explicitly (`bot.flows.catalog`), never
+registered by importing a module.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+if TYPE_CHECKING:
+    from bot.engine.turn import Turn
+
+Handler = Callable[["Turn"], None]
+PayloadRoute = Callable[["Turn"], bool]
+
+
+@dataclass(frozen=True)
+class Message:
+    """The part of an inbound message a flow may look at."""
+
+    text: str
+    payload: str | None = None
+    attachments: tuple = ()
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    order: int
+    label: str
+
+
+@dataclass
+class Hooks:
+    """The few places a journey may change the engine's general policy.
+
+    recognizer(text) -> bool: an extra free-text trigger (a specialty's name).
+    screen(turn) -> bool: run on free text about to start (or switch to) the journey;
+        True when it answered the message itself because the journey could do nothing
+        (a specialty it cannot book): no protocol, no identity check, state unchanged.
+    on_leave(turn) -> note | (status, note) | None: what the protocol's history adds when
+        the person leaves midway (sair, another journey, idle); (status, note) when an
+        outcome was reached before leaving.
+    keeps(turn, other_journey) -> bool: a not-understood message reads as a request for
+        another journey but is this journey's own business ("me manda o boleto" in the
+        negotiation); the state's question stands, not counted as a misunderstanding.
+    aside(turn): a look-up ("meus protocolos") answered in the middle of another journey
+        without touching its state.
+    """
+
+    recognizer: Callable[[str], bool] | None = None
+    screen: Callable[["Turn"], bool] | None = None
+    on_leave: Callable[["Turn"], str | tuple[str, str] | None] | None = None
+    keeps: Callable[["Turn", str], bool] | None = None
+    aside: Handler | None = None
+
+
+@dataclass
+class Button:
+    route: PayloadRoute
+    standalone: bool  # answers a message of its own (a reminder), not the session
+
+
+class Flow:
+    def __init__(self, name: str, *, journey: str | None, needs_identity: bool,
+                 intents: Iterable[str] = (), menu: MenuEntry | None = None,
+                 identity_alternatives: bool = False, identity_notice: str | None = None,
+                 invitation: tuple[str, str] | None = None):
+        self.name = name
+        self.journey = journey  # the protocol's journey; None: no protocol of its own
+        self.needs_identity = needs_identity
+        self.intents = list(intents)
+        self.menu = menu
+        self.identity_alternatives = identity_alternatives
+        self.identity_notice = identity_notice  # template said before the identity check
+        # (campaign kind, state): an outbound campaign of that kind invites people into
+        # this journey, whose answer that state reads (see `invite`).
+        self.invitation = invitation
+        self.hooks = Hooks()
+        self.entry: Handler | None = None
+        self.states: dict[str, Handler] = {}
+        self.claims: dict[str, frozenset[str]] = {}  # state -> global commands it answers
+        self.buttons: list[Button] = []
+        self.due_work: list[Callable] = []
+
+    def on_entry(self, fn: Handler) -> Handler:
+        self.entry = fn
+        return fn
+
+    def state(self, name: str, *, claims: set[str] = frozenset()) -> Callable[[Handler], Handler]:
+        """Register a state. `claims`: global commands ("cancel", ...) whose words this
+        state's own prompt offers as answers ("responda *cancelar* para desmarcar"); the
+        engine hands them to the state instead of acting on them."""
+        def register(fn: Handler) -> Handler:
+            self.states[name] = fn
+            self.claims[name] = frozenset(claims)
+            return fn
+        return register
+
+    def hook(self, name: str) -> Callable:
+        """Set one of `Hooks` by decorator: `@flow.hook("screen")`."""
+        if name not in Hooks.__dataclass_fields__:
+            raise ValueError(f"unknown hook {name!r}")
+
+        def register(fn: Callable) -> Callable:
+            setattr(self.hooks, name, fn)
+            return fn
+        return register
+
+    def button(self, fn: PayloadRoute | None = None, *, standalone: bool = False):
+        """A handler for button answers that must work in any state (a reminder's
+        confirm/cancel); it returns True when it consumed the message."""
+        def register(route: PayloadRoute) -> PayloadRoute:
+            self.buttons.append(Button(route, standalone))
+            return route
+        return register(fn) if fn is not None else register
+
+    def due(self, fn: Callable) -> Callable:
+        """Time-driven work `fn(runtime)` the sweeper runs (reminders, agreements). It
+        must be idempotent: a sweep can run on several workers at once and after a crash."""
+        self.due_work.append(fn)
+        return fn
+
+    def invite(self, conversation) -> None:
+        """The entry point for a campaign invitation that has just gone out: the
+        conversation waits for its answer in this journey, in a fresh session."""
+        conversation.flow, conversation.state, conversation.data = (
+            self.name, self.invitation[1], {})
+
+    def awaits_invitation_answer(self, conversation) -> bool:
+        return (self.invitation is not None and conversation.flow == self.name
+                and conversation.state == self.invitation[1])
+
+    def __repr__(self) -> str:
+        return f"Flow({self.name!r})"
+
+
+@dataclass
+class Journeys:
+    """The journeys a deployment offers, in menu order where they have a menu entry."""
+
+    flows: tuple[Flow, ...]
+    _by_name: dict[str, Flow] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_name = {f.name: f for f in self.flows}
+        if len(self._by_name) != len(self.flows):
+            raise ValueError("two journeys share a name")
+
+    def __iter__(self) -> Iterator[Flow]:
+        return iter(self.flows)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name
+
+    def __getitem__(self, name: str) -> Flow:
+        return self._by_name[name]
+
+    def get(self, name: str | None) -> Flow | None:
+        return self._by_name.get(name) if name else None
+
+    def menu(self) -> list[Flow]:
+        return sorted((f for f in self.flows if f.menu is not None), key=lambda f: f.menu.order)
+
+    def intent_table(self, *, besides: Flow | None = None) -> dict[str, list[str]]:
+        return {f.name: f.intents for f in self.flows if f.intents and f is not besides}
+
+    def buttons(self) -> list[Button]:
+        return [b for f in self.flows for b in f.buttons]
+
+    def for_campaign(self, kind: str) -> Flow | None:
+        return next((f for f in self.flows if f.invitation and f.invitation[0] == kind), None)
+
+    def due_work(self) -> list[Callable]:
+        return [fn for f in self.flows for fn in f.due_work]

@@ -1,0 +1,217 @@
+"""How the negotiation reads free text that is not a payment request: the script's common
+questions, "está caro", and what looks like a postal address. Pure functions over
+`bot.language.text.normalize`d text, tested table-driven (tests/test_negotiation_language.py)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.language.intents import BUT, clauses
+from bot.language.text import normalize
+
+_THING = r"(?:titulo|cobranca|debito|divida|codigo|fatura|pendencia|\d{3}\b)s?"
+
+# Order matters: "desbloquear o plano" is about reactivation, not about the card being
+# blocked, so reactivation is tried before the card question.
+QUESTIONS: list[tuple[str, re.Pattern | None]] = [
+    ("reactivation", re.compile(
+        r"voltar a usar|volto a usar|reativ|liberar o plano|liberacao do plano|usar o plano|"
+        r"volta(?:r)? a funcionar|desbloque|plano (?:volta|liberado|ativo)")),
+    ("card", re.compile(r"carteirinha|cartao do plano|\bbloque")),
+    # "negativo" is a plain "no"; only negativado/negativação/negativar are the bureaus.
+    ("credit_bureaus", re.compile(
+        r"serasa|\bspc\b|\bscpc\b|nome sujo|cpf sujo|nome limpo|negativ(?:ad|ac|ar|ei|ou|em)|"
+        r"protest|\bscore\b|orgaos? de protecao")),
+    # The person says the debt is not theirs or already paid: it must not be pressed.
+    # Tried before extra_debts ("não devo essa outra conta" is a dispute).
+    ("dispute", re.compile(
+        r"\bnao reconhec\w*|\bnao devo\b(?! (?:conseguir|poder|dar|ter|ficar))|"
+        r"\bnao (?:fiz|contratei|usei|utilizei) (?:esse|essa|este|esta|isso|isto|nenhum\w*|nada)\b|"
+        r"\bnao (?:e|eh) (?:minha|meu)\b|"
+        r"\bnunca (?:usei|utilizei|fiz|devi)\b|\bja (?:paguei|foi pago|foi paga|esta pago|esta paga|"
+        r"ta pago|ta paga|quitei|foi quitad\w*)\b|\bpaguei (?:esse|essa|este|esta|isso|tudo|ja)\b|"
+        r"\b(?:cobranca|debito|valor) (?:indevid\w*|errad\w*)|\bdesconheco\b")),
+    # Another debt, not just "another question": "tenho mais uma dúvida" is not a debt.
+    ("extra_debts", re.compile(
+        r"\b(?:outr[ao]s?|mais) (?:uma |um |duas |dois )?(?:divida|debito|pendencia|boleto|"
+        r"conta|fatura|mensalidade|titulo|cobranca)s?\b|\btambem devo\b|"
+        r"\btambem tenho (?:uma |um |outra |outro |mais )?(?:divida|debito|pendencia|boleto|conta|"
+        r"fatura|mensalidade|titulo|cobranca)s?\b|"
+        r"\b(?:divida|debito|pendencia|boleto|conta|fatura|titulo)s? .*\bque nao (?:ta|esta|aparece|apareceu)"
+        r"(?: aqui| na lista| ai)?\b")),
+    # "Posso pagar direto na CASSEMS?": the script — while the debt is with the collector,
+    # it is not negotiated at the plan's desk. The operator is named by the rules file
+    # (`_with_collector`), so its pattern is built per operator: None here.
+    ("with_collector", None),
+    # What a title is ("o que é esse título 050?", "de que é essa cobrança?"): answered from
+    # the title's own data. Last, so "não reconheço esse título" stays a dispute.
+    ("title", re.compile(
+        rf"\b(?:o ?que|de que|do que|qual|que tipo de)(?: (?:e|eh|seria|sao|significa|quer dizer))? "
+        rf"(?:(?:o|a|os|as|esse|essa|esses|essas|este|esta|isso|isto|aquele|aquela|ai) )?{_THING}|"
+        rf"\bque {_THING} (?:e|eh|sao|seria|seriam) (?:ess|est|aquel)|"
+        rf"\b{_THING} (?:e|eh|sao|seria|seriam) (?:de|do|da|referente a|sobre) (?:que|o que|quem)\b|"
+        r"\b(?:do que|de que) se trata\b|\bse refere a (?:que|o que)\b|\breferente a (?:que|o que)\b|"
+        r"\bde onde (?:e|vem|veio) (?:ess|est)")),
+]
+
+# "Não quero", "sem interesse": the person turns the negotiation down — not a price
+# objection ("não consigo pagar esse valor" is one) nor installments turned down ("não
+# quero parcelar" is a wish for cash, read by rules.parse_installment_request).
+_NOT_NOW = r"(?:agora|no momento|por enquanto|este mes|esse mes|nesse momento|neste momento|hoje)"
+REFUSAL = re.compile(
+    r"^(?:nao|n) quero(?: (?:nao|negociar|fazer acordo|acordo|pagar|mais|nada|obrigad[oa]|agora))*"
+    r"(?: obrigad[oa]| valeu| grato| grata)?$|^(?:nao|n)(?: obrigad[oa]| valeu)+$|"
+    r"\bnao vou (?:pagar|negociar|fazer acordo)\b(?! (?:agora|hoje|no momento|por enquanto))|"
+    r"\bnao tenho interesse\b|\bsem interesse\b")
+# "Vou pensar", "agora não", "não tenho dinheiro agora": not now — a deferral or hardship,
+# which the conciliador answers with the next step of the discount when there is one.
+DEFERRAL = re.compile(
+    r"\b(?:vou|preciso|tenho que|vou ter que) (?:pensar|ver|analisar|avaliar|verificar|conversar|"
+    r"falar com|me organizar|organizar)\b|"
+    r"\bdepois (?:eu )?(?:vejo|veja|penso|falo|te falo|retorno|volto|respondo|resolvo|negocio|pago)\b|"
+    r"\b(?:te|lhe|vos) (?:aviso|falo|retorno|respondo)\b|"
+    r"\b(?:outro dia|outra hora|mais tarde) (?:eu )?(?:vejo|falo|volto|retorno|negocio)\b|"
+    r"\bnao (?:tenho|tem|temos|vejo) como pagar\b|\bnao tenho (?:dinheiro|grana)\b|"
+    r"\b(?:to|tou|estou|fiquei|ando|tô) sem (?:dinheiro|grana)\b|"
+    rf"\bnao (?:consigo|posso|vou|da pra|da para)(?: (?:conseguir|poder))?(?: (?:pagar|negociar|fazer acordo))?"
+    rf"(?: nada)? {_NOT_NOW}\b|"
+    rf"^(?:agora nao|{_NOT_NOW} nao)(?: obrigad[oa]| da| posso| consigo)?$|"
+    r"\b(?:deixa|fica|deixo|vou deixar|deixar|vamos deixar) (?:pra|para) (?:depois|outro dia|outra hora|"
+    r"mais tarde|outro mes|o mes que vem|o proximo mes)\b")
+
+# "Está caro" and its relatives; deliberately no bare "muito" / "não" ("muito obrigado",
+# "não sei" are not requests for a discount), nor a bare "não consigo" / "não dá": the
+# offer asks "consegue pagar até essa data?", so those answer the date, not the price.
+DISCOUNT = re.compile(
+    r"\b(?:desconto|caro|cara|abaix\w*|baixar|melhor(?:ar|a)?|menos|diminu\w*|reduz\w*|"
+    r"puxado|salgado|alto|nao cabe|nao tenho (?:esse|todo)|sem condic\w*|"
+    r"(?:nao consigo|nao da (?:pra|para)|nao tenho como) pagar (?:isso|esse|essa|este|esta|tudo|todo|o valor)|"
+    r"valor (?:muito |bem )?(?:alto|grande))\b")
+
+# A street word, or a number together with at least two words of letters, or a CEP.
+_STREET = re.compile(r"\b(?:rua|r|av|avenida|travessa|tv|alameda|al|rodovia|estrada|praca|"
+                     r"quadra|qd|lote|lt|conjunto|residencial|condominio|bloco|apto|apartamento|"
+                     r"casa|chacara|sitio|fazenda|setor|vila|jardim|bairro)\b")
+_CEP = re.compile(r"\b\d{5}-?\d{3}\b")
+
+
+# Words anyone uses for the plan itself, whatever its name.
+_PLAN_WORDS = ("plano", "operadora", "convenio", "central")
+
+
+@lru_cache(maxsize=16)
+def _with_collector(operator_name: str) -> re.Pattern:
+    """"Pagar/negociar … direto na <plan>", the plan being a generic word or the rules
+    file's `operator_name` (accents and case do not matter): a second operator's file
+    works without code changes."""
+    names = [re.escape(n) for n in (normalize(operator_name),) if n] + list(_PLAN_WORDS)
+    names.sort(key=len, reverse=True)  # "plano de saude demo" before "plano"
+    return re.compile(
+        r"\b(?:pagar|negociar|resolver|parcelar|acertar|quitar)(?: \w+){0,3}? (?:direto |diretamente )?"
+        rf"(?:na|no|com a|com o|pela|pelo|junto a|junto ao) (?:{'|'.join(names)})\b")
+
+
+def question_topic(norm: str, operator_name: str = "") -> str | None:
+    """The script's question `norm` asks, if any; `operator_name` is the rules file's."""
+    for topic, pattern in QUESTIONS:
+        if (pattern or _with_collector(operator_name)).search(norm):
+            return topic
+    return None
+
+
+def wants_discount(norm: str) -> bool:
+    return bool(DISCOUNT.search(norm))
+
+
+def _plain(norm: str) -> str:
+    return " ".join(re.sub(r"[,.;:!?]+", " ", norm).split())
+
+
+def refuses(norm: str) -> bool:
+    """The negotiation turned down: flatly, or for now (`defers`)."""
+    plain = _plain(norm)
+    return bool(REFUSAL.search(plain) or DEFERRAL.search(plain))
+
+
+def defers(norm: str) -> bool:
+    """Not now rather than no: "vou pensar", "agora não", "não tenho dinheiro agora"."""
+    plain = _plain(norm)
+    return bool(DEFERRAL.search(plain)) and not REFUSAL.search(plain)
+
+
+# The address is no longer the registry's: "mudei sim", "moro em outro lugar agora".
+MOVED = re.compile(r"\b(?:mudei|mudou|me mudei|mudamos|mudaram|nao moro mais|moro em outr[ao]|"
+                   r"outro endereco|endereco (?:novo|mudou|e outro)|estou morando|to morando)\b")
+# ... and the opposite, which must not be read as a move: "não mudei", "continua o mesmo".
+NOT_MOVED = re.compile(r"\bnao (?:me )?mud\w*|\bcontinua (?:o )?mesmo\b|\bmesmo endereco\b|"
+                       r"\bnao mudou nada\b")
+
+
+def moved(norm: str) -> bool:
+    return bool(MOVED.search(norm)) and not NOT_MOVED.search(norm)
+
+
+def not_moved(norm: str) -> bool:
+    return bool(NOT_MOVED.search(norm))
+
+
+# "Pode mandar aqui mesmo", "nesse número", "pelo zap": this WhatsApp conversation.
+HERE = re.compile(r"\b(?:aqui|por aqui|neste numero|nesse numero|este numero|esse numero|"
+                  r"mesmo numero|whatsapp|whats|zap|wpp)\b")
+EMAIL = re.compile(r"\be-? ?mail\b")
+
+
+# Where a street begins in the person's own text ("não moro na *rua* …", "agora moro na
+# *Avenida* …"): matched on the original text, so what is kept is exactly what was typed.
+_STREET_START = re.compile(
+    r"(?i)\b(?:rua|r\.|av\.?|avenida|travessa|alameda|rodovia|estrada|pra[çc]a|quadra|qd\.?|"
+    r"conjunto|residencial|condom[íi]nio|ch[áa]cara|s[íi]tio|fazenda)(?=\s)")
+
+
+def without_lead_in(text: str) -> str:
+    """The address without a lead-in before its street ("não, moro na rua X 10" -> "rua X
+    10"); a text whose first street word follows a number is kept whole ("casa 2, rua …")."""
+    match = _STREET_START.search(text)
+    if match is None or re.search(r"\d", text[:match.start()]):
+        return text
+    return text[match.start():]
+
+
+_SECOND_COPY_NUMBER = re.compile(r"\b2\s?a?\s+via\b")
+
+
+def looks_like_address(norm: str) -> bool:
+    """'rua das flores 120 centro dourados' yes; 'nao sei', 'ok obrigado', '123' no."""
+    norm = _SECOND_COPY_NUMBER.sub(" ", norm)  # "quero a 2a via do boleto" has no house number
+    words = re.findall(r"[a-z]{2,}", norm)
+    has_number = bool(re.search(r"\d", norm)) or bool(re.search(r"\bs/?n\b", norm))
+    if _CEP.search(norm) and words:
+        return True
+    return has_number and len(words) >= 2 and (bool(_STREET.search(norm)) or len(words) >= 3)
+
+
+# Saying yes to the offer ("Consegue pagar até essa data?") in so many words: "consigo
+# pagar", "fechou", "tá bom", "pode mandar o boleto", "me manda o boleto" (said there it
+# is this offer's boleto, not a 2ª via of another bill). Whole clause only, so "não consigo
+# pagar", "consigo pagar não" and "fechou, mas …" are not read as a yes.
+ACCEPTANCE = re.compile(
+    r"^(?:(?:sim|ok|opa|entao|beleza|blz|certo|show|otimo|perfeito) )*"
+    r"(?:consigo(?: pagar| sim| ate (?:la|essa data|o dia))*|da(?: sim| para pagar| pra pagar)|"
+    r"fech(?:ou|ado|amos|o)|(?:ta|esta|tudo) fechado|negocio fechado|combinado|"
+    r"aceito(?: a proposta| a oferta| essa| esse| sim)?|(?:quero|bora|vamos|pode) fechar|"
+    r"(?:pode )?(?:me )?(?:mand(?:a|ar|e)|gera(?:r)?|emitir|emite|envi(?:a|ar|e))"
+    r"(?: o| os)? boletos?|quero (?:o|os) boletos?|"
+    r"vou (?:pagar|fechar|querer)|(?:ta|esta|tudo) bom|pode ser|quero sim)"
+    r"(?: (?:sim|entao|ai|pode ser|obrigad[oa]|por favor|pf|pfv))*$")
+_FILLERS = frozenset({"sim", "ok", "opa", "entao", "beleza", "blz", "certo", "show", "otimo",
+                      "perfeito", "ta", "pode ser", "obrigado", "obrigada"})
+
+
+def accepts(text: str) -> bool:
+    """The offer accepted in words yes_no does not know (see ACCEPTANCE)."""
+    parts = clauses(text)
+    while parts and parts[0] in _FILLERS and len(parts) > 1:
+        parts = parts[1:]
+    if not parts or not ACCEPTANCE.match(parts[0]):
+        return False
+    return not any(BUT.search(p) for p in parts[1:])

@@ -1,1 +1,0 @@
-"""Debt negotiation: the collection rules (pure) and their data."""

@@ -1,0 +1,186 @@
+"""deliver_conversation: sends one conversation's pending outbox rows in order, once."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from enum import Enum
+
+from sqlalchemy import func, or_, select
+
+from bot.channels.base import (
+    AmbiguousSendError,
+    Outgoing,
+    PermanentSendError,
+    RetryableSendError,
+)
+from bot.pipeline import context, invitations
+from bot.pipeline.locks import conversation_lock, still_holding
+from bot.platform import clock, queueing
+from bot.services.media_links import media_urls
+from storage.db import transaction
+from storage.models import OutboundMessage
+
+log = logging.getLogger(__name__)
+
+STALE_SENDING = timedelta(seconds=60)
+
+
+class Delivery(Enum):
+    SENT = "sent"  # the provider has it (now or from an earlier attempt)
+    NOT_SENT = "not_sent"  # settled without sending: failed, expired, already handled
+    IN_FLIGHT = "in_flight"  # a recent attempt may still be running: hands off
+    HELD = "held"  # a paced campaign message postponed to its send slot
+
+
+def deliver_conversation(conversation_id: int) -> int:
+    rt = context.runtime()
+    sent = 0
+    while True:
+        with conversation_lock(rt, f"out:{conversation_id}") as lock:
+            if lock is None:
+                return sent
+            while (row_id := _next_outgoing(rt, conversation_id)) is not None:
+                if not still_holding(lock):
+                    return sent  # its new holder sends the rest, in order
+                outcome = _deliver_one(rt, row_id)
+                if outcome in (Delivery.IN_FLIGHT, Delivery.HELD):
+                    return sent  # later rows wait behind it (sweeper / its own job)
+                sent += outcome is Delivery.SENT
+        if not _has_outgoing(rt, conversation_id):
+            return sent
+
+
+def _due_outgoing(conversation_id: int):
+    now = clock.now()
+    return (
+        select(OutboundMessage.id)
+        .where(OutboundMessage.conversation_id == conversation_id,
+               OutboundMessage.status.in_(("pending", "sending")),
+               or_(OutboundMessage.not_before.is_(None), OutboundMessage.not_before <= now))
+        .order_by(OutboundMessage.id)
+    )
+
+
+def _next_outgoing(rt, conversation_id: int) -> int | None:
+    with transaction(rt.sessions) as s:
+        return s.scalars(_due_outgoing(conversation_id).limit(1)).first()
+
+
+def _has_outgoing(rt, conversation_id: int) -> bool:
+    return _next_outgoing(rt, conversation_id) is not None
+
+
+def _deliver_one(rt, row_id: int) -> Delivery:
+    """Send one outbox row; raises to make RQ retry (later rows wait, keeping order)."""
+    with transaction(rt.sessions) as s:
+        row = s.get(OutboundMessage, row_id, with_for_update=True)
+        if row.status not in ("pending", "sending"):
+            return Delivery.NOT_SENT
+        sender = rt.sender(row.channel)
+        if row.status == "sending":
+            if _attempt_may_be_in_flight(row):
+                return Delivery.IN_FLIGHT
+            settled = _settle_previous_attempt(rt, s, sender, row)
+            if settled is not None:
+                return settled
+        if _too_old_to_send(rt, row):
+            _mark_failed(row, "expired", f"not sent within {rt.settings.outbound_max_age_hours} h "
+                         "(OUTBOUND_MAX_AGE_HOURS); given up so later messages go out")
+            log.error("outbound %s given up after %s attempts: too old to send",
+                      row_id, row.attempts)
+            return Delivery.NOT_SENT
+        # Campaign invitations: skipped if the person wrote first, else paced.
+        verdict = invitations.before_sending(rt, s, row)
+        if verdict.skip:
+            return Delivery.NOT_SENT
+        hold = verdict.hold
+        if hold is not None:
+            row.not_before = hold  # stays pending; not due again before its slot
+            conversation_id = row.conversation_id
+        else:
+            row.status = "sending"
+            row.attempts += 1
+            row.sending_started_at = clock.now()
+            outgoing = _outgoing(rt, row)
+    if hold is not None:
+        queueing.deliver_at(rt, conversation_id, hold)  # the sweeper covers a lost job
+        return Delivery.HELD
+    try:
+        result = sender.send(outgoing)
+    except RetryableSendError:
+        with transaction(rt.sessions) as s:
+            row = s.get(OutboundMessage, row_id, with_for_update=True)
+            row.status = "pending"  # the provider refused it: certainly not sent
+        raise
+    except AmbiguousSendError:
+        raise  # stays "sending": once stale, the sweeper asks the provider before resending
+    except PermanentSendError as exc:
+        with transaction(rt.sessions) as s:
+            _mark_failed(s.get(OutboundMessage, row_id, with_for_update=True),
+                         exc.code, exc.message)
+        log.warning("outbound %s failed permanently: %s", row_id, exc.code)
+        return Delivery.NOT_SENT
+    with transaction(rt.sessions) as s:
+        row = s.get(OutboundMessage, row_id, with_for_update=True)
+        _mark_sent(row, result)
+    return Delivery.SENT
+
+
+def _attempt_may_be_in_flight(row: OutboundMessage) -> bool:
+    """A "sending" row younger than STALE_SENDING may be in another worker's hands right
+    now (its lock lapsed or Redis lost it): asking the provider could miss a request still
+    on the wire and send it twice. Only the sweeper picks it up, once stale."""
+    started = row.sending_started_at
+    return started is not None and clock.now() - started < STALE_SENDING
+
+
+def _settle_previous_attempt(rt, s, sender, row: OutboundMessage) -> Delivery | None:
+    """A previous attempt may have reached the provider before the worker died."""
+    try:
+        found = sender.find_sent(_outgoing(rt, row),
+                                 is_recorded=lambda sid: _external_id_recorded(s, sid))
+    except PermanentSendError as exc:
+        # Cannot tell whether it went out; resending could deliver it twice, waiting
+        # would block the conversation: record it for a person to look at.
+        _mark_failed(row, exc.code, f"could not check the previous attempt: {exc.message}")
+        log.error("outbound %s: previous attempt cannot be checked (%s)", row.id, exc.code)
+        return Delivery.NOT_SENT
+    if found is None:
+        return None
+    _mark_sent(row, found)
+    return Delivery.SENT
+
+
+def _external_id_recorded(s, external_id: str) -> bool:
+    return s.scalar(select(func.count()).select_from(OutboundMessage)
+                    .where(OutboundMessage.external_id == external_id)) > 0
+
+
+def _too_old_to_send(rt, row: OutboundMessage) -> bool:
+    # A row scheduled for later (campaign pacing) ages from when it was due.
+    due = max(row.created_at, row.not_before or row.created_at)
+    return clock.now() - due > timedelta(hours=rt.settings.outbound_max_age_hours)
+
+
+def _mark_failed(row: OutboundMessage, code: str, message: str) -> None:
+    row.status = "failed"
+    row.error_code = code[:20]
+    row.error_message = message[:2000]
+    row.status_updated_at = clock.now()
+
+
+def _mark_sent(row: OutboundMessage, result) -> None:
+    if row.status in ("pending", "sending"):
+        row.status = "local" if result.status == "local" else "sent"
+    row.external_id = row.external_id or result.external_id
+    row.sent_at = row.sent_at or clock.now()
+    row.status_updated_at = clock.now()
+
+
+def _outgoing(rt, row: OutboundMessage) -> Outgoing:
+    return Outgoing(
+        id=row.id, channel=row.channel, recipient=row.recipient, body=row.body,
+        subject=row.subject, media_urls=tuple(media_urls(rt.settings, row.media or [], row.id)),
+        content_sid=row.content_sid, content_variables=row.content_variables,
+        sending_started_at=row.sending_started_at,
+    )

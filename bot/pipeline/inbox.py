@@ -1,0 +1,36 @@
+"""Durable intake shared by every channel: store first, then acknowledge, then enqueue."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.channels.base import Incoming
+from bot.platform import clock, queueing
+from storage.db import transaction
+from storage.models import InboundMessage
+
+log = logging.getLogger(__name__)
+
+
+def accept(runtime, incoming: Incoming) -> bool:
+    """Store the message (deduplicated by channel + external id) and wake a worker.
+
+    Returns False for a duplicate, which the caller acknowledges like any other: the
+    provider retried because it did not see our first answer.
+    """
+    try:
+        with transaction(runtime.sessions) as s:
+            s.add(InboundMessage(
+                channel=incoming.channel, external_id=incoming.external_id,
+                conversation_key=incoming.conversation_key, sender=incoming.sender,
+                recipient=incoming.recipient, text=incoming.text, payload=incoming.payload,
+                attachments=[{"url": a.url, "content_type": a.content_type}
+                             for a in incoming.attachments],
+                raw=incoming.raw, received_at=clock.now(),
+            ))
+    except IntegrityError:
+        log.info("duplicate %s message %s acknowledged", incoming.channel, incoming.external_id)
+        return False
+    queueing.process_later(runtime, incoming.conversation_key)
+    return True

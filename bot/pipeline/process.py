@@ -1,0 +1,128 @@
+"""process_conversation: runs every pending inbound message of one conversation, one at a
+time and in arrival order, each in its own transaction with its replies (outbox)."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot import engine
+from bot.language.templates import render
+from bot.pipeline import context
+from bot.pipeline.locks import conversation_lock, still_holding
+from bot.platform import clock, queueing
+from bot.services import outbox
+from storage.db import transaction
+from storage.models import Conversation, InboundMessage
+
+log = logging.getLogger(__name__)
+
+
+def process_conversation(conversation_key: str) -> int:
+    rt = context.runtime()
+    handled = 0
+    while True:
+        with conversation_lock(rt, f"in:{conversation_key}") as lock:
+            if lock is None:
+                return handled  # the holder re-checks for new messages after releasing
+            while still_holding(lock) and (done := _process_next(rt, conversation_key)) is not None:
+                conversation_id, turn = done
+                handled += 1
+                for fn in turn.deferred:
+                    fn()
+                queueing.deliver_later(rt, conversation_id)
+        # A message stored while we held the lock may have seen it taken and given up:
+        # look again now that it is free.
+        if not _has_pending(rt, conversation_key):
+            return handled
+
+
+def _has_pending(rt, key: str) -> bool:
+    with transaction(rt.sessions) as s:
+        return s.scalar(select(func.count()).select_from(InboundMessage).where(
+            InboundMessage.conversation_key == key, InboundMessage.status == "received")) > 0
+
+
+MAX_PROCESSING_ATTEMPTS = 3
+
+
+def _process_next(rt, key: str):
+    try:
+        return _process_next_once(rt, key)
+    except Exception as exc:
+        # The turn rolled back as a whole. A transient fault (database, registry) gets
+        # retried; a message that keeps failing must not block the conversation forever:
+        # the person gets an apology and the rest of their messages go on.
+        log.exception("processing %s failed", key)
+        if _record_failure(rt, key, exc):
+            return None
+        raise
+
+
+def _oldest_pending(s, key: str) -> InboundMessage | None:
+    return s.scalars(
+        select(InboundMessage)
+        .where(InboundMessage.conversation_key == key, InboundMessage.status == "received")
+        .order_by(InboundMessage.id).limit(1).with_for_update()
+    ).first()
+
+
+def _record_failure(rt, key: str, exc: Exception) -> bool:
+    """Count the failure; after the last attempt answer with an apology. True if given up."""
+    with transaction(rt.sessions) as s:
+        msg = _oldest_pending(s, key)
+        if msg is None:
+            return False
+        msg.attempts = (msg.attempts or 0) + 1
+        msg.error = f"{type(exc).__name__}: {exc}"[:2000]
+        if msg.attempts < MAX_PROCESSING_ATTEMPTS:
+            return False
+        msg.status = "failed"
+        msg.processed_at = clock.now()
+        conversation = _conversation_for(s, rt, msg)
+        msg.conversation_id = conversation.id
+        engine.give_up_journey(s, conversation)
+        outbox.enqueue_text(s, conversation, render("generic_error"), author="system")
+        conversation_id = conversation.id
+    queueing.deliver_later(rt, conversation_id)
+    return True
+
+
+def _process_next_once(rt, key: str):
+    with transaction(rt.sessions) as s:
+        msg = _oldest_pending(s, key)
+        if msg is None:
+            return None
+        conversation = _conversation_for(s, rt, msg)
+        conversation.last_inbound_at = msg.received_at
+        msg.conversation_id = conversation.id
+        turn = engine.handle(s, rt, conversation, engine.Message(
+            text=msg.text, payload=msg.payload, attachments=tuple(msg.attachments or ()),
+            external_id=msg.external_id,
+        ))
+        msg.status = "processed"
+        msg.processed_at = clock.now()
+        return conversation.id, turn
+
+
+def _conversation_for(s, rt, msg: InboundMessage) -> Conversation:
+    conversation = s.scalars(
+        select(Conversation).where(Conversation.channel == msg.channel,
+                                   Conversation.address == msg.sender).with_for_update()
+    ).first()
+    if conversation is not None:
+        return conversation
+    # Created unbound: the engine's identity.refresh_binding looks the phone up at the start
+    # of every session, this first one included, and tolerates the operator's API being
+    # down. A lookup here would make a new phone's first message fail with the API — and
+    # make the failure bookkeeping (_record_failure) fail with it, forever.
+    conversation = Conversation(channel=msg.channel, address=msg.sender, data={},
+                                created_at=clock.now())
+    try:
+        with s.begin_nested():
+            s.add(conversation)
+    except IntegrityError:  # created concurrently by another worker
+        conversation = s.scalars(select(Conversation).where(
+            Conversation.channel == msg.channel, Conversation.address == msg.sender)).one()
+    return conversation

@@ -1,1 +1,0 @@
-"""Pure helpers of the scheduling journey: specialties, cities, dates, ANS deadlines."""
