@@ -91,7 +91,7 @@ def inspect_bytes(data: bytes, *, min_pixels: int = DEFAULT_MIN_PIXELS,
 
 def _pdf_facts(data: bytes) -> dict:
     from pypdf import PdfReader
-    from pypdf.constants import PasswordType
+    from pypdf import PasswordType
 
     try:
         reader = PdfReader(io.BytesIO(data))
