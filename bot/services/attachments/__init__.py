@@ -16,7 +16,14 @@ from .download import (
 from .inspect import ACCEPTED_LABEL, Inspection, inspect_bytes
 from .links import ViewRefused, open_for_attendant, record_view, verify_view_token, view_url
 from .retention import PurgeReport, purge_expired
-from .service import InboundMedia, Received, attach_to_case, receive
+from .service import (
+    DOWNLOAD_RETRY_INTERVALS,
+    InboundMedia,
+    Received,
+    attach_to_case,
+    download_retry,
+    receive,
+)
 from .store import (
     AttachmentStore,
     LocalStore,
@@ -27,9 +34,9 @@ from .store import (
 )
 
 __all__ = [
-    "ACCEPTED_LABEL", "AttachmentStore", "DownloadError", "InboundMedia", "Inspection",
+    "ACCEPTED_LABEL", "DOWNLOAD_RETRY_INTERVALS", "AttachmentStore", "DownloadError", "InboundMedia", "Inspection",
     "LocalStore", "MediaRefused", "MissingAttachment", "PurgeReport", "Received",
     "RetryableDownloadError", "S3Store", "StoreUnavailable", "ViewRefused", "attach_to_case",
-    "download_media", "inspect_bytes", "open_for_attendant", "purge_expired", "receive",
+    "download_media", "download_retry", "inspect_bytes", "open_for_attendant", "purge_expired", "receive",
     "record_view", "store_from_settings", "twilio_media_ref", "verify_view_token", "view_url",
 ]

@@ -29,6 +29,19 @@ from .inspect import ACCEPTED_LABEL, Inspection, inspect_bytes
 from .store import AttachmentStore
 
 
+# Twilio usually serves new media within seconds of the webhook: three more tries over
+# about a minute, then the person is asked to send the file again.
+DOWNLOAD_RETRY_INTERVALS = (5, 15, 45)
+
+
+def download_retry():
+    """The RQ Retry for the job that calls receive() (it raises RetryableDownloadError or
+    StoreUnavailable for passing faults)."""
+    from rq import Retry
+
+    return Retry(max=len(DOWNLOAD_RETRY_INTERVALS), interval=list(DOWNLOAD_RETRY_INTERVALS))
+
+
 @dataclass(frozen=True)
 class InboundMedia:
     """One MediaUrlN / MediaContentTypeN pair of a webhook (the declared type is kept for

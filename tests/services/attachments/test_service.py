@@ -155,3 +155,10 @@ def test_refusal_reasons_for_encrypted_blank_and_tiny(sessions, store, att_setti
                   [InboundMedia(u) for u in (encrypted, blank, tiny)])
     assert [r.reason for r in results] == ["pdf_encrypted", "image_blank", "image_too_small"]
     assert rows(sessions) == []
+
+
+def test_the_job_retry_policy_backs_off_over_about_a_minute():
+    from bot.services.attachments import download_retry
+
+    retry = download_retry()
+    assert retry.max == 3 and retry.intervals == [5, 15, 45]
