@@ -156,6 +156,10 @@ def download_media(url: str, *, account_sid: str, auth_token: str,
         raise RetryableDownloadError("timeout", str(exc)) from exc
     except requests.ConnectionError as exc:
         raise RetryableDownloadError("connection", str(exc)) from exc
+    except requests.exceptions.ContentDecodingError as exc:
+        raise MediaRefused("truncated", f"undecodable body: {exc}") from exc
+    except requests.RequestException as exc:  # an unparsable Location, a bad header…
+        raise RetryableDownloadError("request_failed", str(exc)) from exc
     finally:
         if own_session:
             http.close()

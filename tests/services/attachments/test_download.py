@@ -226,3 +226,61 @@ def test_an_empty_body_is_refused(mock):
     with pytest.raises(MediaRefused) as refused:
         fetch()
     assert refused.value.reason_code == "truncated"
+
+
+def test_a_body_that_does_not_decompress_is_refused(mock):
+    mock.get(MEDIA_URL, body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    with pytest.raises(MediaRefused) as refused:
+        fetch()
+    assert refused.value.reason_code == "truncated"
+
+
+def test_on_the_wire_the_cdn_never_receives_the_authorization_header():
+    """Over real TCP (a loopback server standing in for both hosts), not only as recorded
+    by the mock: what each host actually received."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import urlsplit, urlunsplit
+
+    from requests.adapters import HTTPAdapter
+
+    body = image_bytes()
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            received.append((self.headers["Host"], self.path, self.headers.get("Authorization")))
+            if self.headers["Host"] == "api.twilio.com":
+                self.send_response(307)
+                self.send_header("Location", CDN_URL)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    class Loopback(HTTPAdapter):
+        def send(self, request, **kwargs):
+            parts = urlsplit(request.url)
+            request.headers["Host"] = parts.netloc
+            request.url = urlunsplit(("http", f"127.0.0.1:{port}", parts.path, parts.query, ""))
+            return super().send(request, **kwargs)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    http = requests.Session()
+    http.mount("https://", Loopback())
+    try:
+        assert fetch(http=http).body == body
+    finally:
+        server.shutdown()
+        server.server_close()
+    cdn = urlsplit(CDN_URL)
+    assert received == [("api.twilio.com", BASE, BASIC),
+                        (cdn.netloc, f"{cdn.path}?{cdn.query}", None)]
