@@ -62,6 +62,7 @@ def brazilian_states() -> frozenset[str]:
 
 
 DEFAULT_SEND_RETRY_INTERVALS = (2, 10, 30, 120, 600)
+ATTACHMENTS_DEFAULT_MAX_BYTES = 16 * 1024 * 1024  # WhatsApp's own media cap
 
 # Whole-number settings that must be at least 1: (field, variable, unit).
 POSITIVE_INTEGERS = (
@@ -72,7 +73,26 @@ POSITIVE_INTEGERS = (
     ("sweep_interval_seconds", "SWEEP_INTERVAL_SECONDS", "seconds"),
     ("outbound_max_age_hours", "OUTBOUND_MAX_AGE_HOURS", "hours"),
     ("reminder_hours_before", "REMINDER_HOURS_BEFORE", "hours"),
+    ("attachments_max_bytes", "ATTACHMENTS_MAX_BYTES", "bytes"),
+    ("attachments_min_pixels", "ATTACHMENTS_MIN_PIXELS", "pixels"),
+    ("attachments_retention_days", "ATTACHMENTS_RETENTION_DAYS", "days"),
 )
+
+
+def _attachment_values(env: "_EnvReader") -> dict:
+    """The attachment store's variables, read apart so the block moves as one."""
+    return dict(
+        attachments_max_bytes=env.integer("ATTACHMENTS_MAX_BYTES", ATTACHMENTS_DEFAULT_MAX_BYTES),
+        attachments_min_pixels=env.integer("ATTACHMENTS_MIN_PIXELS", 300),
+        attachments_store=env.text("ATTACHMENTS_STORE", "local").lower(),
+        attachments_dir=env.text("ATTACHMENTS_DIR"),
+        attachments_retention_days=env.integer("ATTACHMENTS_RETENTION_DAYS", 90),
+        s3_endpoint_url=env.text("S3_ENDPOINT_URL").rstrip("/"),
+        s3_bucket=env.text("S3_BUCKET"),
+        s3_access_key_id=env.text("S3_ACCESS_KEY_ID"),
+        s3_secret_access_key=env.text("S3_SECRET_ACCESS_KEY"),
+        s3_region=env.text("S3_REGION"),
+    )
 
 
 class _EnvReader:
@@ -140,6 +160,17 @@ class Settings:
     content_reminder_sid: str = ""  # approved template for reminders outside 24 h
     content_negotiation_sid: str = ""  # approved template for the negotiation campaign
     timezone: str = "America/Campo_Grande"  # TZ_NAME: the operator's "today" (bot.platform.clock)
+    # -- attachments received from people (bot/services/attachments/) ------------------
+    attachments_max_bytes: int = ATTACHMENTS_DEFAULT_MAX_BYTES
+    attachments_min_pixels: int = 300  # an image's shorter side, in pixels
+    attachments_store: str = "local"  # local (under the var dir) | s3
+    attachments_dir: str = ""  # local store; empty = <var dir>/attachments
+    attachments_retention_days: int = 90  # after the case closes (LGPD)
+    s3_endpoint_url: str = ""  # empty = AWS itself; any S3-compatible service otherwise
+    s3_bucket: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_region: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
@@ -183,6 +214,7 @@ class Settings:
             content_reminder_sid=env.text("TWILIO_CONTENT_REMINDER_SID"),
             content_negotiation_sid=env.text("TWILIO_CONTENT_NEGOTIATION_SID"),
             timezone=env.text("TZ_NAME", "America/Campo_Grande"),
+            **_attachment_values(env),
         )
         values.update(overrides)
         settings = cls(**values)
@@ -202,8 +234,20 @@ class Settings:
             self._database_url_problem(), self._redis_url_problem(),
             _absolute_url_problem("PUBLIC_BASE_URL", self.public_base_url),
             _absolute_url_problem("OPERATOR_API_URL", self.operator_api_url),
-            *self._range_problems(), *self._twilio_problems(),
+            *self._range_problems(), *self._twilio_problems(), *self._attachment_store_problems(),
         ) if p]
+
+    def _attachment_store_problems(self) -> list[str]:
+        if self.attachments_store == "local":
+            return []
+        if self.attachments_store != "s3":
+            return [f"ATTACHMENTS_STORE must be local or s3, not {self.attachments_store!r}"]
+        problems = [] if self.s3_bucket else ["S3_BUCKET is required with ATTACHMENTS_STORE=s3"]
+        if bool(self.s3_access_key_id) != bool(self.s3_secret_access_key):
+            problems.append("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together (or neither, "
+                            "for credentials from the machine's role)")
+        problems.append(_absolute_url_problem("S3_ENDPOINT_URL", self.s3_endpoint_url))
+        return [p for p in problems if p]
 
     def _database_url_problem(self) -> str | None:
         from sqlalchemy.engine import make_url

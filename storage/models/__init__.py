@@ -1,4 +1,5 @@
 """All tables; importing this module registers every model on Base.metadata."""
+from .attachments import Attachment, AttachmentView
 from .base import Base
 from .core import (
     Attendant,
@@ -22,6 +23,7 @@ from .registry import (
 from .scheduling import Appointment
 
 __all__ = [
+    "Attachment", "AttachmentView",
     "Agreement", "Appointment", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
     "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",
     "Guide", "IssuedBill", "Provider", "Slot",
