@@ -9,6 +9,7 @@ from .core import (
     ProtocolEvent,
     ProtocolSequence,
 )
+from .email import EmailBounce, EmailSent
 from .negotiation import Agreement, Campaign, CampaignTarget
 from .scheduling import Appointment
 from .registry import (
@@ -22,7 +23,7 @@ from .registry import (
 )
 
 __all__ = [
-    "Agreement", "Appointment", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
+    "Agreement", "Appointment", "EmailBounce", "EmailSent", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
     "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",
     "Guide", "IssuedBill", "Provider", "Slot",
 ]
