@@ -98,7 +98,17 @@ class Runtime:
             senders["whatsapp"] = TwilioWhatsAppSender(
                 s.twilio_account_sid, s.twilio_auth_token, s.twilio_whatsapp_from
             )
+        senders["email"] = self._email_sender()
         return senders
+
+    def _email_sender(self):
+        """SMTP when SMTP_HOST is set, else .eml files under the var dir."""
+        from bot import documents
+        from bot.channels.email.wiring import build_sender
+        from bot.config import VAR_DIR
+
+        return build_sender(self.settings, self.sessions,
+                            lambda item: documents.render(self, item), VAR_DIR)
 
     def _local_sender(self, channel: str):
         from bot.channels.local import LocalSender
