@@ -19,11 +19,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     app.extensions["planbot"] = rt
 
-    from handlers import attendants, media, whatsapp
+    from handlers import attendants, email, media, whatsapp
 
     app.register_blueprint(whatsapp.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(attendants.bp)
+    app.register_blueprint(email.bp)
 
     @app.get("/healthz")
     def health():
