@@ -113,3 +113,21 @@ def post_sendgrid(client, fields: dict, headers: dict | None = None):
     body, content_type = multipart(fields)
     return client.post("/webhooks/email", data=body, content_type=content_type,
                        headers=basic_auth() if headers is None else headers)
+
+
+# -- fixtures (imported by the e-mail tests' conftest.py) -----------------------------
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def smtp():
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(settings, smtp, tmp_path, monkeypatch):
+    """The suite's settings plus the e-mail channel: a webhook secret, the operator's
+    address and the loopback SMTP server; received attachments under tmp_path."""
+    monkeypatch.setattr("handlers.email.attachment_directory", lambda: tmp_path / "attachments")
+    return with_email(settings, smtp)
