@@ -114,9 +114,8 @@ def find_thread(session: Session, sender: str, subject: str,
 
 def _by_protocol(session: Session, sender: str, number: str) -> ThreadMatch | None:
     protocol = session.scalars(select(Protocol).where(Protocol.number == number)).first()
-    if protocol is None:
-        return None
-    owner = session.get(Conversation, protocol.conversation_id) if protocol.conversation_id else None
+    owner = (session.get(Conversation, protocol.conversation_id)
+             if protocol is not None and protocol.conversation_id else None)
     if owner is not None and owner.channel == "email" and owner.address == sender:
         return ThreadMatch(owner.id, "protocol", protocol_number=number)
     # A team the case was sent to (contas médicas, finance …) answers from its address.
