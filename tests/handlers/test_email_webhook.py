@@ -229,3 +229,24 @@ def test_a_beneficiary_writes_by_email_and_the_answer_leaves_by_smtp_in_the_thre
     assert first["Subject"].startswith("Re: Boleto")
     assert bodies[0].splitlines()[0] in first.get_body(("plain",)).get_content()
     assert smtp.handler.received[0]["to"] == [MARIA]
+
+
+def test_protocol_in_the_subject_threads_for_its_owner_only(client, rt):
+    from storage.models import Protocol
+
+    with transaction(rt.sessions) as s:
+        conversation = Conversation(channel="email", address=MARIA, data={})
+        s.add(conversation)
+        s.flush()
+        s.add(Protocol(number="12345620261124000009", journey="boleto",
+                       conversation_id=conversation.id))
+        owner_id = conversation.id
+    subject = "Dúvida [Protocolo 12345620261124000009]"
+    assert _post_mime(client, _mail(MARIA, "E agora?", subject=subject,
+                                    message_id="<p1@example.com.br>")).status_code == 200
+    assert _post_mime(client, _mail(JOSE, "E agora?", subject=subject,
+                                    message_id="<p2@example.com.br>")).status_code == 200
+    maria, jose = _inbound(rt)
+    assert maria.raw["thread"] == {"conversation_id": owner_id, "by": "protocol",
+                                   "outbound_id": None, "protocol": "12345620261124000009"}
+    assert "thread" not in jose.raw
