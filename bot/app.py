@@ -8,7 +8,7 @@ from bot import runtime as runtime_module
 from bot.flows import catalog
 from bot.platform.config import Settings
 from bot.platform.logs import configure_logging
-from handlers import attendants, media, whatsapp
+from handlers import attendants, email, media, whatsapp
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(whatsapp.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(attendants.bp)
+    app.register_blueprint(email.bp)
 
     @app.get("/healthz")
     def health():

@@ -17,6 +17,7 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channels.email.wiring import build_sender
 from bot.channels.local import LocalSender
 from bot.channels.whatsapp import TwilioWhatsAppSender
 from bot.language import templates
@@ -24,6 +25,7 @@ from bot.platform import clock
 from bot.platform.config import VAR_DIR, ConfigurationError, Settings
 from bot.platform.embedded_redis import start_embedded_redis
 from bot.registry import build_registry
+from bot.services import documents
 from storage.db import session_factory
 
 log = logging.getLogger(__name__)
@@ -100,7 +102,13 @@ class Runtime:
                 s.twilio_account_sid, s.twilio_auth_token, s.twilio_whatsapp_from,
                 public_base_url=s.public_base_url,
             )
+        senders["email"] = self._email_sender()
         return senders
+
+    def _email_sender(self):
+        """SMTP when SMTP_HOST is set, else .eml files under the var dir."""
+        return build_sender(self.settings, self.sessions,
+                            lambda item: documents.render(self, item), VAR_DIR)
 
     def _local_sender(self, channel: str):
         return LocalSender(channel)

@@ -171,6 +171,18 @@ class Settings:
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
     s3_region: str = ""
+    # -- e-mail channel (bot/channels/email) -----------------------------------------
+    smtp_host: str = ""  # empty: mail is written as .eml files under the var dir
+    smtp_port: int = 0  # 0: the security's usual port (587 starttls, 465 tls, 25 none)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_security: str = "starttls"  # starttls | tls | none
+    email_from: str = ""  # the operator's From; empty: atendimento@planbot.localhost
+    email_reply_to: str = ""
+    email_webhook_user: str = ""  # basic auth of POST /webhooks/email
+    email_webhook_password: str = ""
+    email_webhook_signing_key: str = ""  # Mailgun-style HMAC over timestamp + token
+    # -- end of e-mail channel ---------------------------------------------------------
     extra: dict = field(default_factory=dict)
 
     @property
@@ -215,6 +227,7 @@ class Settings:
             content_negotiation_sid=env.text("TWILIO_CONTENT_NEGOTIATION_SID"),
             timezone=env.text("TZ_NAME", "America/Campo_Grande"),
             **_attachment_values(env),
+            **_email_settings(env),
         )
         values.update(overrides)
         settings = cls(**values)
@@ -235,6 +248,7 @@ class Settings:
             _absolute_url_problem("PUBLIC_BASE_URL", self.public_base_url),
             _absolute_url_problem("OPERATOR_API_URL", self.operator_api_url),
             *self._range_problems(), *self._twilio_problems(), *self._attachment_store_problems(),
+            *email_problems(self),
         ) if p]
 
     def _attachment_store_problems(self) -> list[str]:
@@ -336,3 +350,52 @@ class Settings:
             problems.append("SECRET_KEY must be set to a secret value with Twilio: the "
                             "default would let anyone forge links to people's documents")
         return problems
+
+
+# -- e-mail channel (bot/channels/email) ---------------------------------------------
+SMTP_SECURITIES = {"starttls": 587, "tls": 465, "none": 25}
+EMBEDDED_EMAIL_FROM = "atendimento@planbot.localhost"
+
+
+def _email_settings(env: _EnvReader) -> dict:
+    return dict(
+        smtp_host=env.text("SMTP_HOST"),
+        smtp_port=env.integer("SMTP_PORT", 0),
+        smtp_user=env.text("SMTP_USER"),
+        smtp_password=env.text("SMTP_PASSWORD"),
+        smtp_security=env.text("SMTP_SECURITY", "starttls").lower(),
+        email_from=env.text("EMAIL_FROM"),
+        email_reply_to=env.text("EMAIL_REPLY_TO"),
+        email_webhook_user=env.text("EMAIL_WEBHOOK_USER"),
+        email_webhook_password=env.text("EMAIL_WEBHOOK_PASSWORD"),
+        email_webhook_signing_key=env.text("EMAIL_WEBHOOK_SIGNING_KEY"),
+    )
+
+
+def _address_problem(name: str, value: str) -> str | None:
+    from email.policy import default
+
+    if not value:
+        return None
+    header = default.header_factory("from", value)
+    if header.defects or len(header.addresses) != 1 or not header.addresses[0].domain:
+        return f"{name} {value!r} is not an e-mail address (e.g. Plano <atendimento@plano.com.br>)"
+    return None
+
+
+def email_problems(s: Settings) -> list[str]:
+    problems = [_address_problem("EMAIL_FROM", s.email_from),
+                _address_problem("EMAIL_REPLY_TO", s.email_reply_to)]
+    if s.smtp_security not in SMTP_SECURITIES:
+        problems.append(f"SMTP_SECURITY must be one of starttls, tls, none, not {s.smtp_security!r}")
+    if not 0 <= s.smtp_port <= 65535:
+        problems.append(f"SMTP_PORT must be a TCP port (1-65535), not {s.smtp_port}")
+    if s.smtp_host and not s.email_from:
+        problems.append("EMAIL_FROM is required with SMTP_HOST: mail must come from the "
+                        "operator's own address")
+    if bool(s.smtp_user) != bool(s.smtp_password):
+        problems.append("SMTP_USER and SMTP_PASSWORD go together: set both or neither")
+    if bool(s.email_webhook_user) != bool(s.email_webhook_password):
+        problems.append("EMAIL_WEBHOOK_USER and EMAIL_WEBHOOK_PASSWORD go together: set both "
+                        "or neither")
+    return [p for p in problems if p]

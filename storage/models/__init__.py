@@ -10,6 +10,7 @@ from .core import (
     ProtocolEvent,
     ProtocolSequence,
 )
+from .email import EmailBounce, EmailSent
 from .negotiation import Agreement, Campaign, CampaignTarget
 from .registry import (
     Beneficiary,
@@ -23,7 +24,7 @@ from .registry import (
 from .scheduling import Appointment
 
 __all__ = [
-    "Attachment", "AttachmentView",
+    "Attachment", "AttachmentView", "EmailBounce", "EmailSent",
     "Agreement", "Appointment", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
     "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",
     "Guide", "IssuedBill", "Provider", "Slot",

@@ -6,7 +6,7 @@ import base64
 import dataclasses
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.services.attachments import (
     InboundMedia,

@@ -7,7 +7,6 @@ import os
 import socket
 import threading
 
-import boto3
 import pytest
 import requests
 

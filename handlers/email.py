@@ -1,0 +1,183 @@
+"""Inbound e-mail webhook: POST /webhooks/email (SendGrid Inbound Parse, raw MIME).
+
+authenticate → read → parse → noise (bounce / auto-reply: stored, never answered) →
+durable intake (bot.pipeline.inbox.accept: stored, deduplicated by Message-ID, processed in
+order by the conversation's worker) → 200. Nothing is stored before the request is
+authenticated; a malformed one gets 400 with the reason.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy.exc import IntegrityError
+
+from bot.platform import clock
+from bot.channels.base import Attachment, Incoming
+from bot.channels.email import auth, noise, threads
+from bot.channels.email.inbound import (
+    EmailAttachment,
+    MalformedEmail,
+    ParsedEmail,
+    parse_posted,
+    read_request,
+    to_incoming,
+)
+from bot.channels.email.wiring import from_address
+from bot.language.text import storable
+from storage.db import transaction
+from storage.models import EmailBounce, InboundMessage
+
+from .inbox import accept
+
+log = logging.getLogger(__name__)
+bp = Blueprint("email", __name__)
+
+
+def _runtime():
+    return current_app.extensions["planbot"]
+
+
+def _text(reason: str, status: int, **headers) -> Response:
+    return Response(reason + "\n", status=status, mimetype="text/plain", headers=headers)
+
+
+def _refused(refusal: auth.Refusal) -> Response:
+    log.warning("rejected e-mail webhook: %s", refusal.reason)
+    extra = {"WWW-Authenticate": 'Basic realm="planbot e-mail"'} if refusal.status == 401 else {}
+    return _text(refusal.reason, refusal.status, **extra)
+
+
+@bp.post("/webhooks/email")
+def inbound():
+    rt = _runtime()
+    s = rt.settings
+    if not (s.email_webhook_user or s.email_webhook_signing_key):
+        return _refused(auth.authenticate(s, None, {}, 0))
+    if s.email_webhook_user:  # before reading the body
+        refusal = auth.check_basic(request.headers.get("Authorization"),
+                                   s.email_webhook_user, s.email_webhook_password)
+        if refusal:
+            return _refused(refusal)
+    try:
+        posted = read_request(request.content_type or "", request.get_data(cache=False))
+    except MalformedEmail as exc:
+        return _text(f"malformed e-mail webhook: {exc}", 400)
+    if s.email_webhook_signing_key:
+        signed = {name: posted.fields.get(name) or request.headers.get(header)
+                  for name, header in zip(("timestamp", "token", "signature"),
+                                          auth.SIGNATURE_HEADERS)}
+        refusal = auth.check_signature(s.email_webhook_signing_key, signed["timestamp"],
+                                       signed["token"], signed["signature"], time.time())
+        if refusal:
+            return _refused(refusal)
+    try:
+        mail = parse_posted(posted)
+    except MalformedEmail as exc:
+        return _text(f"malformed e-mail: {exc}", 400)
+    return _take(rt, mail)
+
+
+def _take(rt, mail: ParsedEmail) -> Response:
+    if mail.sender == _own_address(rt):
+        _store_ignored(rt, mail, "from our own address (a loop)")
+        return _text("ignored: our own mail", 200)
+    found = noise.classify(mail)
+    if found is not None:
+        if found.kind == "bounce" and found.permanent and found.failed_recipient:
+            _mark_undeliverable(rt, mail, found)
+        _store_ignored(rt, mail, f"{found.kind}: {found.reason}")
+        log.info("e-mail %s ignored (%s)", mail.external_id, found.kind)
+        return _text(f"ignored: {found.kind}", 200)
+    incoming = to_incoming(mail, _store_attachments(mail.attachments))
+    with transaction(rt.sessions) as session:
+        match = threads.find_thread(session, mail.sender, mail.subject, mail.in_reply_to,
+                                    mail.references)
+        # Mail from the address again: it is deliverable after all.
+        bounce = session.get(EmailBounce, mail.sender)
+        if bounce is not None:
+            session.delete(bounce)
+    if match is not None:
+        incoming.raw["thread"] = {"conversation_id": match.conversation_id, "by": match.by,
+                                  "outbound_id": match.outbound_id,
+                                  "protocol": match.protocol_number}
+    accept(rt, _storable(incoming))
+    return _text("ok", 200)
+
+
+def _own_address(rt) -> str:
+    from email.policy import default
+
+    return default.header_factory("from", from_address(rt.settings)).addresses[0].addr_spec.lower()
+
+
+def _storable(incoming: Incoming) -> Incoming:
+    # PostgreSQL text cannot hold NUL characters (bot.language.text.storable, as for WhatsApp).
+    from dataclasses import replace
+
+    return replace(incoming, text=storable(incoming.text),
+                   profile_name=storable(incoming.profile_name or "") or None,
+                   raw={k: storable(v) if isinstance(v, str) else v
+                        for k, v in incoming.raw.items()})
+
+
+def _store_ignored(rt, mail: ParsedEmail, reason: str) -> None:
+    """Kept (nothing lost; attendants can see it) with a status no worker picks up."""
+    try:
+        with transaction(rt.sessions) as session:
+            session.add(InboundMessage(
+                channel="email", external_id=mail.external_id,
+                conversation_key=f"email:{mail.sender}", sender=mail.sender,
+                recipient=mail.recipient, text=storable(mail.new_text)[:10_000],
+                attachments=[], raw={"subject": storable(mail.subject),
+                                     "message_id": mail.message_id},
+                status="ignored", error=reason[:2000], received_at=clock.now(),
+                processed_at=clock.now()))
+    except IntegrityError:
+        log.info("duplicate e-mail %s acknowledged", mail.external_id)
+
+
+def _mark_undeliverable(rt, mail: ParsedEmail, found: noise.Noise) -> None:
+    with transaction(rt.sessions) as session:
+        row = session.get(EmailBounce, found.failed_recipient)
+        if row is None:
+            row = EmailBounce(address=found.failed_recipient)
+            session.add(row)
+        row.status = (found.status or "")[:20]
+        row.diagnostic = storable(found.diagnostic or "")[:2000] or None
+        row.bounce_message_id = mail.message_id or None
+        row.bounced_at = clock.now()
+    log.warning("address %s… marked undeliverable (%s)", found.failed_recipient[:3],
+                found.status)
+
+
+def attachment_directory() -> Path:
+    from bot.platform.config import VAR_DIR
+
+    return VAR_DIR / "attachments" / "email"
+
+
+def write_attachment(part: EmailAttachment) -> Attachment:
+    """Until the attachments service (bot/services/attachments) takes them: content-
+    addressed files under the var dir, never served publicly; a retried POST writes the
+    same file again. Replace this function's body by the store's `put`."""
+    import hashlib
+    import os
+    import tempfile
+
+    digest = hashlib.sha256(part.data).hexdigest()
+    directory = attachment_directory()
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / digest
+    if not target.exists():
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(part.data)
+        os.replace(temporary, target)
+    return Attachment(url=f"attachment:sha256:{digest}", content_type=part.content_type)
+
+
+def _store_attachments(parts) -> tuple[Attachment, ...]:
+    return tuple(write_attachment(part) for part in parts)
