@@ -96,7 +96,8 @@ class Runtime:
 
             s = self.settings
             senders["whatsapp"] = TwilioWhatsAppSender(
-                s.twilio_account_sid, s.twilio_auth_token, s.twilio_whatsapp_from
+                s.twilio_account_sid, s.twilio_auth_token, s.twilio_whatsapp_from,
+                api_base_url=s.twilio_api_base_url,
             )
         return senders
 
