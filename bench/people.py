@@ -15,8 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo_operator.json"
 
 # One conversation: greeting, a journey, identity (the CPF's first 3 digits), leave, thanks.
-# Each step gets one reply; step 3's placeholder is the person's CPF prefix.
+# Each step gets exactly one reply, which contains the step's marker; step 3's
+# placeholder is the person's CPF prefix.
 SCRIPT = ("oi", "2a via", "{cpf3}", "sair", "obrigado")
+MARKERS = ("Como posso ajudar", "3 primeiros dígitos", "boletos em aberto", "encerrei", "Por nada")
 
 
 def phone(i: int) -> str:
