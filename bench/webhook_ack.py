@@ -11,6 +11,7 @@ DATABASE_URL / REDIS_URL are set — their database is emptied; nothing leaves t
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -51,6 +52,7 @@ class Bench:
     db_url: str
     redis_url: str
     embedded_redis: object | None
+    workdir: Path
 
     def __post_init__(self) -> None:
         self.client = self.app.test_client()
@@ -78,6 +80,7 @@ class Bench:
         if self.embedded_redis is not None:
             self.rt.close()
             self.embedded_redis.shutdown()
+        shutil.rmtree(self.workdir, ignore_errors=True)  # the SQLite file, Redis' dump
 
 
 def start() -> Bench:
@@ -103,11 +106,18 @@ def start() -> Bench:
     app.extensions["planbot"].redis.flushdb()
     with transaction(app.extensions["planbot"].sessions) as s:
         load_file(s, Path(__file__).resolve().parent.parent / "data" / "demo_operator.json")
-    return Bench(app, db_url, redis_url, server)
+    return Bench(app, db_url, redis_url, server, workdir)
 
 
 def main(n: int = 300) -> None:
     bench = start()
+    try:
+        measure(bench, n)
+    finally:
+        bench.close()
+
+
+def measure(bench: Bench, n: int) -> None:
     bare = Flask("baseline")
     twiml = str(MessagingResponse())
 
@@ -136,7 +146,6 @@ def main(n: int = 300) -> None:
     print(f"ratio ack / baseline (p50): {percentile(ack, .5) / percentile(base, .5):.1f}x")
     print(f"turn processing (lock+engine+outbox+commit): {turns:.2f} ms per message; "
           f"ratio turn / ack p50: {turns / percentile(ack, .5):.1f}x")
-    bench.close()
 
 
 if __name__ == "__main__":

@@ -101,6 +101,7 @@ class Runtime:
             senders["whatsapp"] = TwilioWhatsAppSender(
                 s.twilio_account_sid, s.twilio_auth_token, s.twilio_whatsapp_from,
                 public_base_url=s.public_base_url,
+                api_base_url=s.twilio_api_base_url,
             )
         senders["email"] = self._email_sender()
         return senders

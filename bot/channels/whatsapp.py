@@ -23,21 +23,42 @@ from .base import (
 log = logging.getLogger(__name__)
 
 WHATSAPP_MAX_BODY = 1600
+TWILIO_API_ORIGIN = "https://api.twilio.com"  # where twilio's Client sends Messages calls
 
 
 def wa_address(phone: str) -> str:
     return phone if phone.startswith("whatsapp:") else f"whatsapp:{phone}"
 
 
+class RebasedHttpClient(TwilioHttpClient):
+    """twilio's HTTP client with https://api.twilio.com replaced by another base URL.
+
+    twilio's Client hard-codes its domains' origins (edge/region only rename the host),
+    so the one place every request passes with its full URL is the HTTP client. A local
+    fake Twilio (the load benches) or an egress proxy is reached this way.
+    """
+
+    def __init__(self, base_url: str, **kwargs):
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method, url, *args, **kwargs):
+        if url.startswith(TWILIO_API_ORIGIN + "/"):
+            url = self.base_url + url[len(TWILIO_API_ORIGIN):]
+        return super().request(method, url, *args, **kwargs)
+
+
 class TwilioWhatsAppSender:
     channel = "whatsapp"
 
     def __init__(self, account_sid: str, auth_token: str, from_number: str, timeout: float = 15,
-                 public_base_url: str | None = None):
+                 public_base_url: str | None = None,
+                 api_base_url: str = TWILIO_API_ORIGIN):
         self.from_ = wa_address(from_number)
         self.public_base_url = public_base_url
         self.client = Client(
-            account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout)
+            account_sid, auth_token,
+            http_client=RebasedHttpClient(api_base_url, timeout=timeout),
         )
 
     def status_callback(self, outbound_id: int) -> str | None:

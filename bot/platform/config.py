@@ -140,6 +140,7 @@ class Settings:
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_whatsapp_from: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"  # a fake or proxy in its place
     operator_ans_code: str = "123456"
     operator_name: str = "Plano de Saúde Demo"
     operator_phone: str = "67 3314-1010"
@@ -206,6 +207,7 @@ class Settings:
             twilio_account_sid=env.text("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=env.text("TWILIO_AUTH_TOKEN"),
             twilio_whatsapp_from=env.text("TWILIO_WHATSAPP_FROM"),
+            twilio_api_base_url=env.text("TWILIO_API_BASE_URL", "https://api.twilio.com"),
             operator_ans_code=env.text("OPERATOR_ANS_CODE", "123456"),
             operator_name=env.text("OPERATOR_NAME", "Plano de Saúde Demo"),
             operator_phone=env.text("OPERATOR_PHONE", "67 3314-1010"),
@@ -247,6 +249,7 @@ class Settings:
             self._database_url_problem(), self._redis_url_problem(),
             _absolute_url_problem("PUBLIC_BASE_URL", self.public_base_url),
             _absolute_url_problem("OPERATOR_API_URL", self.operator_api_url),
+            _absolute_url_problem("TWILIO_API_BASE_URL", self.twilio_api_base_url),
             *self._range_problems(), *self._twilio_problems(), *self._attachment_store_problems(),
             *email_problems(self),
         ) if p]
