@@ -24,6 +24,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(whatsapp.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(attendants.bp)
+    from handlers.console import bp as console
+
+    app.register_blueprint(console)
 
     @app.get("/healthz")
     def health():

@@ -133,6 +133,12 @@ class Settings:
     content_reminder_sid: str = ""  # approved template for reminders outside 24 h
     content_negotiation_sid: str = ""  # approved template for the negotiation campaign
     timezone: str = "America/Campo_Grande"  # TZ_NAME: the operator's "today" (bot.clock)
+    # The attendants' console (handlers/console): cookies sent over https only (false for
+    # a plain-http development server), queue colours after N minutes waiting (amber, red),
+    # the team's hours ("seg-sex 08:00-18:00; sab 08:00-12:00"; holidays of OPERATOR_STATE off)
+    console_secure_cookies: bool = True
+    console_sla_minutes: tuple[int, ...] = (5, 15)
+    business_hours: str = "seg-sex 08:00-18:00"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -176,6 +182,10 @@ class Settings:
             content_reminder_sid=env.text("TWILIO_CONTENT_REMINDER_SID"),
             content_negotiation_sid=env.text("TWILIO_CONTENT_NEGOTIATION_SID"),
             timezone=env.text("TZ_NAME", "America/Campo_Grande"),
+            console_secure_cookies=env.text("CONSOLE_SECURE_COOKIES", "true").lower()
+            not in ("0", "false", "no", "nao", "não"),
+            console_sla_minutes=env.integers("CONSOLE_SLA_MINUTES", (5, 15)),
+            business_hours=env.text("BUSINESS_HOURS", "seg-sex 08:00-18:00"),
         )
         values.update(overrides)
         settings = cls(**values)
@@ -195,8 +205,21 @@ class Settings:
             self._database_url_problem(), self._redis_url_problem(),
             _absolute_url_problem("PUBLIC_BASE_URL", self.public_base_url),
             _absolute_url_problem("OPERATOR_API_URL", self.operator_api_url),
-            *self._range_problems(), *self._twilio_problems(),
+            *self._range_problems(), *self._twilio_problems(), self._console_problem(),
         ) if p]
+
+    def _console_problem(self) -> str | None:
+        sla = self.console_sla_minutes
+        if len(sla) != 2 or not 0 < sla[0] < sla[1]:
+            return ("CONSOLE_SLA_MINUTES must be two increasing positive minutes "
+                    f"(amber,red; e.g. 5,15), not {','.join(map(str, sla))}")
+        from bot.platform.business_hours import BusinessHoursError, parse_business_hours
+
+        try:
+            parse_business_hours(self.business_hours)
+        except BusinessHoursError as exc:
+            return f"BUSINESS_HOURS {self.business_hours!r}: {exc}"
+        return None
 
     def _database_url_problem(self) -> str | None:
         from sqlalchemy.engine import make_url

@@ -9,6 +9,7 @@ from .core import (
     ProtocolEvent,
     ProtocolSequence,
 )
+from .console import AuditEntry, ConsoleUser
 from .negotiation import Agreement, Campaign, CampaignTarget
 from .scheduling import Appointment
 from .registry import (
@@ -22,6 +23,7 @@ from .registry import (
 )
 
 __all__ = [
+    "AuditEntry", "ConsoleUser",
     "Agreement", "Appointment", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
     "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",
     "Guide", "IssuedBill", "Provider", "Slot",
