@@ -7,7 +7,7 @@ every reveal writes an audit row in the same transaction.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from bot import clock, handoff, protocols, queueing
@@ -98,7 +98,7 @@ def transcript(conversation_id: int):
 
 
 def _act(conversation_id: int, action: str, work, *, deliver: bool = True, what: str | None = None,
-         note: str | None = None):
+         note: str | None = None, done: str | None = None):
     """Run `work(session, conversation, me)` under the conversation's row lock, audit it,
     then wake the delivery of whatever it put in the outbox."""
     rt = _rt()
@@ -112,6 +112,9 @@ def _act(conversation_id: int, action: str, work, *, deliver: bool = True, what:
         return _page(conversation_id, error=_REASONS.get(exc.reason, exc.reason), status=exc.status)
     if deliver:
         queueing.deliver_later(rt, conversation_id)
+    if done:  # the conversation left the viewer's hands: back to the queue, saying so
+        flash(done)
+        return redirect(url_for("console.queue"))
     return redirect(url_for("console.conversation", conversation_id=conversation_id))
 
 
@@ -182,7 +185,9 @@ def release(conversation_id: int):
     note = storable(request.form.get("note", "")).strip()[:NOTE_MAX] or None
     return _act(conversation_id, "release",
                 lambda s, c, me: handoff.release(s, me, c.id, outcome == "resolved", note)
-                and {"outcome": outcome}, note=note)
+                and {"outcome": outcome}, note=note,
+                done=f"Conversa {conversation_id} devolvida ao bot "
+                     f"({'resolvida' if outcome == 'resolved' else 'segue em andamento'}).")
 
 
 @bp.post("/conversations/<int:conversation_id>/transfer")
@@ -204,7 +209,8 @@ def transfer(conversation_id: int):
         c.attendant_id = target.attendant_id
         _note_on_case(s, c, f"conversa transferida de {me.name} para {target.name}")
         return {"to_user": target.id, "to_name": target.name}
-    return _act(conversation_id, "transfer", work, deliver=False)
+    return _act(conversation_id, "transfer", work, deliver=False,
+                done=f"Conversa {conversation_id} transferida.")
 
 
 @bp.post("/conversations/<int:conversation_id>/reveal")
