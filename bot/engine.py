@@ -674,6 +674,11 @@ def escalate(turn: Turn, reason: str, *, template: str = "handoff/waiting", owed
     protocol.details = {**(protocol.details or {}), "handoff": "case" if owed else "request"}
     turn._retry = None
     turn.say(template, reason=reason, **context)
+    from bot.platform.business_hours import closed_until
+
+    opens = closed_until(turn.settings)
+    if opens is not None:  # outside the team's hours: say when a person will answer
+        turn.say("handoff/after_hours", opens=opens, today=clock.today())
 
 
 def _settle_misunderstanding(turn: Turn) -> None:

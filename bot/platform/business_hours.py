@@ -92,3 +92,13 @@ def next_opening(moment: datetime, spec: str, state: str | None) -> datetime | N
             if opening > moment:
                 return opening
     return None
+
+
+def closed_until(settings) -> datetime | None:
+    """When the team answers next (operator local time), or None while it is in now."""
+    from bot import clock
+
+    local = clock.local_now()
+    if is_open(local, settings.business_hours, settings.operator_state):
+        return None
+    return next_opening(local, settings.business_hours, settings.operator_state)
