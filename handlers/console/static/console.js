@@ -8,3 +8,19 @@ document.addEventListener("change", function (event) {
   target.focus();
   select.selectedIndex = 0;
 });
+
+// The transcript keeps the newest message in view, unless the attendant scrolled up to
+// read older ones (the 3-second refresh must not pull the page from under them).
+function atBottom(box) { return box.scrollHeight - box.scrollTop - box.clientHeight < 40; }
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.getElementById("transcript");
+  if (box) box.scrollTop = box.scrollHeight;
+});
+document.addEventListener("htmx:beforeSwap", function (event) {
+  if (event.target.id === "transcript") event.target.dataset.follow = atBottom(event.target) ? "1" : "";
+});
+document.addEventListener("htmx:afterSwap", function (event) {
+  if (event.target.id === "transcript" && event.target.dataset.follow) {
+    event.target.scrollTop = event.target.scrollHeight;
+  }
+});
