@@ -12,6 +12,9 @@ CHANNELS = {"whatsapp": "WhatsApp", "email": "E-mail", "local": "Local"}
 TITLE_STATUS = {"open": "em aberto", "paid": "pago", "cancelled": "cancelado", "negotiated": "negociado"}
 PROTOCOL_STATUS = {"aberto": "em andamento", "encaminhado": "com a equipe", "concluido": "concluído",
                    "cancelado": "cancelado"}
+OUTBOUND_STATUS = {"pending": "na fila de envio", "sending": "enviando", "sent": "enviada",
+                   "delivered": "entregue", "read": "lida", "failed": "falhou",
+                   "undelivered": "não entregue", "local": "modo local", "skipped": "não enviada"}
 ROLES = {"attendant": "Atendente", "supervisor": "Supervisor(a)", "admin": "Administrador(a)"}
 
 
