@@ -14,11 +14,10 @@ import time
 from dataclasses import dataclass, field
 
 import aiohttp
-from twilio.request_validator import RequestValidator
-
 from fake_twilio import Sent
 from people import MARKERS, phone, script_for
 from stack import BOT_NUMBER, PUBLIC, TOKEN
+from twilio.request_validator import RequestValidator
 
 _validator = RequestValidator(TOKEN)
 _sids = itertools.count(1)

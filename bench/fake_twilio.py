@@ -21,8 +21,8 @@ import random
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import datetime, timezone
+from email.utils import format_datetime
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 

@@ -31,7 +31,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg  # noqa: E402
-
 from conversations import Ledger, converse, percentile  # noqa: E402
 from fake_twilio import FakeTwilio  # noqa: E402
 from load import _supervise, arguments, load_average, people_needed  # noqa: E402

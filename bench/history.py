@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
-
 from conversations import percentile, signed  # noqa: E402
 from people import phone, registry, script_for  # noqa: E402
 from stack import POSTGRES_URL, PUBLIC, TOKEN  # noqa: E402
@@ -102,14 +101,15 @@ def main(args) -> None:
     bench = None
     try:
         os.environ["PLANBOT_VAR_DIR"] = str(tmp)
+        from webhook_ack import Bench
+
         from bot.app import create_app
         from bot.cli import upgrade_database
+        from bot.platform import clock
         from bot.platform.config import Settings
         from bot.platform.embedded_redis import start_embedded_redis
         from storage.db import make_engine, transaction
         from storage.loader import load
-        from bot.platform import clock
-        from webhook_ack import Bench
 
         upgrade_database(url)
         with psycopg.connect(url, autocommit=True) as connection:

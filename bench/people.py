@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo_operator.json"
 

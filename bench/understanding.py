@@ -26,19 +26,33 @@ def main() -> int:
     os.environ.setdefault("PLANBOT_VAR_DIR", str(workdir))
     import responses
 
-    from bot.platform import clock
     from bot.app import create_app
     from bot.cli import DEMO_FILE
+    from bot.platform import clock
     from bot.platform.config import Settings
     from bot.platform.embedded_redis import start_embedded_redis
     from storage.db import make_engine, transaction
     from storage.loader import load_file
     from storage.models import Base
-    from tests.conftest import (ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER, FROZEN_NOW, MARIA,
-                                PUBLIC_URL, TwilioFake, WhatsApp)
-    from tests.language.corpus import (RoutingScore, format_routing, format_slots,
-                                       load_first_messages, load_slot_cases, route_all,
-                                       run_slots)
+    from tests.conftest import (
+        ACCOUNT_SID,
+        AUTH_TOKEN,
+        BOT_NUMBER,
+        FROZEN_NOW,
+        MARIA,
+        PUBLIC_URL,
+        TwilioFake,
+        WhatsApp,
+    )
+    from tests.language.corpus import (
+        RoutingScore,
+        format_routing,
+        format_slots,
+        load_first_messages,
+        load_slot_cases,
+        route_all,
+        run_slots,
+    )
 
     first_messages, slot_cases = load_first_messages(), load_slot_cases()
     server, redis_url = start_embedded_redis(workdir / "understanding.rdb")

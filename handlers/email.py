@@ -14,7 +14,6 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import IntegrityError
 
-from bot.platform import clock
 from bot.channels.base import Attachment, Incoming
 from bot.channels.email import auth, noise, threads
 from bot.channels.email.inbound import (
@@ -27,6 +26,7 @@ from bot.channels.email.inbound import (
 )
 from bot.channels.email.wiring import from_address
 from bot.language.text import storable
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import EmailBounce, InboundMessage
 

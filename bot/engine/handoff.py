@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.platform import clock
+from bot.platform.business_hours import closed_until
 from bot.services import protocols
 from storage.models import Protocol
 
@@ -34,6 +35,9 @@ def escalate(turn, reason: str, *, template: str = "handoff/waiting", owed: bool
     protocol.details = {**(protocol.details or {}), "handoff": "case" if owed else "request"}
     turn._retry = None
     turn.say(template, reason=reason, **context)
+    opens = closed_until(turn.settings)
+    if opens is not None:  # outside the team's hours: say when a person will answer
+        turn.say("handoff/after_hours", opens=opens, today=clock.today())
 
 
 def remind_queue_position(turn) -> None:

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from bot.platform.business_hours import BusinessHoursError, parse_business_hours
+
 ROOT = Path(__file__).resolve().parents[2]
 # Read before any Settings exist (the embedded Redis and SQLite files live here).
 VAR_DIR = Path(os.environ.get("PLANBOT_VAR_DIR", "").strip() or ROOT / "var")  # empty = unset
@@ -184,6 +186,12 @@ class Settings:
     email_webhook_password: str = ""
     email_webhook_signing_key: str = ""  # Mailgun-style HMAC over timestamp + token
     # -- end of e-mail channel ---------------------------------------------------------
+    # The attendants' console (handlers/console): cookies sent over https only (false for
+    # a plain-http development server), queue colours after N minutes waiting (amber, red),
+    # the team's hours ("seg-sex 08:00-18:00; sab 08:00-12:00"; holidays of OPERATOR_STATE off)
+    console_secure_cookies: bool = True
+    console_sla_minutes: tuple[int, ...] = (5, 15)
+    business_hours: str = "seg-sex 08:00-18:00"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -230,6 +238,10 @@ class Settings:
             timezone=env.text("TZ_NAME", "America/Campo_Grande"),
             **_attachment_values(env),
             **_email_settings(env),
+            console_secure_cookies=env.text("CONSOLE_SECURE_COOKIES", "true").lower()
+            not in ("0", "false", "no", "nao", "não"),
+            console_sla_minutes=env.integers("CONSOLE_SLA_MINUTES", (5, 15)),
+            business_hours=env.text("BUSINESS_HOURS", "seg-sex 08:00-18:00"),
         )
         values.update(overrides)
         settings = cls(**values)
@@ -251,7 +263,7 @@ class Settings:
             _absolute_url_problem("OPERATOR_API_URL", self.operator_api_url),
             _absolute_url_problem("TWILIO_API_BASE_URL", self.twilio_api_base_url),
             *self._range_problems(), *self._twilio_problems(), *self._attachment_store_problems(),
-            *email_problems(self),
+            *email_problems(self), self._console_problem(),
         ) if p]
 
     def _attachment_store_problems(self) -> list[str]:
@@ -265,6 +277,17 @@ class Settings:
                             "for credentials from the machine's role)")
         problems.append(_absolute_url_problem("S3_ENDPOINT_URL", self.s3_endpoint_url))
         return [p for p in problems if p]
+
+    def _console_problem(self) -> str | None:
+        sla = self.console_sla_minutes
+        if len(sla) != 2 or not 0 < sla[0] < sla[1]:
+            return ("CONSOLE_SLA_MINUTES must be two increasing positive minutes "
+                    f"(amber,red; e.g. 5,15), not {','.join(map(str, sla))}")
+        try:
+            parse_business_hours(self.business_hours)
+        except BusinessHoursError as exc:
+            return f"BUSINESS_HOURS {self.business_hours!r}: {exc}"
+        return None
 
     def _database_url_problem(self) -> str | None:
         from sqlalchemy.engine import make_url

@@ -1,6 +1,7 @@
 """All tables; importing this module registers every model on Base.metadata."""
 from .attachments import Attachment, AttachmentView
 from .base import Base
+from .console import AuditEntry, ConsoleUser
 from .core import (
     Attendant,
     Conversation,
@@ -25,6 +26,7 @@ from .scheduling import Appointment
 
 __all__ = [
     "Attachment", "AttachmentView", "EmailBounce", "EmailSent",
+    "AuditEntry", "ConsoleUser",
     "Agreement", "Appointment", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
     "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",
     "Guide", "IssuedBill", "Provider", "Slot",

@@ -6,10 +6,9 @@ import time
 
 from sqlalchemy import func, select
 
-from bot.services import outbox
-
-from bot.platform import queueing
 from bot.channels.email import auth
+from bot.platform import queueing
+from bot.services import outbox
 from storage.db import transaction
 from storage.models import (
     Conversation,

@@ -22,10 +22,10 @@ from typing import Any, Callable
 import yaml
 from sqlalchemy import delete, select
 
-from bot.language import choices
-from bot.language.intents import yes_no
 from bot.flows.negotiation.rules import parse_installment_request
+from bot.language import choices
 from bot.language.dates import parse_date_request, parse_day_period
+from bot.language.intents import yes_no
 from storage.db import transaction
 from storage.models import Conversation, InboundMessage, OutboundMessage, Protocol, ProtocolEvent
 

@@ -8,9 +8,20 @@ import pytest
 
 from ..conftest import MARIA
 from . import conftest as language
-from .corpus import (BUILT, MIN_FIRST_MESSAGES, MIN_SLOT_CASES, NOT_BUILT, ROUTING_TARGET,
-                     RoutingScore, format_routing, format_slots, load_first_messages,
-                     load_slot_cases, route_all, run_slots)
+from .corpus import (
+    BUILT,
+    MIN_FIRST_MESSAGES,
+    MIN_SLOT_CASES,
+    NOT_BUILT,
+    ROUTING_TARGET,
+    RoutingScore,
+    format_routing,
+    format_slots,
+    load_first_messages,
+    load_slot_cases,
+    route_all,
+    run_slots,
+)
 
 FIRST_MESSAGES = load_first_messages()
 SLOT_CASES = load_slot_cases()

@@ -5,10 +5,9 @@ not import the services layer beside it.
 """
 from __future__ import annotations
 
+from email.policy import default
 from pathlib import Path
 from typing import Callable
-
-from email.policy import default
 
 from bot.channels.base import Outgoing, PermanentSendError
 from bot.language.formatting import brdate

@@ -93,8 +93,7 @@ def inspect_bytes(data: bytes, *, min_pixels: int = DEFAULT_MIN_PIXELS,
 
 
 def _pdf_facts(data: bytes) -> dict:
-    from pypdf import PdfReader
-    from pypdf import PasswordType
+    from pypdf import PasswordType, PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(data))

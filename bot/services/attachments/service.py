@@ -28,7 +28,6 @@ from .download import MediaRefused, download_media
 from .inspect import ACCEPTED_LABEL, Inspection, inspect_bytes
 from .store import AttachmentStore
 
-
 # Twilio usually serves new media within seconds of the webhook: three more tries over
 # about a minute, then the person is asked to send the file again.
 DOWNLOAD_RETRY_INTERVALS = (5, 15, 45)

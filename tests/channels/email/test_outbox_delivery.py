@@ -7,10 +7,8 @@ import socket
 from sqlalchemy import select
 
 from bot.pipeline import jobs
-
-from bot.services import outbox
-
 from bot.platform import queueing
+from bot.services import outbox
 from storage.db import transaction
 from storage.models import Conversation, EmailSent, OutboundMessage
 from tests.conftest import drain

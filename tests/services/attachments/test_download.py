@@ -15,7 +15,15 @@ from bot.services.attachments.download import (
     twilio_media_ref,
 )
 
-from .samples import ACCOUNT_SID, AUTH_TOKEN, CDN_URL, MEDIA_SID, MEDIA_URL, MESSAGE_SID, image_bytes
+from .samples import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    CDN_URL,
+    MEDIA_SID,
+    MEDIA_URL,
+    MESSAGE_SID,
+    image_bytes,
+)
 
 BASIC = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
 OTHER_ACCOUNT = "AC" + "f" * 32

@@ -1,0 +1,98 @@
+"""What the console pages say: transcript masking, reveal audit, transfer, canned replies,
+the dashboard's numbers and CSV."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.platform import clock
+from storage.db import transaction
+from storage.models import AuditEntry, Conversation
+
+from ..conftest import MARIA, drain
+from .support import conversation_id, make_user, post, sign_in
+
+
+def _signed(app, rt, login, name, role="attendant"):
+    make_user(rt, f"{login}@op.com.br", name, role)
+    client = app.test_client()
+    sign_in(client, f"{login}@op.com.br")
+    return client
+
+
+def test_cpfs_typed_in_the_chat_and_the_registration_are_masked_until_revealed(app, rt, wa):
+    wa.say(MARIA, "atendente")
+    wa.say(MARIA, "meu cpf é 11676496726 e o da minha filha 123.456.789-09")
+    ana = _signed(app, rt, "ana", "Ana")
+    cid = conversation_id(rt, MARIA)
+    page = ana.get(f"/console/conversations/{cid}").get_data(as_text=True)
+    assert "11676496726" not in page and "116.764.967-26" not in page and "123.456.789-09" not in page
+    assert "***.***.*67-26" in page and "***.***.*89-09" in page
+    assert "0001234500010" not in page and "•••••••••0010" in page
+    assert "05/03/1980" not in page
+
+    revealed = post(ana, f"/console/conversations/{cid}/reveal", {"field": "birth_date"},
+                    page=f"/console/conversations/{cid}")
+    assert "05/03/1980" in revealed.get_data(as_text=True)
+    with transaction(rt.sessions) as s:
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "reveal")).all()
+        assert (entry.what, entry.conversation_id) == ("birth_date", cid)
+
+
+def test_transfer_hands_the_conversation_to_a_colleague(app, rt, wa, twilio):
+    wa.say(MARIA, "atendente")
+    cid = conversation_id(rt, MARIA)
+    ana = _signed(app, rt, "ana", "Ana")
+    bruno = _signed(app, rt, "bruno", "Bruno")
+    page = f"/console/conversations/{cid}"
+    post(ana, f"{page}/take", page=page)
+    with transaction(rt.sessions) as s:
+        from storage.models import ConsoleUser
+        bruno_user = s.scalars(select(ConsoleUser).where(ConsoleUser.login == "bruno@op.com.br")).one()
+        bruno_id, bruno_attendant = bruno_user.id, bruno_user.attendant_id
+    assert post(ana, f"{page}/transfer", {"to": bruno_id}, page=page).status_code == 302
+    assert ana.get(page).status_code == 404
+    assert post(bruno, f"{page}/reply", {"text": "Oi, aqui é o Bruno."}, page=page).status_code == 302
+    drain(rt)
+    assert twilio.bodies_to(MARIA)[-1] == "Oi, aqui é o Bruno."
+    with transaction(rt.sessions) as s:
+        assert s.get(Conversation, cid).attendant_id == bruno_attendant
+
+
+def test_a_reply_before_taking_is_refused_with_a_reason(app, rt, wa):
+    wa.say(MARIA, "atendente")
+    cid = conversation_id(rt, MARIA)
+    ana = _signed(app, rt, "ana", "Ana")
+    page = f"/console/conversations/{cid}"
+    refused = post(ana, f"{page}/reply", {"text": "oi"}, page=page)
+    assert refused.status_code == 409 and "Assuma a conversa antes de responder" in refused.get_data(as_text=True)
+
+
+def test_canned_replies_are_filled_for_the_person(app, rt, wa):
+    wa.say(MARIA, "atendente")
+    cid = conversation_id(rt, MARIA)
+    ana = _signed(app, rt, "ana", "Ana Souza")
+    page = f"/console/conversations/{cid}"
+    post(ana, f"{page}/take", page=page)
+    html = ana.get(page).get_data(as_text=True)
+    assert "Olá, Maria! Aqui é Ana, da equipe de atendimento. Como posso ajudar?" in html
+
+
+def test_the_dashboard_counts_journeys_handoffs_and_waiting_time(app, rt, wa):
+    wa.say(MARIA, "2a via")
+    wa.say(MARIA, "atendente")
+    cid = conversation_id(rt, MARIA)
+    ana = _signed(app, rt, "ana", "Ana")
+    clock.freeze(clock.now() + timedelta(minutes=12))
+    page = f"/console/conversations/{cid}"
+    post(ana, f"{page}/take", page=page)
+    sara = _signed(app, rt, "sara", "Sara", role="supervisor")
+    csv_text = sara.get("/console/dashboard/journeys.csv").get_data(as_text=True)
+    assert csv_text.splitlines()[-1] == "24/11;1;0"
+    assert sara.get("/console/dashboard/handoff.csv").get_data(as_text=True).splitlines()[-1] == "24/11;1;100,0"
+    waiting = sara.get("/console/dashboard/waiting.csv").get_data(as_text=True).splitlines()
+    assert waiting[1] == "p50;12,0;1" and waiting[2] == "p90;12,0;1"
+    html = sara.get("/console/dashboard").get_data(as_text=True)
+    assert html.count("<svg") >= 3
+    assert sara.get("/console/dashboard/nope.csv").status_code == 404
