@@ -47,7 +47,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(negotiation_campaign)
 
 
-def _rt():
+def command_runtime():
     rt = context.runtime()
     _close_when_the_command_ends(rt)
     return rt
@@ -103,7 +103,7 @@ def upgrade_database(url: str) -> None:
 @click.command("db-upgrade")
 def db_upgrade():
     """Apply the Alembic migrations to DATABASE_URL."""
-    upgrade_database(_rt().settings.database_url)
+    upgrade_database(command_runtime().settings.database_url)
     click.echo("database is up to date")
 
 
@@ -112,7 +112,7 @@ def db_upgrade():
 def load_registry(path: Path):
     """Replace the embedded operator registry with the JSON file PATH."""
     try:
-        with transaction(_rt().sessions) as s:
+        with transaction(command_runtime().sessions) as s:
             counts = load_file(s, path)
     except RegistryFileError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -122,7 +122,7 @@ def load_registry(path: Path):
 @click.command("load-demo")
 def load_demo():
     """Load the fictional demo operator (dates relative to today)."""
-    with transaction(_rt().sessions) as s:
+    with transaction(command_runtime().sessions) as s:
         counts = load_file(s, DEMO_FILE)
     click.echo(f"demo data loaded: {counts}")
 
@@ -141,7 +141,7 @@ def _attendant_name(ctx, param, value: str) -> str:
 @click.argument("name", callback=_attendant_name)
 def create_attendant(name: str):
     """Create an attendant and print their API token (shown once)."""
-    with transaction(_rt().sessions) as s:
+    with transaction(command_runtime().sessions) as s:
         token = handoff.create_attendant(s, name)
     click.echo(token)
 
@@ -170,7 +170,7 @@ def _phone_option(ctx, param, value: str) -> str:
 def chat(phone: str, inline: bool | None):
     """Talk to the bot in the terminal, through the same inbox, queue, engine and outbox."""
 
-    rt = _rt()
+    rt = command_runtime()
     # The terminal is the person's screen: the service's INFO lines (a message recorded, a
     # job done) would land between "você>" and the bot's answer. Warnings still show.
     logging.getLogger().setLevel(logging.WARNING)
@@ -251,7 +251,7 @@ def serve(port: int, worker_count: int):
     env = dict(os.environ)
     redis_server = None
     children: list[subprocess.Popen] = []
-    rt = _rt()  # from here on, SIGTERM/SIGHUP end the command through the finally below
+    rt = command_runtime()  # from here on, SIGTERM/SIGHUP end the command through the finally below
     try:
         if not env.get("REDIS_URL", "").strip():
             # Started here or attached to one already running (a chat started before serve).
@@ -260,7 +260,7 @@ def serve(port: int, worker_count: int):
         os.environ.update(REDIS_URL=env["REDIS_URL"], DATABASE_URL=env["DATABASE_URL"])
 
         runtime.install(None)
-        rt = _rt()
+        rt = command_runtime()
         _prepare_database(rt)
         children = [subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env,
                                      cwd=ROOT) for _ in range(worker_count)]
@@ -347,7 +347,7 @@ def _stop_children(children: list[subprocess.Popen]) -> None:
 def negotiation_campaign(rate: float, limit: int | None):
     """Invite delinquent beneficiaries to negotiate (approved WhatsApp template, paced)."""
     try:
-        result = start_negotiation_campaign(_rt(), rate=rate, started_by="cli", limit=limit)
+        result = start_negotiation_campaign(command_runtime(), rate=rate, started_by="cli", limit=limit)
     except CampaignError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(result)

@@ -27,7 +27,7 @@ from bot.channels.email.inbound import (
 from bot.channels.email.wiring import from_address
 from bot.language.text import storable
 from bot.pipeline.inbox import accept
-from bot.platform import clock
+from bot.platform import clock, config
 from storage.db import transaction
 from storage.models import EmailBounce, InboundMessage
 
@@ -153,9 +153,7 @@ def _mark_undeliverable(rt, mail: ParsedEmail, found: noise.Noise) -> None:
 
 
 def attachment_directory() -> Path:
-    from bot.platform.config import VAR_DIR
-
-    return VAR_DIR / "attachments" / "email"
+    return config.VAR_DIR / "attachments" / "email"
 
 
 def write_attachment(part: EmailAttachment) -> Attachment:

@@ -17,8 +17,9 @@ from bot.services import protocols
 from storage.db import MAX_ROW_ID, transaction
 from storage.models import Attendant, AuditEntry, ConsoleUser, Conversation
 
-from . import accounts, audit, bp, customer, labels
+from . import accounts, audit, customer, labels
 from .auth import requires
+from .blueprint import bp
 from .canned import canned_replies
 from .masking import REVEALABLE, mask_address, mask_cpfs_in, masked, revealed
 

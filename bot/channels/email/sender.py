@@ -34,6 +34,7 @@ from bot.channels.base import (
     SendResult,
 )
 from bot.language.templates import TEMPLATE_DIR, render
+from bot.platform.config import SMTP_SECURITIES
 
 from .inbound import EmailAttachment
 from .threads import local_id
@@ -126,8 +127,6 @@ class SmtpConfig:
 
     @classmethod
     def from_settings(cls, settings) -> "SmtpConfig":
-        from bot.platform.config import SMTP_SECURITIES
-
         security = settings.smtp_security
         return cls(host=settings.smtp_host, port=settings.smtp_port or SMTP_SECURITIES[security],
                    user=settings.smtp_user, password=settings.smtp_password, security=security)
