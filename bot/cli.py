@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from sqlalchemy import func, select
 
 from bot import runtime
 from bot.channels.base import Incoming
+from bot.engine import accounts
 from bot.engine import attendants as handoff
 from bot.flows.negotiation.campaign import CampaignError, start_negotiation_campaign
 from bot.language import phones
@@ -262,12 +264,16 @@ def serve(port: int, worker_count: int):
         runtime.install(None)
         rt = command_runtime()
         _prepare_database(rt)
+        console_login = _demo_console_account(rt)
+        # The console's cookie is Secure by default; serve listens on plain http on loopback.
+        env.setdefault("CONSOLE_SECURE_COOKIES", "false")
         children = [subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env,
                                      cwd=ROOT) for _ in range(worker_count)]
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
              "--access-logfile", "-", "wsgi:app"], env=env, cwd=ROOT))
-        _print_how_to_talk(port, rt, env["REDIS_URL"], embedded=redis_server is not None)
+        _print_how_to_talk(port, rt, env["REDIS_URL"], embedded=redis_server is not None,
+                           console_login=console_login)
         while all(child.poll() is None for child in children):
             time.sleep(1)
         click.echo("a child process stopped; shutting down", err=True)
@@ -303,6 +309,26 @@ def _prepare_database(rt) -> None:
     click.echo("demo data loaded (data/demo_operator.json)")
 
 
+DEMO_SUPERVISOR = "supervisor@demo.planbot"
+DEMO_PASSWORD_FILE = "console-demo-password.txt"
+
+
+def _demo_console_account(rt) -> tuple[str, str] | None:
+    """The embedded demo gets one console supervisor, its password random and kept under
+    the var dir (never a password in the code); a real database never gets one."""
+    if rt.settings.database_url != EMBEDDED_DATABASE_URL:
+        return None
+    saved = VAR_DIR / DEMO_PASSWORD_FILE
+    with transaction(rt.sessions) as s:
+        if accounts.by_login(s, DEMO_SUPERVISOR) is None:
+            password = secrets.token_urlsafe(12)
+            accounts.create_user(s, login=DEMO_SUPERVISOR, name="Supervisora Demo",
+                                 password=password, role="supervisor")
+            saved.write_text(password)
+            saved.chmod(0o600)
+    return DEMO_SUPERVISOR, saved.read_text().strip() if saved.exists() else "(see reset-password)"
+
+
 DEMO_PEOPLE = (  # data/demo_operator.json; the README's table says more
     ("+5567999990001", "Maria, CPF 116…: bills (one overdue), scheduling, 2 dependents"),
     ("+5567999990002", "José, CPF 682…: debt negotiation, codes 001 and 050"),
@@ -311,12 +337,16 @@ DEMO_PEOPLE = (  # data/demo_operator.json; the README's table says more
 )
 
 
-def _print_how_to_talk(port: int, rt, redis_url: str, *, embedded: bool) -> None:
+def _print_how_to_talk(port: int, rt, redis_url: str, *, embedded: bool,
+                       console_login: tuple[str, str] | None = None) -> None:
     venv_flask = Path(sys.executable).with_name("flask")
     click.echo(click.style("\nplanbot is running", fg="green", bold=True))
     click.echo(f"  web:      http://127.0.0.1:{port}  (WhatsApp webhook: POST /webhooks/whatsapp)")
     click.echo(f"  database: {rt.settings.database_url}")
     click.echo(f"  redis:    {redis_url}{' (embedded)' if embedded else ''}")
+    click.echo(f"  console:  http://127.0.0.1:{port}/console", nl=not console_login)
+    if console_login:
+        click.echo(f"  (login {console_login[0]}, password {console_login[1]})")
     click.echo("\nTalk to the bot as a demo beneficiary, in another terminal:")
     click.echo(f"  {venv_flask} --app wsgi chat --phone +5567999990001")
     click.echo("  Demo people (the bot asks for the first 3 CPF digits before any data):")

@@ -4,10 +4,10 @@ from __future__ import annotations
 import click
 
 from bot.cli import command_runtime  # closes the embedded Redis when the command ends
+from bot.engine import accounts
 from storage.db import transaction
 from storage.models.console import ROLES
 
-from . import accounts
 from .auth import unlock
 from .blueprint import bp
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from bot.engine import accounts
 from bot.engine import attendants as handoff
 from bot.language.text import storable
 from bot.platform import clock, queueing
@@ -17,7 +18,7 @@ from bot.services import protocols
 from storage.db import MAX_ROW_ID, transaction
 from storage.models import Attendant, AuditEntry, ConsoleUser, Conversation
 
-from . import accounts, audit, customer, labels
+from . import audit, customer, labels
 from .auth import requires
 from .blueprint import bp
 from .canned import canned_replies

@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FLASK = Path(sys.executable).with_name("flask")
 
 pytestmark = pytest.mark.skipif(not FLASK.exists(), reason="flask console script not installed")
@@ -68,7 +68,7 @@ def test_serve_runs_web_worker_and_embedded_redis_with_demo_data(tmp_path):
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # migrations, demo data, gunicorn: slow on a busy machine
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
@@ -78,6 +78,7 @@ def test_serve_runs_web_worker_and_embedded_redis_with_demo_data(tmp_path):
                 time.sleep(0.5)
         else:
             pytest.fail("the web app did not come up")
+        _sign_in_to_the_console(port, tmp_path)
         chat = _flask("chat", "--phone", "+5567999990001", "--via-worker", env=env, input="oi\n")
         assert "Olá, Maria!" in chat.stdout, chat.stdout + chat.stderr
         assert "2ª via de boleto" in chat.stdout
@@ -96,6 +97,24 @@ def test_serve_runs_web_worker_and_embedded_redis_with_demo_data(tmp_path):
     assert "demo data loaded" in output
     assert serve.returncode == 0, output
     assert _redis_servers_in(tmp_path) == []
+
+
+def _sign_in_to_the_console(port: int, var_dir: Path) -> None:
+    """serve's demo supervisor signs in over plain http on loopback, with the password
+    serve kept under the var dir."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    password = (var_dir / "console-demo-password.txt").read_text().strip()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = opener.open(f"http://127.0.0.1:{port}/console/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrf_token": token, "login": "supervisor@demo.planbot",
+                                   "password": password}).encode()
+    queue = opener.open(f"http://127.0.0.1:{port}/console/login", data=form, timeout=10)
+    assert queue.geturl().endswith("/console/queue"), queue.geturl()
 
 
 def test_chat_without_serve_stops_the_redis_it_started(tmp_path):

@@ -253,7 +253,7 @@ def _statuses_set_in_code() -> set[str]:
     from pathlib import Path
 
     pattern = re.compile(r"(?:set_status\([^,]+,\s*|close_protocol\()\s*\"(\w+)\"")
-    root = Path(__file__).resolve().parent.parent / "bot"
+    root = Path(__file__).resolve().parents[2] / "bot"
     return {m for path in root.rglob("*.py") for m in pattern.findall(path.read_text())}
 
 
