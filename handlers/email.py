@@ -48,8 +48,15 @@ def _refused(refusal: auth.Refusal) -> Response:
     return _text(refusal.reason, refusal.status, **extra)
 
 
+# Mail carries attachments: 25 MB of files (Gmail's and Outlook's limit) is about 34 MB
+# once base64-encoded. The app's 2 MB limit stays for every other route; each file is
+# still held to ATTACHMENTS_MAX_BYTES by the attachments service.
+MAX_EMAIL_POST_BYTES = 35 * 1024 * 1024
+
+
 @bp.post("/webhooks/email")
 def inbound():
+    request.max_content_length = MAX_EMAIL_POST_BYTES
     rt = _runtime()
     s = rt.settings
     if not (s.email_webhook_user or s.email_webhook_signing_key):

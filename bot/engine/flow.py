@@ -53,6 +53,7 @@ class Hooks:
         with bot.services.teams.send_case (`reply` is a teams.TeamReply: protocol, text,
         attachment ids, tell_beneficiary(), set_status()). The answer is already in the
         protocol's history; the hook moves the case on where the journey says so.
+    """
 
     recognizer: Callable[[str], bool] | None = None
     screen: Callable[["Turn"], bool] | None = None
