@@ -278,3 +278,18 @@ def test_protocol_in_the_subject_threads_for_its_owner_only(client, rt):
     assert maria.raw["thread"] == {"conversation_id": owner_id, "by": "protocol",
                                    "outbound_id": None, "protocol": "12345620261124000009"}
     assert "thread" not in jose.raw
+
+
+def test_attendants_see_that_a_bounced_address_is_undeliverable(client, rt, smtp):
+    from tests.test_handoff import _token
+
+    bounced = _mail("naoexiste@example.com.br", "Quero falar com um atendente",
+                    message_id="<before-bounce@example.com.br>")
+    assert _post_mime(client, bounced).status_code == 200
+    drain(rt)  # a person asked: the conversation waits for an attendant
+    assert _post_mime(client, fixture("bounce_dsn.eml")).status_code == 200
+    auth = {"Authorization": f"Bearer {_token(rt)}"}
+    (item,) = client.get("/api/attendant/conversations", headers=auth).json["conversations"]
+    assert item["address"] == "naoexiste@example.com.br"
+    assert item["email_undeliverable"]["status"] == "5.1.1"
+    assert "User unknown" in item["email_undeliverable"]["diagnostic"]

@@ -122,3 +122,20 @@ def test_negotiation_boletos_are_delivered_by_email_with_the_pdfs(wa, rt, smtp):
     assert all(p.get_content_type() == "application/pdf"
                and p.get_content().startswith(b"%PDF") for p in pdfs)
     assert len({p.get_filename() for p in pdfs}) == 6
+
+
+def _bill_with_offer(wa, phone: str) -> str:
+    wa.say(phone, "2a via")
+    listing = wa.say(phone, "116")[0]
+    lines = re.findall(r"^(\d)\. (.*)$", listing, re.M)
+    payable = next(n for n, line in lines if "vencido" not in line and "pago" not in line)
+    return wa.say(phone, payable)[-1]
+
+
+def test_the_copy_by_email_is_not_sent_for_a_closing_and_the_talk_goes_on(wa, rt, smtp):
+    _bill_with_offer(wa, MARIA_PHONE)
+    replies = wa.say(MARIA_PHONE, "obrigada")
+    assert replies and smtp.messages == []
+    menu = wa.say(MARIA_PHONE, "menu")[0]
+    assert "2ª via" in menu
+    assert smtp.messages == []
