@@ -4,6 +4,7 @@ the e-mail sender (bot.channels.email.wiring renders each media item)."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.platform import clock
@@ -19,8 +20,12 @@ def email_conversation(session: Session, address: str,
     if conversation is None:
         conversation = Conversation(channel="email", address=address, data={},
                                     beneficiary_ref=beneficiary_ref, created_at=clock.now())
-        with session.begin_nested():
-            session.add(conversation)
+        try:
+            with session.begin_nested():
+                session.add(conversation)
+        except IntegrityError:  # created meanwhile by another worker
+            conversation = session.scalars(select(Conversation).where(
+                Conversation.channel == "email", Conversation.address == address)).one()
     return conversation
 
 

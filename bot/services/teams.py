@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.language.templates import render
@@ -93,9 +94,13 @@ def team_conversation(session: Session, settings, team: str) -> Conversation:
     if conversation is None:
         conversation = Conversation(channel="email", address=address, data={"team": team},
                                     created_at=clock.now())
-        with session.begin_nested():
-            session.add(conversation)
-    elif (conversation.data or {}).get("team") != team:
+        try:
+            with session.begin_nested():
+                session.add(conversation)
+        except IntegrityError:  # created meanwhile by another worker
+            conversation = session.scalars(select(Conversation).where(
+                Conversation.channel == "email", Conversation.address == address)).one()
+    if (conversation.data or {}).get("team") != team:
         conversation.data = {**(conversation.data or {}), "team": team}
     return conversation
 
