@@ -17,9 +17,7 @@ from tests.email_support import (
     TEAM_ADDRESSES,
     basic_auth,
     mail_with_files,
-    settings,  # noqa: F401  (the e-mail channel's fixtures)
     small_pdf,
-    smtp,  # noqa: F401
 )
 
 FINANCE = TEAM_ADDRESSES["finance"]
