@@ -190,6 +190,9 @@ class Settings:
     team_email_contas_medicas: str = ""
     team_email_finance: str = ""
     team_email_registration: str = ""
+    # People answer mail hours later: an e-mail conversation's session lasts this long
+    # without messages (SESSION_IDLE_MINUTES is for chat-speed channels).
+    email_session_idle_minutes: int = 1440
     # -- end of e-mail channel ---------------------------------------------------------
     # The attendants' console (handlers/console): cookies sent over https only (false for
     # a plain-http development server), queue colours after N minutes waiting (amber, red),
@@ -403,6 +406,7 @@ def _email_settings(env: _EnvReader) -> dict:
         team_email_contas_medicas=env.text("TEAM_EMAIL_CONTAS_MEDICAS"),
         team_email_finance=env.text("TEAM_EMAIL_FINANCE"),
         team_email_registration=env.text("TEAM_EMAIL_REGISTRATION"),
+        email_session_idle_minutes=env.integer("EMAIL_SESSION_IDLE_MINUTES", 1440),
     )
 
 
@@ -432,6 +436,9 @@ def email_problems(s: Settings) -> list[str]:
     if bool(s.email_webhook_user) != bool(s.email_webhook_password):
         problems.append("EMAIL_WEBHOOK_USER and EMAIL_WEBHOOK_PASSWORD go together: set both "
                         "or neither")
+    if s.email_session_idle_minutes < 1:
+        problems.append("EMAIL_SESSION_IDLE_MINUTES must be at least 1 (minutes), not "
+                        f"{s.email_session_idle_minutes}")
     problems += _team_problems(s)
     return [p for p in problems if p]
 

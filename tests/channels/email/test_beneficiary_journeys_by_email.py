@@ -139,3 +139,18 @@ def test_the_copy_by_email_is_not_sent_for_a_closing_and_the_talk_goes_on(wa, rt
     menu = wa.say(MARIA_PHONE, "menu")[0]
     assert "2ª via" in menu
     assert smtp.messages == []
+
+
+def test_an_email_answered_hours_later_continues_the_journey(client, rt, smtp):
+    from datetime import timedelta
+
+    from bot.platform import clock
+
+    maria = Mailbox(client, rt, smtp, MARIA)
+    maria.write("Quero a segunda via do boleto", subject="Boleto")
+    clock.freeze(clock.now() + timedelta(hours=5))  # WhatsApp's session would be over
+    (listing,) = maria.write("116")
+    assert "R$" in _text(listing) and "inatividade" not in _text(listing)
+    clock.freeze(clock.now() + timedelta(hours=25))  # a day later: a fresh start
+    (fresh,) = maria.write("2")
+    assert "encerrada por inatividade" in _text(fresh) and "R$" not in _text(fresh)
