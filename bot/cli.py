@@ -33,7 +33,7 @@ from bot.platform.config import EMBEDDED_DATABASE_URL, ROOT, VAR_DIR
 from bot.platform.embedded_redis import start_embedded_redis
 from storage.db import transaction
 from storage.loader import RegistryFileError, load_file
-from storage.models import Beneficiary, Conversation, OutboundMessage
+from storage.models import Beneficiary, Conversation, EmailSent, OutboundMessage
 
 DEMO_FILE = ROOT / "data" / "demo_operator.json"
 
@@ -190,6 +190,8 @@ def chat(phone: str, inline: bool | None):
         if conv:
             last_seen = s.scalar(select(func.max(OutboundMessage.id))
                                  .where(OutboundMessage.conversation_id == conv.id)) or 0
+        last_mail = s.scalar(select(func.max(OutboundMessage.id))
+                             .where(OutboundMessage.channel == "email")) or 0
     while True:
         try:
             text = input("você> ")
@@ -210,14 +212,36 @@ def chat(phone: str, inline: bool | None):
                            OutboundMessage.id > last_seen,
                            OutboundMessage.status.in_(("local", "sent")))
                     .order_by(OutboundMessage.id)).all()
+                mails = _mails_sent_since(s, last_mail)
             for row_id, body, media in rows:
                 last_seen = row_id
                 click.echo(click.style("bot> ", fg="green") + body.replace("\n", "\n     "))
                 for item in media or []:
                     click.echo(f"     [anexo: {item.get('filename', item['kind'])}]")
+            for row_id, line in mails:
+                last_mail = row_id
+                click.echo(click.style(f"     {line}", fg="cyan"))
             if rows or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
+
+
+def _mails_sent_since(s, last_id: int) -> list[tuple[int, str]]:
+    """E-mails the conversation caused (a boleto by e-mail, a case sent to a team), as
+    "[e-mail para x@y: assunto (2 anexos)]" lines; the files are under var/mail."""
+    rows = s.execute(
+        select(OutboundMessage.id, OutboundMessage.recipient, OutboundMessage.subject,
+               OutboundMessage.media, EmailSent.subject)
+        .outerjoin(EmailSent, EmailSent.outbound_id == OutboundMessage.id)
+        .where(OutboundMessage.channel == "email", OutboundMessage.id > last_id,
+               OutboundMessage.status.in_(("local", "sent")))
+        .order_by(OutboundMessage.id)).all()
+    lines = []
+    for row_id, recipient, own_subject, media, sent_subject in rows:
+        files = len(media or [])
+        extra = f" ({files} anexo{'s' if files > 1 else ''})" if files else ""
+        lines.append((row_id, f"[e-mail para {recipient}: {sent_subject or own_subject or ''}{extra}]"))
+    return lines
 
 
 def _run_queued_jobs(rt) -> None:
@@ -347,6 +371,10 @@ def _print_how_to_talk(port: int, rt, redis_url: str, *, embedded: bool,
     click.echo(f"  console:  http://127.0.0.1:{port}/console", nl=not console_login)
     if console_login:
         click.echo(f"  (login {console_login[0]}, password {console_login[1]})")
+    if rt.settings.smtp_host:
+        click.echo(f"  e-mail:   SMTP {rt.settings.smtp_host}; inbound: POST /webhooks/email")
+    else:
+        click.echo(f"  e-mail:   no SMTP_HOST: mail is written as .eml files to {VAR_DIR / 'mail'}")
     click.echo("\nTalk to the bot as a demo beneficiary, in another terminal:")
     click.echo(f"  {venv_flask} --app wsgi chat --phone +5567999990001")
     click.echo("  Demo people (the bot asks for the first 3 CPF digits before any data):")

@@ -227,16 +227,20 @@ PHONE_CHANNELS = ("whatsapp", "chat")
 
 
 def refresh_binding(turn) -> None:
-    """Look the phone up again at the start of a session (no journey running, identity
+    """Look the phone (or e-mail address) up again at the start of a session (no journey running, identity
     not confirmed): a phone added to the registry, moved to another beneficiary or
     removed since the conversation began counts from now on. A binding made by full CPF +
     birth date from an unregistered phone lapses with its session, so that phone proves
     the full identity again rather than only 3 digits of someone else's CPF."""
     c = turn.conversation
-    if c.channel not in PHONE_CHANNELS:
+    if c.channel not in (*PHONE_CHANNELS, "email"):
         return
     try:
-        person = turn.registry.beneficiary_by_phone(c.address)
+        # E-mail as the phone: the registered address binds (3 CPF digits then), since
+        # every reply goes to that address and never to a Reply-To — a forged From only
+        # sends the person's data to the person's own mailbox.
+        person = (turn.registry.beneficiary_by_email(c.address) if c.channel == "email"
+                  else turn.registry.beneficiary_by_phone(c.address))
     except RegistryUnavailable:
         return  # keep the last binding: identity is still checked before any data
     c.beneficiary_ref = person.ref if person else None

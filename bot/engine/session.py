@@ -23,9 +23,12 @@ def _kept_open(conversation: Conversation, now: datetime) -> bool:
 
 
 def is_idle(conversation: Conversation, settings, now: datetime) -> bool:
-    """No message for SESSION_IDLE_MINUTES: the next turn starts a fresh session."""
+    """No message for SESSION_IDLE_MINUTES (EMAIL_SESSION_IDLE_MINUTES by e-mail): the
+    next turn starts a fresh session."""
     last = conversation.last_activity_at
-    return last is not None and now - last >= timedelta(minutes=settings.session_idle_minutes)
+    minutes = (settings.email_session_idle_minutes if conversation.channel == "email"
+               else settings.session_idle_minutes)
+    return last is not None and now - last >= timedelta(minutes=minutes)
 
 
 def session_left(conversation: Conversation, settings, now: datetime) -> bool:

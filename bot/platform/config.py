@@ -185,6 +185,14 @@ class Settings:
     email_webhook_user: str = ""  # basic auth of POST /webhooks/email
     email_webhook_password: str = ""
     email_webhook_signing_key: str = ""  # Mailgun-style HMAC over timestamp + token
+    # Internal teams a case is handed to by e-mail (bot/services/teams.py); empty with no
+    # SMTP_HOST: equipe-<team>@planbot.localhost (.eml files); required with SMTP_HOST.
+    team_email_contas_medicas: str = ""
+    team_email_finance: str = ""
+    team_email_registration: str = ""
+    # People answer mail hours later: an e-mail conversation's session lasts this long
+    # without messages (SESSION_IDLE_MINUTES is for chat-speed channels).
+    email_session_idle_minutes: int = 1440
     # -- end of e-mail channel ---------------------------------------------------------
     # The attendants' console (handlers/console): cookies sent over https only (false for
     # a plain-http development server), queue colours after N minutes waiting (amber, red),
@@ -395,6 +403,10 @@ def _email_settings(env: _EnvReader) -> dict:
         email_webhook_user=env.text("EMAIL_WEBHOOK_USER"),
         email_webhook_password=env.text("EMAIL_WEBHOOK_PASSWORD"),
         email_webhook_signing_key=env.text("EMAIL_WEBHOOK_SIGNING_KEY"),
+        team_email_contas_medicas=env.text("TEAM_EMAIL_CONTAS_MEDICAS"),
+        team_email_finance=env.text("TEAM_EMAIL_FINANCE"),
+        team_email_registration=env.text("TEAM_EMAIL_REGISTRATION"),
+        email_session_idle_minutes=env.integer("EMAIL_SESSION_IDLE_MINUTES", 1440),
     )
 
 
@@ -424,4 +436,24 @@ def email_problems(s: Settings) -> list[str]:
     if bool(s.email_webhook_user) != bool(s.email_webhook_password):
         problems.append("EMAIL_WEBHOOK_USER and EMAIL_WEBHOOK_PASSWORD go together: set both "
                         "or neither")
+    if s.email_session_idle_minutes < 1:
+        problems.append("EMAIL_SESSION_IDLE_MINUTES must be at least 1 (minutes), not "
+                        f"{s.email_session_idle_minutes}")
+    problems += _team_problems(s)
     return [p for p in problems if p]
+
+
+TEAM_SETTINGS = {"contas_medicas": "TEAM_EMAIL_CONTAS_MEDICAS", "finance": "TEAM_EMAIL_FINANCE",
+                 "registration": "TEAM_EMAIL_REGISTRATION"}
+
+
+def _team_problems(s: Settings) -> list[str]:
+    problems = []
+    for team, variable in TEAM_SETTINGS.items():
+        value = getattr(s, f"team_email_{team}")
+        if value:
+            problems.append(_address_problem(variable, value))
+        elif s.smtp_host:
+            problems.append(f"{variable} is required with SMTP_HOST: cases handed to that "
+                            "team are sent to it by e-mail")
+    return problems

@@ -1,10 +1,14 @@
 """Documents (PDFs) the bot sends, rendered on demand from the registry."""
 from __future__ import annotations
 
+from bot.services.attachments import MissingAttachment, store_from_settings
 from bot.services.bill_pdf import render_bill_pdf
+from storage.models import Attachment
 
 
 def render(runtime, item: dict) -> bytes | None:
+    if item["kind"] == "attachment":
+        return _stored_file(runtime, item)
     if item["kind"] != "bill":
         return None
     with runtime.sessions() as session:
@@ -21,3 +25,17 @@ def render(runtime, item: dict) -> bytes | None:
         "operator_name": s.operator_name, "operator_ans_code": s.operator_ans_code,
         "title_code": bill.title_code,
     })
+
+
+def _stored_file(runtime, item: dict) -> bytes | None:
+    """A file a person sent (bot.services.attachments), forwarded to a team; None once
+    retention removed it."""
+    with runtime.sessions() as session:
+        row = session.get(Attachment, int(item["id"]))
+        if row is None or row.deleted_at is not None:
+            return None
+        key = row.sha256
+    try:
+        return store_from_settings(runtime.settings).get(key)
+    except MissingAttachment:
+        return None

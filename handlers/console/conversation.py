@@ -16,7 +16,7 @@ from bot.language.text import storable
 from bot.platform import clock, queueing
 from bot.services import protocols
 from storage.db import MAX_ROW_ID, transaction
-from storage.models import Attendant, AuditEntry, ConsoleUser, Conversation
+from storage.models import Attendant, AuditEntry, ConsoleUser, Conversation, EmailBounce
 
 from . import audit, customer, labels
 from .auth import requires
@@ -79,6 +79,7 @@ def _page(conversation_id: int, *, revealed_fields: dict | None = None, error: s
             colleagues=accounts.colleagues(s, except_id=g.viewer.id), audit_rows=audit_rows,
             users=users, address=mask_address(c.address), labels=labels,
             canned=canned_replies(rt.settings, view.beneficiary, c),
+            bounce=s.get(EmailBounce, c.address) if c.channel == "email" else None,
         )
         fields = {name: masked(name, view.beneficiary) for name in REVEALABLE} if view.beneficiary else {}
         fields.update(revealed_fields or {})

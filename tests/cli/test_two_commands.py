@@ -94,6 +94,7 @@ def test_serve_runs_web_worker_and_embedded_redis_with_demo_data(tmp_path):
             os.killpg(serve.pid, signal.SIGKILL)
             output, _ = serve.communicate()
     assert "planbot is running" in output
+    assert f"mail is written as .eml files to {tmp_path / 'mail'}" in output
     assert "demo data loaded" in output
     assert serve.returncode == 0, output
     assert _redis_servers_in(tmp_path) == []

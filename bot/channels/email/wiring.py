@@ -78,7 +78,8 @@ class OutboxEmailDetails:
             raise PermanentSendError("document", f"document {item.get('kind')} "
                                                  f"{item.get('ref')} no longer exists")
         return EmailAttachment(filename=item.get("filename") or f"{item['kind']}.pdf",
-                               content_type="application/pdf", data=data)
+                               content_type=item.get("content_type") or "application/pdf",
+                               data=data)
 
 
 def build_sender(settings, sessions, render_document: RenderDocument, var_dir: Path):
