@@ -7,6 +7,8 @@ from bot.flows.boleto import flow as boleto
 from bot.flows.handoff import flow as handoff
 from bot.flows.negotiation import flow as negotiation
 from bot.flows.negotiation import rules as negotiation_rules
+from bot.flows.procedures import flow as procedures
+from bot.flows.procedures import rules as procedure_rules
 from bot.flows.protocols import flow as protocols
 from bot.flows.scheduling import flow as scheduling
 from bot.flows.scheduling import my_appointments
@@ -18,6 +20,7 @@ JOURNEYS = Journeys((
     my_appointments.flow,
     negotiation.flow,
     protocols.flow,
+    procedures.flow,
 ))
 
 
@@ -33,3 +36,4 @@ def check(runtime) -> None:
     """Load what the journeys need from configuration now, so an invalid file stops the
     start-up with its reason instead of failing the first conversation."""
     negotiation_rules.of(runtime)
+    procedure_rules.check()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
