@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.engine import Journeys
 from bot.flows.boleto import flow as boleto
+from bot.flows.guides import flow as guides
 from bot.flows.handoff import flow as handoff
 from bot.flows.negotiation import flow as negotiation
 from bot.flows.negotiation import rules as negotiation_rules
@@ -21,6 +22,7 @@ JOURNEYS = Journeys((
     negotiation.flow,
     protocols.flow,
     procedures.flow,
+    guides.flow,
 ))
 
 

@@ -3,11 +3,12 @@ request as a file, the doctor's council registration, the procedure — and the 
 answer: audit with a dated deadline, authorized at once, or denied with reason and clause."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from bot.flows.procedures.registration import register_pending
+from bot.platform import clock
 from bot.registry.base import RegistryUnavailable
 from bot.registry.embedded import EmbeddedRegistry
 from storage.db import transaction
@@ -122,3 +123,13 @@ def test_operator_down_keeps_the_request_and_registers_it_when_back(wa, rt, monk
     with transaction(rt.sessions) as s:
         request = s.scalars(select(ProcedureRequest)).one()
         assert request.status == "registered" and request.attempts == 3  # the turn, the sweep still down, back
+
+
+def test_deadline_spanning_a_state_and_a_national_holiday(wa, rt):
+    # Fri 08/10/2027: Mon 11/10 is Mato Grosso do Sul's creation day (state holiday) and
+    # Tue 12/10 Nossa Senhora Aparecida (national): 5 business days end on Tue 19/10.
+    clock.freeze(datetime(2027, 10, 8, 13, 0))
+    _until_procedure(wa)
+    wa.say(MARIA, "Dra. Helena Kato CRM 12345/MS")
+    text = wa.say(MARIA, "cintilografia óssea")[-1]
+    assert "Prazo de resposta: até *19/10/2027*" in text
