@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.engine import Journeys
 from bot.flows.boleto import flow as boleto
+from bot.flows.disputes import flow as disputes
+from bot.flows.disputes import rules as dispute_rules
 from bot.flows.guides import flow as guides
 from bot.flows.handoff import flow as handoff
 from bot.flows.negotiation import flow as negotiation
@@ -23,6 +25,7 @@ JOURNEYS = Journeys((
     protocols.flow,
     procedures.flow,
     guides.flow,
+    disputes.flow,
 ))
 
 
@@ -39,3 +42,4 @@ def check(runtime) -> None:
     start-up with its reason instead of failing the first conversation."""
     negotiation_rules.of(runtime)
     procedure_rules.check()
+    dispute_rules.of()
