@@ -29,7 +29,9 @@ flow = Flow(
              "fui cobrado", "cobrado por uma consulta", "consulta que nao fiz", "exame que nao fiz",
              "nao reconheco essa cobranca", "cobraram a mais", "cobranca errada", "valor errado",
              "cobranca duplicada", "cobrado duas vezes", "coparticipacao que eu nao usei",
-             "estorno", "contestacao", "cobranca que nao reconheco", "credito da contestacao"],
+             "estorno", "contestacao", "cobranca que nao reconheco", "credito da contestacao",
+             "veio mais caro", "muito mais caro", "mensalidade aumentou", "reajuste ta errado",
+             "cobrando de novo", "valor da fatura", "diferente do contrato", "nao e minha"],
 )
 
 

@@ -22,7 +22,9 @@ flow = Flow(
     intents=["status da guia", "minha guia", "minha autorizacao", "saiu a autorizacao",
              "guia liberada", "consultar guia", "status da autorizacao", "guia foi autorizada",
              "guia foi liberada", "ja liberaram", "autorizacao saiu", "ja foi autorizada",
-             "andamento da guia", "acompanhar guia", "numero da guia"],
+             "andamento da guia", "acompanhar guia", "numero da guia", "ja saiu",
+             "quando libera", "foi aprovada", "foi negada", "ainda ta em analise",
+             "autorizacao do meu exame", "guia ja foi"],
 )
 
 _GUIDE_NUMBER = re.compile(r"\b([A-Za-z]{0,3}\d{6,20})\b")

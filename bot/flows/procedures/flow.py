@@ -22,7 +22,9 @@ flow = Flow(
              "autorizacao de exame", "autorizacao de cirurgia", "autorizar cirurgia",
              "preciso autorizar", "preciso de autorizacao", "pedido de exame", "pedido medico",
              "liberar exame", "liberar guia", "liberacao de exame", "solicitar autorizacao",
-             "autorizacao de internacao", "autorizar uma ressonancia", "pedir autorizacao"],
+             "autorizacao de internacao", "autorizar uma ressonancia", "pedir autorizacao",
+             "pedir liberacao", "autorizacao previa", "precisa de autorizacao", "como autorizo",
+             "pedido do meu medico", "autorizacao para"],
 )
 
 
