@@ -4,7 +4,8 @@ Authenticated by HMAC-SHA256 over "<timestamp>.<raw body>" with OPERATOR_WEBHOOK
 (header X-Operator-Signature: sha256=<hex>, X-Operator-Timestamp: Unix seconds); a
 timestamp outside OPERATOR_WEBHOOK_WINDOW_SECONDS is refused (replay); the event id makes
 a retried push harmless. Answers: 200 applied/duplicate/stale/unchanged, 404 unknown guide
-(nothing stored), 400 malformed, 401 bad signature or timestamp, 503 not configured.
+(nothing stored), 400 malformed, 401 bad signature or timestamp, 503 not configured or
+the registry unavailable (retry).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from bot.flows.guides import updates
 from bot.platform import clock, queueing
+from bot.registry.base import RegistryUnavailable
 from storage.db import transaction
 
 log = logging.getLogger(__name__)
@@ -90,8 +92,12 @@ def guide_changed():
         change = _change(body)
     except ValueError as exc:
         return jsonify(error=str(exc)), 400
-    with transaction(rt.sessions) as s:
-        result, conversation_id = updates.apply(s, rt, change)
+    try:
+        with transaction(rt.sessions) as s:
+            result, conversation_id = updates.apply(s, rt, change)
+    except RegistryUnavailable:
+        # The guide could not be looked up: nothing stored, the operator retries the push.
+        return jsonify(error="operator registry unavailable; retry later"), 503
     if result == "unknown":
         log.warning("operator pushed event %s for unknown guide %s: ignored",
                     change.event_id, change.number)

@@ -143,3 +143,22 @@ def test_a_deadline_about_to_pass_alerts_the_attendants_queue_once(wa, rt):
         case = s.scalars(select(Protocol).where(Protocol.status == "encaminhado")).one()
         assert "vence em 27/11/2026" in case.events[-1].note
         assert case.details["handoff"] == "case"
+
+
+def test_registry_down_during_a_push_answers_503_and_stores_nothing(wa, client, rt, monkeypatch):
+    from bot.registry.base import RegistryUnavailable
+    from bot.registry.embedded import EmbeddedRegistry
+
+    def down(self, number):
+        raise RegistryUnavailable("GET /guides: HTTP 503")
+
+    monkeypatch.setattr(EmbeddedRegistry, "guide", down)
+    response = push(client, _event())
+    assert response.status_code == 503
+    with transaction(rt.sessions) as s:
+        assert s.scalar(select(func.count()).select_from(GuideEvent)) == 0
+
+
+def test_without_a_secret_the_webhook_is_closed(client, rt):
+    rt.settings = replace(rt.settings, operator_webhook_secret="")
+    assert push(client, _event()).status_code == 503
