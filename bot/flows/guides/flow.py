@@ -96,9 +96,9 @@ def choose(turn: Turn) -> None:
 
 def _detail(turn: Turn, guide: GuideInfo) -> None:
     deadline = _deadlines(turn, [guide])[guide.number]
-    people = {p.ref: p.name for p in [turn.beneficiary]}
-    turn.say("guides/detail", guide=guide, deadline=deadline,
-             patient=people.get(guide.beneficiary_ref) or _name(turn, guide.beneficiary_ref))
+    me = turn.beneficiary
+    patient = me.name if guide.beneficiary_ref == me.ref else _name(turn, guide.beneficiary_ref)
+    turn.say("guides/detail", guide=guide, deadline=deadline, patient=patient)
     turn.close_protocol("concluido", f"status da guia {guide.number} informado")
     turn.end()
 

@@ -110,3 +110,18 @@ def test_the_linha_digitavel_typed_picks_the_bill(wa, rt, smtp):
         linha = rt.registry.bind(s).bill_for_title("T1002").linha_digitavel
     replies = wa.say(MARIA, linha)
     assert "Coparticipação: consulta em dermatologia" in replies[-1]
+
+
+def test_undue_result_in_the_middle_of_another_journey_waits_for_the_person(wa, rt, client, smtp):
+    number = _dispute(wa, rt, smtp)
+    wa.say(MARIA, "quero marcar consulta")  # busy: the scheduling journey asks its question
+    client.post(f"/api/attendant/disputes/{number}/outcome", headers=_auth(rt),
+                json={"outcome": "undue"})
+    drain(rt)
+    told = wa.twilio.bodies_to(MARIA)[-1]
+    assert "*indevida*" in told and "escreva *crédito da contestação*" in told
+    replies = wa.say(MARIA, "crédito da contestação")
+    assert "Como prefere receber o crédito?" in replies[-1]
+    replies = wa.say(MARIA, "2")
+    assert "*próximas faturas*" in replies[-1]
+    assert protocol_row(rt, number).status == "concluido"
