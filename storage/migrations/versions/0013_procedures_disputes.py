@@ -1,4 +1,4 @@
-"""procedures disputes
+"""procedure requests, guide tracking and events, billing disputes; guide validity/clause, bill items and coverage in the embedded registry (issue 15)
 
 Revision ID: 0013
 Revises: 0010
