@@ -23,6 +23,7 @@ from storage.models import Conversation, GuideEvent, GuideTracking
 log = logging.getLogger(__name__)
 
 FINAL = frozenset({"autorizada", "negada", "cancelada", "parcialmente_autorizada"})
+NOT_TOLD = ""  # a guide followed from a push or poll: no status told to the person yet
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,12 @@ def _tracking(session: Session, runtime, guide: GuideInfo) -> GuideTracking:
     if tracking is not None:
         return tracking
     # A guide requested elsewhere (at the desk, by the clinic): followed from now on, told
-    # on the conversation of its person's (or titular's) phone.
+    # on the conversation of its person's (or titular's) phone. Its status is not taken
+    # from the registry: the operator's API already shows the change being pushed, which
+    # would then read as "unchanged" and never be told.
     tracking = GuideTracking(number=guide.number, beneficiary_ref=guide.beneficiary_ref,
                              conversation_id=_conversation_of(session, runtime, guide.beneficiary_ref),
-                             status=guide.status, deadline=guide.deadline, created_at=clock.now())
+                             status=NOT_TOLD, deadline=guide.deadline, created_at=clock.now())
     session.add(tracking)
     session.flush()
     return tracking

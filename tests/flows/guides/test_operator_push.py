@@ -81,14 +81,17 @@ def test_a_replayed_push_is_ignored_and_an_old_timestamp_refused(wa, client, rt)
 
 def test_changes_are_told_in_the_operators_order_and_an_older_one_is_not_told(wa, client, rt):
     _maria_talked(wa)
-    assert push(client, _event("e1", "em_analise", at="2026-11-24T12:00:00Z")).json["result"] == "unchanged"
+    assert push(client, _event("e1", "em_analise", at="2026-11-24T12:00:00Z")).json["result"] == "applied"
+    assert push(client, _event("e1b", "em_analise", at="2026-11-24T12:05:00Z")).json["result"] == "unchanged"
     assert push(client, _event("e3", "negada", at="2026-11-24T12:30:00Z",
                                reason="Fora do rol", clause="Cláusula 9")).json["result"] == "applied"
     late = push(client, _event("e2", "autorizada", at="2026-11-24T12:10:00Z"))
     assert late.json["result"] == "stale"
     drain(rt)
     bodies = [b for b in wa.twilio.bodies_to(MARIA) if "Atualização da sua guia" in b]
-    assert len(bodies) == 1 and "*negada*" in bodies[0] and "Fundamento no contrato: Cláusula 9" in bodies[0]
+    assert len(bodies) == 2 and "*em análise*" in bodies[0]
+    assert "*negada*" in bodies[1] and "Fundamento no contrato: Cláusula 9" in bodies[1]
+    assert not any("*autorizada*" in b for b in bodies)
 
 
 def test_unknown_guide_is_logged_404_and_nothing_changes(wa, client, rt, caplog):
@@ -162,3 +165,15 @@ def test_registry_down_during_a_push_answers_503_and_stores_nothing(wa, client, 
 def test_without_a_secret_the_webhook_is_closed(client, rt):
     rt.settings = replace(rt.settings, operator_webhook_secret="")
     assert push(client, _event()).status_code == 503
+
+
+def test_a_guide_the_operator_already_shows_changed_is_still_told(wa, client, rt):
+    # The operator's API reflects the change before (or as) it pushes it.
+    _maria_talked(wa)
+    with transaction(rt.sessions) as s:
+        s.execute(update(Guide).where(Guide.number == GUIDE)
+                  .values(status="negada", reason="Carência", clause="Cláusula 5"))
+    assert push(client, _event(status="negada")).json["result"] == "applied"
+    drain(rt)
+    told = [b for b in wa.twilio.bodies_to(MARIA) if "Atualização da sua guia" in b]
+    assert len(told) == 1 and "Motivo: Carência" in told[0]
