@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from bot.engine import attendants
 from storage.db import transaction
-from storage.models import BillingDispute
+from storage.models import BillingDispute, Conversation, InboundMessage
 
 from ...conftest import MARIA, drain
+from ...email_support import post_raw_sendgrid
 from ..support import identified, media, protocol_in, protocol_row
 from .conftest import CONTAS_MEDICAS, FINANCEIRO
 
@@ -125,3 +126,21 @@ def test_undue_result_in_the_middle_of_another_journey_waits_for_the_person(wa, 
     replies = wa.say(MARIA, "2")
     assert "*próximas faturas*" in replies[-1]
     assert protocol_row(rt, number).status == "concluido"
+
+
+def test_a_reply_from_contas_medicas_is_kept_for_the_attendants_and_never_answered_by_the_bot(
+        wa, rt, client, smtp):
+    number = _dispute(wa, rt, smtp)
+    sent_before = len(smtp.messages)
+    raw = (f"From: Contas Medicas <{CONTAS_MEDICAS}>\r\nTo: atendimento@plano.example.com.br\r\n"
+           f"Subject: Re: Contestação de cobrança [Protocolo {number}]\r\n"
+           "Message-ID: <resposta-1@plano.example.com.br>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\nCobrança indevida, lançada por engano.\r\n"
+           ).encode()
+    assert post_raw_sendgrid(client, raw).status_code == 200
+    drain(rt)
+    assert len(smtp.messages) == sent_before  # no menu, no identity question to the team
+    with transaction(rt.sessions) as s:
+        team = s.scalars(select(Conversation).where(Conversation.address == CONTAS_MEDICAS)).one()
+        assert team.handoff == "attendant"
+        assert s.scalars(select(InboundMessage).where(InboundMessage.conversation_id == team.id)).one()
