@@ -18,19 +18,9 @@ from bot.engine import Flow, MenuEntry, Turn
 from bot.flows.scheduling import appointments
 from bot.flows.scheduling.cities import match_city, named_place
 from bot.flows.scheduling.deadlines import ans_deadline
-from bot.flows.scheduling.specialties import (
-    CATALOGUE,
-    by_code,
-    match_outside,
-    match_specialty,
-)
+from bot.flows.scheduling.specialties import CATALOGUE, by_code, match_outside, match_specialty
 from bot.language import choices, intents
-from bot.language.dates import (
-    DateRequest,
-    in_day_period,
-    parse_date_request,
-    parse_day_period,
-)
+from bot.language.dates import DateRequest, in_day_period, parse_date_request, parse_day_period
 from bot.language.templates import render
 from bot.language.text import normalize
 from bot.platform import clock
