@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from bot.engine import attendants as handoff
+from bot.flows.disputes import outcome as dispute_outcome
 from bot.flows.negotiation.campaign import start_negotiation_campaign
 from bot.platform import queueing
 from storage.db import transaction
@@ -163,3 +164,24 @@ def negotiation_campaign():
     except ValueError as exc:  # CampaignError is a ValueError
         return jsonify(error=str(exc)), 400
     return jsonify(result), 202
+
+
+@bp.post("/disputes/<protocol>/outcome")
+def dispute_result(protocol: str):
+    """Contas médicas' result of a billing dispute: {"outcome": "valid"|"undue",
+    "note": "...", "proof": "..."} (docs/journeys/disputes.md)."""
+    body = _optional_json_object()
+    if not body or not all(isinstance(body.get(k, ""), str) for k in ("outcome", "note", "proof")):
+        return jsonify(error='JSON body {"outcome": "valid"|"undue", "note": "...", '
+                             '"proof": "..."} expected'), 400
+    rt = _rt()
+    try:
+        with transaction(rt.sessions) as s:
+            conversation_id = dispute_outcome.record(
+                s, rt, protocol, body["outcome"], body.get("note", "")[:2000],
+                body.get("proof", "")[:2000])
+    except dispute_outcome.OutcomeError as exc:
+        return jsonify(error=exc.reason), exc.status
+    queueing.deliver_later(rt, conversation_id)
+    return jsonify(protocol=protocol, outcome=body["outcome"],
+                   recorded_by=f"attendant:{g.attendant.id}")

@@ -21,6 +21,8 @@ from bot.platform.calendar import is_holiday
 from storage.models import (
     Beneficiary,
     BeneficiaryPhone,
+    BillItem,
+    Coverage,
     FinancialTitle,
     Guide,
     IssuedBill,
@@ -60,7 +62,8 @@ def load(session: Session, data: dict, today: date, replace: bool = True) -> dic
     from validate_docbr import CPF
 
     if replace:
-        for model in (Slot, Provider, Guide, IssuedBill, FinancialTitle, BeneficiaryPhone, Beneficiary):
+        for model in (Slot, Provider, Guide, IssuedBill, BillItem, Coverage, FinancialTitle,
+                      BeneficiaryPhone, Beneficiary):
             session.execute(delete(model))
     cpf = CPF()
     people: dict[str, Beneficiary] = {}
@@ -89,6 +92,7 @@ def load(session: Session, data: dict, today: date, replace: bool = True) -> dic
             status=item.get("status", "open"), our_number=item["our_number"],
             paid_at=parse_day(item["paid_at"], today) if item.get("paid_at") else None,
         ))
+    _load_bill_items_and_coverage(session, data, today)
     for item in data.get("guides", []):
         owner = people[item["beneficiary_ref"]]
         session.add(Guide(
@@ -115,6 +119,27 @@ def load(session: Session, data: dict, today: date, replace: bool = True) -> dic
     session.flush()
     return {"beneficiaries": len(people), "titles": len(data.get("titles", [])),
             "providers": len(data.get("providers", [])), "slots": slots}
+
+
+def _load_bill_items_and_coverage(session: Session, data: dict, today: date) -> None:
+    """Bill lines (co-participation charges) of titles, and the operator's authorization
+    policy per TUSS code (issue 15)."""
+    session.flush()
+    titles = {t.ref: t for t in session.query(FinancialTitle)}
+    for item in data.get("bill_items", []):
+        title = titles.get(item["title_ref"])
+        if title is None:
+            raise RegistryFileError(f"bill item {item['ref']}: unknown title {item['title_ref']}")
+        session.add(BillItem(
+            ref=item["ref"], title_id=title.id, kind=item.get("kind", "coparticipacao"),
+            description=item["description"], amount=Decimal(item["amount"]),
+            service_date=parse_day(item["service_date"], today) if item.get("service_date") else None,
+            provider=item.get("provider"), patient_ref=item.get("patient_ref")))
+    for item in data.get("coverage", []):
+        session.add(Coverage(
+            code=item["code"], category=item["category"], audit=item.get("audit", True),
+            covered=item.get("covered", True), reason=item.get("reason"),
+            clause=item.get("clause"), validity_days=item.get("validity_days", 30)))
 
 
 def _phones(item: dict) -> list[str]:

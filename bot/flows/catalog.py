@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from bot.engine import Journeys
 from bot.flows.boleto import flow as boleto
+from bot.flows.disputes import flow as disputes
+from bot.flows.disputes import rules as dispute_rules
+from bot.flows.guides import flow as guides
 from bot.flows.handoff import flow as handoff
 from bot.flows.negotiation import flow as negotiation
 from bot.flows.negotiation import rules as negotiation_rules
+from bot.flows.procedures import flow as procedures
+from bot.flows.procedures import rules as procedure_rules
 from bot.flows.protocols import flow as protocols
 from bot.flows.scheduling import flow as scheduling
 from bot.flows.scheduling import my_appointments
@@ -18,6 +23,9 @@ JOURNEYS = Journeys((
     my_appointments.flow,
     negotiation.flow,
     protocols.flow,
+    procedures.flow,
+    guides.flow,
+    disputes.flow,
 ))
 
 
@@ -33,3 +41,5 @@ def check(runtime) -> None:
     """Load what the journeys need from configuration now, so an invalid file stops the
     start-up with its reason instead of failing the first conversation."""
     negotiation_rules.of(runtime)
+    procedure_rules.check()
+    dispute_rules.of()

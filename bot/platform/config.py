@@ -200,6 +200,14 @@ class Settings:
     console_secure_cookies: bool = True
     console_sla_minutes: tuple[int, ...] = (5, 15)
     business_hours: str = "seg-sex 08:00-18:00"
+    # -- procedures, guides and billing disputes (issue 15) ----------------------------
+    operator_webhook_secret: str = ""  # HMAC key of POST /webhooks/operator/guides
+    operator_webhook_window_seconds: int = 300  # a push older/newer than this is refused
+    guide_poll_minutes: int = 0  # 0: no polling (the operator pushes)
+    guide_alert_business_days: int = 1  # alert attendants this long before a deadline
+    content_guide_sid: str = ""  # approved template: a guide's status changed
+    content_dispute_sid: str = ""  # approved template: a dispute's result
+    # -- end of procedures, guides and billing disputes --------------------------------
     extra: dict = field(default_factory=dict)
 
     @property
@@ -250,6 +258,7 @@ class Settings:
             not in ("0", "false", "no", "nao", "não"),
             console_sla_minutes=env.integers("CONSOLE_SLA_MINUTES", (5, 15)),
             business_hours=env.text("BUSINESS_HOURS", "seg-sex 08:00-18:00"),
+            **_procedures_settings(env),
         )
         values.update(overrides)
         settings = cls(**values)
@@ -271,7 +280,7 @@ class Settings:
             _absolute_url_problem("OPERATOR_API_URL", self.operator_api_url),
             _absolute_url_problem("TWILIO_API_BASE_URL", self.twilio_api_base_url),
             *self._range_problems(), *self._twilio_problems(), *self._attachment_store_problems(),
-            *email_problems(self), self._console_problem(),
+            *email_problems(self), self._console_problem(), *procedures_problems(self),
         ) if p]
 
     def _attachment_store_problems(self) -> list[str]:
@@ -457,3 +466,22 @@ def _team_problems(s: Settings) -> list[str]:
             problems.append(f"{variable} is required with SMTP_HOST: cases handed to that "
                             "team are sent to it by e-mail")
     return problems
+# -- procedures, guides and billing disputes (issue 15) --------------------------------
+def _procedures_settings(env: _EnvReader) -> dict:
+    return dict(
+        operator_webhook_secret=env.text("OPERATOR_WEBHOOK_SECRET"),
+        operator_webhook_window_seconds=env.integer("OPERATOR_WEBHOOK_WINDOW_SECONDS", 300),
+        guide_poll_minutes=env.integer("GUIDE_POLL_MINUTES", 0),
+        guide_alert_business_days=env.integer("GUIDE_ALERT_BUSINESS_DAYS", 1),
+        content_guide_sid=env.text("TWILIO_CONTENT_GUIDE_SID"),
+        content_dispute_sid=env.text("TWILIO_CONTENT_DISPUTE_SID"),
+    )
+
+
+def procedures_problems(s: Settings) -> list[str]:
+    problems = []
+    if s.operator_webhook_window_seconds < 1:
+        problems.append("OPERATOR_WEBHOOK_WINDOW_SECONDS must be a positive number of seconds")
+    if s.guide_poll_minutes < 0 or s.guide_alert_business_days < 0:
+        problems.append("GUIDE_POLL_MINUTES and GUIDE_ALERT_BUSINESS_DAYS cannot be negative")
+    return [p for p in problems if p]

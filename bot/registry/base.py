@@ -115,6 +115,52 @@ class GuideInfo:
     deadline: date | None = None
     reason: str | None = None
     requesting_doctor: str | None = None
+    valid_until: date | None = None  # authorized: the guide's validity
+    clause: str | None = None  # denied: the contract clause
+    category: str | None = None  # config/procedures/ans_deadlines.yaml
+
+
+# -- procedure requests and billing disputes (issue 15) ----------------------------------
+@dataclass(frozen=True)
+class ProcedureRequestInfo:
+    """What the bot registers: `doctor` is {name, council (CRM|CRO), number, uf}; `files`
+    the medical request as received ({url|ref, content_type})."""
+
+    beneficiary_ref: str  # the patient
+    requested_by_ref: str  # who asked (the titular for a dependent)
+    procedure_code: str | None  # TUSS, 8 digits, when known
+    procedure_text: str
+    doctor: dict
+    files: tuple = ()
+    protocol: str = ""
+
+
+@dataclass(frozen=True)
+class AuthorizationAnswer:
+    """The operator's answer to a request: at once (no audit) or in audit."""
+
+    guide_number: str
+    status: str  # em_analise | autorizada | negada
+    category: str | None = None
+    valid_until: date | None = None
+    reason: str | None = None
+    clause: str | None = None
+
+    @property
+    def in_audit(self) -> bool:
+        return self.status == "em_analise"
+
+
+@dataclass(frozen=True)
+class BillItemInfo:
+    ref: str
+    title_ref: str
+    description: str
+    amount: Decimal
+    service_date: date | None = None
+    provider: str | None = None
+    patient_ref: str | None = None
+    kind: str = "coparticipacao"
 
 
 class SlotTaken(Exception):
@@ -180,3 +226,12 @@ class OperatorRegistry(Protocol):
         """An agreement left unpaid: its titles are open (collectable) again."""
         ...
     def delinquents(self, min_days: int = 1) -> list[BeneficiaryInfo]: ...
+    def guide(self, number: str) -> GuideInfo | None: ...
+    def request_procedure(self, request: ProcedureRequestInfo,
+                          idempotency_key: str) -> AuthorizationAnswer:
+        """Register a procedure request; the same key answers the same guide."""
+        ...
+    def bill_items(self, title_ref: str) -> list[BillItemInfo]: ...
+    def register_dispute(self, beneficiary_ref: str, title_ref: str | None,
+                         competence: date | None, item_refs: list[str], description: str,
+                         protocol: str, idempotency_key: str) -> None: ...

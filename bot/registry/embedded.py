@@ -31,13 +31,14 @@ from .base import (
     SlotTaken,
     TitleInfo,
 )
+from .embedded_procedures import EmbeddedProcedures, guide_info
 
 # The embedded issuer is a demo bank agreement; a real operator issues through its API.
 DEMO_BANK_CODE = "001"
 DEMO_AGREEMENT = "123456"
 
 
-class EmbeddedRegistry:
+class EmbeddedRegistry(EmbeddedProcedures):
     def __init__(self, sessions: sessionmaker[Session], session: Session | None = None):
         self._sessions = sessions
         self._session = session
@@ -232,11 +233,7 @@ class EmbeddedRegistry:
             select(Guide).join(Beneficiary).where(Beneficiary.ref == beneficiary_ref)
             .order_by(Guide.requested_at.desc())
         )
-        return [
-            GuideInfo(g.number, beneficiary_ref, g.procedure_code, g.procedure_name, g.status,
-                      g.requested_at, g.deadline, g.reason, g.requesting_doctor)
-            for g in rows
-        ]
+        return [guide_info(g, beneficiary_ref) for g in rows]
 
 
 def _beneficiary(row: Beneficiary) -> BeneficiaryInfo:

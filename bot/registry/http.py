@@ -23,13 +23,14 @@ from .base import (
     SlotTaken,
     TitleInfo,
 )
+from .http_procedures import HttpProcedures, guide_from_json
 
 
 class _NotOurBooking(Exception):
     """409 to a release: the slot is booked under another key now."""
 
 
-class HttpRegistry:
+class HttpRegistry(HttpProcedures):
     def __init__(self, base_url: str, token: str, timeout: float = 10):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
@@ -173,13 +174,8 @@ class HttpRegistry:
 
     # -- guides --------------------------------------------------------------------
     def guides(self, beneficiary_ref: str) -> list[GuideInfo]:
-        return [
-            GuideInfo(g["number"], beneficiary_ref, g["procedure_code"], g["procedure_name"],
-                      g["status"], date.fromisoformat(g["requested_at"]),
-                      date.fromisoformat(g["deadline"]) if g.get("deadline") else None,
-                      g.get("reason"), g.get("requesting_doctor"))
-            for g in self._call("GET", f"/beneficiaries/{beneficiary_ref}/guides") or []
-        ]
+        return [guide_from_json(g, beneficiary_ref)
+                for g in self._call("GET", f"/beneficiaries/{beneficiary_ref}/guides") or []]
 
 
 def _beneficiary(i: dict) -> BeneficiaryInfo:

@@ -4,7 +4,9 @@ from __future__ import annotations
 JOURNEYS = {"segunda_via": "2ª via de boleto", "agendamento": "Agendamento de consulta",
             "minhas_consultas": "Minhas consultas", "negociacao": "Negociação de débitos",
             "protocolos": "Consulta de protocolos", "garantia_atendimento": "Garantia de atendimento",
-            "atendimento_humano": "Atendimento humano"}
+            "atendimento_humano": "Atendimento humano",
+            "procedimento": "Autorização de procedimento", "status_guia": "Status de guia",
+            "contestacao": "Contestação de cobrança"}
 FLOWS = {**JOURNEYS, "atendente": "Pedido de atendente"}
 HANDOFF = {None: "com o bot", "waiting": "aguardando atendente", "attendant": "em atendimento"}
 AUTHORS = {"person": "Beneficiário", "bot": "Bot", "attendant": "Atendente", "system": "Sistema"}

@@ -13,9 +13,12 @@ from .core import (
 )
 from .email import EmailBounce, EmailSent
 from .negotiation import Agreement, Campaign, CampaignTarget
+from .procedures import BillingDispute, GuideEvent, GuideTracking, ProcedureRequest
 from .registry import (
     Beneficiary,
     BeneficiaryPhone,
+    BillItem,
+    Coverage,
     FinancialTitle,
     Guide,
     IssuedBill,
@@ -30,4 +33,5 @@ __all__ = [
     "Agreement", "Appointment", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
     "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",
     "Guide", "IssuedBill", "Provider", "Slot",
+    "BillItem", "BillingDispute", "Coverage", "GuideEvent", "GuideTracking", "ProcedureRequest",
 ]

@@ -97,6 +97,12 @@ class Guide(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     requested_at: Mapped[date]
     deadline: Mapped[date | None]
+    # -- procedure requests through the bot (migration 0013) --
+    valid_until: Mapped[date | None]  # an authorized guide's validity
+    clause: Mapped[str | None] = mapped_column(Text)  # contract clause of a denial
+    request_key: Mapped[str | None] = mapped_column(String(120), unique=True)  # Idempotency-Key
+    category: Mapped[str | None] = mapped_column(String(30))  # config/procedures categories
+    updated_at: Mapped[datetime | None]
 
 
 class IssuedBill(Base):
@@ -114,3 +120,34 @@ class IssuedBill(Base):
     our_number: Mapped[str] = mapped_column(String(17))
     status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")  # open|paid|cancelled
     created_at: Mapped[datetime]
+
+
+class Coverage(Base):
+    """The embedded operator's authorization policy per TUSS code (what its auditors and
+    contract say); a code not listed goes to audit."""
+
+    __tablename__ = "reg_coverage"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    category: Mapped[str] = mapped_column(String(30))
+    audit: Mapped[bool] = mapped_column(default=True)
+    covered: Mapped[bool] = mapped_column(default=True)
+    reason: Mapped[str | None] = mapped_column(Text)  # of a denial
+    clause: Mapped[str | None] = mapped_column(Text)
+    validity_days: Mapped[int] = mapped_column(default=30)
+
+
+class BillItem(Base):
+    """A line of a bill (a co-participation charge): what a dispute is about."""
+
+    __tablename__ = "reg_bill_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    title_id: Mapped[int] = mapped_column(ForeignKey("reg_titles.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="coparticipacao")
+    description: Mapped[str] = mapped_column(String(200))
+    service_date: Mapped[date | None]
+    provider: Mapped[str | None] = mapped_column(String(160))
+    patient_ref: Mapped[str | None] = mapped_column(String(64))
+    amount: Mapped[Decimal] = mapped_column(Money)

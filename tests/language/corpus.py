@@ -32,17 +32,19 @@ from storage.models import Conversation, InboundMessage, OutboundMessage, Protoc
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 # Journeys the bot has: the label each is written with in the corpus.
-BUILT = ("boleto", "agendamento", "minhas_consultas", "negociacao", "protocolos", "atendente")
+BUILT = ("boleto", "agendamento", "minhas_consultas", "negociacao", "protocolos", "atendente",
+         "procedimento", "status_guia", "contestacao")
 # Journeys not built yet (or not the bot's): a first message with one of these labels
 # must start no built journey at all.
-NOT_BUILT = ("atualizacao_cadastral", "maioridade", "troca_titularidade", "procedimento",
-             "status_guia", "contestacao", "cancelamento", "prestador", "fora_de_escopo",
+NOT_BUILT = ("atualizacao_cadastral", "maioridade", "troca_titularidade", "cancelamento", "prestador", "fora_de_escopo",
              "saudacao", "raiva")
 # How a started journey shows in the database: the conversation's flow, or the protocol's
 # journey (a request for a person opens "atendimento_humano" and queues the conversation).
 FLOW_LABELS = {"segunda_via": "boleto", "agendamento": "agendamento",
                "minhas_consultas": "minhas_consultas", "negociacao": "negociacao",
-               "protocolos": "protocolos", "atendente": "atendente"}
+               "protocolos": "protocolos", "atendente": "atendente",
+               "procedimento": "procedimento", "status_guia": "status_guia",
+               "contestacao": "contestacao"}
 PROTOCOL_LABELS = {"segunda_via": "boleto", "agendamento": "agendamento",
                    "minhas_consultas": "minhas_consultas", "negociacao": "negociacao",
                    "atendimento_humano": "atendente"}

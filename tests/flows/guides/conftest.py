@@ -1,0 +1,1 @@
+from .support import settings  # noqa: F401
