@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.engine import Journeys
 from bot.flows.boleto import flow as boleto
+from bot.flows.cancellation import flow as cancellation
+from bot.flows.cancellation import rules as cancellation_rules
 from bot.flows.handoff import flow as handoff
 from bot.flows.negotiation import flow as negotiation
 from bot.flows.negotiation import rules as negotiation_rules
@@ -18,6 +20,7 @@ JOURNEYS = Journeys((
     my_appointments.flow,
     negotiation.flow,
     protocols.flow,
+    cancellation.flow,
 ))
 
 
@@ -33,3 +36,4 @@ def check(runtime) -> None:
     """Load what the journeys need from configuration now, so an invalid file stops the
     start-up with its reason instead of failing the first conversation."""
     negotiation_rules.of(runtime)
+    cancellation_rules.of(runtime)

@@ -21,6 +21,7 @@ from storage.models import (
     Slot,
 )
 
+from .embedded_network import EmbeddedNetwork
 from .base import (
     BeneficiaryInfo,
     Bill,
@@ -37,7 +38,7 @@ DEMO_BANK_CODE = "001"
 DEMO_AGREEMENT = "123456"
 
 
-class EmbeddedRegistry:
+class EmbeddedRegistry(EmbeddedNetwork):
     def __init__(self, sessions: sessionmaker[Session], session: Session | None = None):
         self._sessions = sessions
         self._session = session

@@ -12,6 +12,7 @@ import requests
 
 from bot.language import phones
 
+from .http_network import HttpNetwork
 from .base import (
     BeneficiaryInfo,
     Bill,
@@ -29,7 +30,7 @@ class _NotOurBooking(Exception):
     """409 to a release: the slot is booked under another key now."""
 
 
-class HttpRegistry:
+class HttpRegistry(HttpNetwork):
     def __init__(self, base_url: str, token: str, timeout: float = 10):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout

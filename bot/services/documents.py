@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from bot.services.bill_pdf import render_bill_pdf
+from bot.services.cancellation_pdf import render_proof
 
 
 def render(runtime, item: dict) -> bytes | None:
+    if item["kind"] == "cancellation":
+        return render_proof(runtime, item["ref"])
     if item["kind"] != "bill":
         return None
     with runtime.sessions() as session:

@@ -22,6 +22,15 @@ from .registry import (
     Provider,
     Slot,
 )
+from .retention import (
+    Cancellation,
+    RegCancellation,
+    RegDentalContact,
+    RegDentalProvider,
+    RegIndicator,
+    RetentionCase,
+    RetentionContact,
+)
 from .scheduling import Appointment
 
 __all__ = [
@@ -30,4 +39,6 @@ __all__ = [
     "Agreement", "Appointment", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
     "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",
     "Guide", "IssuedBill", "Provider", "Slot",
+    "Cancellation", "RegCancellation", "RegDentalContact", "RegDentalProvider", "RegIndicator",
+    "RetentionCase", "RetentionContact",
 ]
