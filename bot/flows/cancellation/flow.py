@@ -50,12 +50,9 @@ def start(turn: Turn) -> None:
     person = turn.beneficiary
     registry = turn.registry
     protocol = turn.protocol
-    done = _already_cancelled(turn)
+    done = _earlier_request(turn)
     if done is not None:
-        turn.say("cancellation/already", row=done, when=clock.to_local(done.requested_at))
-        turn.say_media("cancellation/proof_again", media=registration.proof_media(done), row=done)
-        turn.close_protocol("concluido", f"cancelamento já registrado no protocolo {done.protocol_number}")
-        return turn.end()
+        return _asked_again(turn, done)
     try:
         dependents = registry.dependents(person.ref) if person.is_holder else []
     except RegistryUnavailable:
@@ -113,11 +110,28 @@ def _row(turn: Turn) -> Cancellation | None:
     return turn.session.get(Cancellation, cancellation_id) if cancellation_id else None
 
 
-def _already_cancelled(turn: Turn) -> Cancellation | None:
+def _earlier_request(turn: Turn) -> Cancellation | None:
     return turn.session.scalars(
-        select(Cancellation).where(Cancellation.beneficiary_ref == turn.conversation.beneficiary_ref,
-                                   Cancellation.status == "registered")
+        select(Cancellation).where(Cancellation.beneficiary_ref == turn.conversation.beneficiary_ref)
         .order_by(Cancellation.id.desc())).first()
+
+
+def _asked_again(turn: Turn, done: Cancellation) -> None:
+    """One cancellation per person: asking again (even while the first still waits for
+    the operator) repeats where it stands, and the proof, never a second request."""
+    if done.status == "pending" and registration.try_register(turn.registry, done):
+        original = protocols.by_number(turn.session, done.protocol_number)
+        if original is not None:
+            protocols.set_status(original, "concluido", "cancelamento registrado na operadora")
+    when = clock.to_local(done.requested_at)
+    if done.status == "registered":
+        turn.say("cancellation/already", row=done, when=when)
+        turn.say_media("cancellation/proof_again", media=registration.proof_media(done), row=done)
+        done.proof_sent_at = done.proof_sent_at or turn.now
+    else:
+        turn.say("cancellation/already_pending", row=done, when=when)
+    turn.close_protocol("concluido", f"mesmo pedido do protocolo {done.protocol_number}")
+    turn.end()
 
 
 def _open_debts(turn: Turn) -> list:

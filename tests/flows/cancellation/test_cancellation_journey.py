@@ -113,3 +113,18 @@ def test_asking_again_resends_the_proof_instead_of_a_second_cancellation(wa, rt,
     text = "\n".join(wa.say(FERNANDA, "quero cancelar meu plano"))  # identity already confirmed
     assert "já está registrado" in text and "%PDF" not in text
     assert len(_rows(rt)[1]) == 1
+
+
+def test_asking_again_while_the_operator_is_down_is_the_same_request(wa, rt, monkeypatch):
+    def down(self, *a, **kw):
+        raise RegistryUnavailable("HTTP 503")
+    monkeypatch.setattr(EmbeddedRegistry, "register_cancellation", down)
+    wa.say(FERNANDA, "quero cancelar meu plano")
+    wa.say(FERNANDA, FERNANDA_CPF[:3])
+    text = "\n".join(wa.say(FERNANDA, "cancelar o plano"))
+    assert "já foi recebido" in text
+    monkeypatch.undo()
+    from bot.flows.cancellation.registration import register_pending
+    register_pending(rt)
+    ours, theirs = _rows(rt)
+    assert [c[1] for c in ours] == ["registered"] and len(theirs) == 1
