@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.language import phones
 from bot.platform import clock
 from bot.platform.calendar import is_holiday
+from storage.network_loader import load_network
 from storage.models import (
     Beneficiary,
     BeneficiaryPhone,
@@ -113,8 +114,9 @@ def load(session: Session, data: dict, today: date, replace: bool = True) -> dic
                              duration_minutes=(item.get("schedule") or {}).get("minutes", 30)))
             slots += 1
     session.flush()
+    network = load_network(session, data, today, parse_day, replace=replace)
     return {"beneficiaries": len(people), "titles": len(data.get("titles", [])),
-            "providers": len(data.get("providers", [])), "slots": slots}
+            "providers": len(data.get("providers", [])), "slots": slots, **network}
 
 
 def _phones(item: dict) -> list[str]:

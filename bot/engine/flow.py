@@ -49,6 +49,10 @@ class Hooks:
         negotiation); the state's question stands, not counted as a misunderstanding.
     aside(turn): a look-up ("meus protocolos") answered in the middle of another journey
         without touching its state.
+    claim(turn) -> bool: run on every message that arrives with no journey running,
+        before the menu and intent routing; True when the journey took the message because
+        of WHO sent it (a provider replying to outreach), so it never reaches the
+        beneficiary journeys. It must be cheap and say False for anyone else.
     """
 
     recognizer: Callable[[str], bool] | None = None
@@ -56,6 +60,7 @@ class Hooks:
     on_leave: Callable[["Turn"], str | tuple[str, str] | None] | None = None
     keeps: Callable[["Turn", str], bool] | None = None
     aside: Handler | None = None
+    claim: Callable[["Turn"], bool] | None = None
 
 
 @dataclass

@@ -10,6 +10,8 @@ from bot.flows.handoff import flow as handoff
 from bot.flows.negotiation import flow as negotiation
 from bot.flows.negotiation import rules as negotiation_rules
 from bot.flows.protocols import flow as protocols
+from bot.flows.retention import cadence_rules as retention_cadence
+from bot.flows.retention import flow as retention
 from bot.flows.scheduling import flow as scheduling
 from bot.flows.scheduling import my_appointments
 
@@ -21,6 +23,7 @@ JOURNEYS = Journeys((
     negotiation.flow,
     protocols.flow,
     cancellation.flow,
+    retention.flow,
 ))
 
 
@@ -37,3 +40,4 @@ def check(runtime) -> None:
     start-up with its reason instead of failing the first conversation."""
     negotiation_rules.of(runtime)
     cancellation_rules.of(runtime)
+    retention_cadence.of(runtime)

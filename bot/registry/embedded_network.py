@@ -35,6 +35,11 @@ class EmbeddedNetwork:
         row = self.s.scalars(select(RegDentalProvider).where(RegDentalProvider.ref == ref)).first()
         return dental_info(row) if row else None
 
+    def dental_provider_by_cro(self, cro: str, uf: str) -> DentalProviderInfo | None:
+        row = self.s.scalars(select(RegDentalProvider).where(
+            RegDentalProvider.cro == cro.lstrip("0"), RegDentalProvider.uf == uf.upper())).first()
+        return dental_info(row) if row else None
+
     def dental_provider_by_contact(self, address: str) -> DentalProviderInfo | None:
         spellings = contact_spellings(address)
         ref = self.s.scalars(select(RegDentalContact.provider_ref)

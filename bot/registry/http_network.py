@@ -26,6 +26,10 @@ class HttpNetwork:
         item = self._call("GET", f"/dental-providers/{ref}", allow_404=True)
         return _dental(item) if item else None
 
+    def dental_provider_by_cro(self, cro: str, uf: str) -> DentalProviderInfo | None:
+        items = self._call("GET", "/dental-providers", params={"cro": cro, "uf": uf}) or []
+        return _dental(items[0]) if items else None
+
     def dental_provider_by_contact(self, address: str) -> DentalProviderInfo | None:
         key = "email" if "@" in address else "phone"
         items = self._call("GET", "/dental-providers", params={key: address}) or []

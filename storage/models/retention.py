@@ -127,6 +127,7 @@ class RetentionCase(Base):
     kept_areas: Mapped[list] = mapped_column(default=list)  # partial: areas still published
     replied_at: Mapped[datetime | None]
     reply_channel: Mapped[str | None] = mapped_column(String(20))
+    plan_side_until: Mapped[datetime | None]  # a dentist-beneficiary chose the plan for now
     closed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0014
 Revises: 0010
-Create Date: 2026-12-07 01:56:20.577002
+Create Date: 2026-12-07 02:04:01.147235
 """
 from alembic import op
 import sqlalchemy as sa
@@ -90,6 +90,7 @@ def upgrade() -> None:
     sa.Column('kept_areas', sa.JSON(), nullable=False),
     sa.Column('replied_at', sa.DateTime(), nullable=True),
     sa.Column('reply_channel', sa.String(length=20), nullable=True),
+    sa.Column('plan_side_until', sa.DateTime(), nullable=True),
     sa.Column('closed_on', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_retention_cases')),

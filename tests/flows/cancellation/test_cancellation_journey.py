@@ -12,11 +12,12 @@ from bot.registry.embedded import EmbeddedRegistry
 from storage.db import transaction
 from storage.models import Cancellation, Protocol, RegCancellation
 
-from ...conftest import MARIA, drain
+from ...conftest import JOSE, MARIA, drain
 
 MARIA_CPF = "11676496726"
 FERNANDA = "+5567999990003"
 FERNANDA_CPF = "60526809701"
+JOSE_CPF = "68225807359"
 PROTOCOL = re.compile(r"\*(123456\d{8}\d{6})\*")
 
 
@@ -60,10 +61,16 @@ def test_the_offer_comes_after_the_registration_and_one_word_declines_it(wa, rt)
 
 
 def test_no_offer_when_the_conditions_do_not_match(wa, rt):
-    wa.say(FERNANDA, "cancelar o plano")
-    text = "\n".join(wa.say(FERNANDA, FERNANDA_CPF[:3]))
+    wa.say(JOSE, "cancelar o plano")  # loss ratio 140 %, titles 700 days late
+    text = "\n".join(wa.say(JOSE, JOSE_CPF[:3]))
     assert "*registrado*" in text and "Antes de você ir" not in text
-    assert "vale só para você" not in text  # she is a holder without dependents
+    assert "vale só para você" not in text  # a holder without dependents
+
+
+def test_the_loss_ratio_offer_for_a_member_in_good_standing(wa, rt):
+    wa.say(FERNANDA, "cancelar o plano")  # 35,5 %, up to date, 35 years old
+    text = "\n".join(wa.say(FERNANDA, FERNANDA_CPF[:3]))
+    assert text.index("*registrado*") < text.index("15% de desconto")
 
 
 def test_accepting_the_offer_hands_over_to_a_person_and_keeps_the_cancellation(wa, rt):
