@@ -99,3 +99,46 @@ def close(session: Session, case: RetentionCase, outcome: str, *, end_date: date
     case.closed_on = end_date or clock.today()
     case.status = "closed"
     return case
+
+
+def import_items(session: Session, runtime, items: list[dict]) -> tuple[list[RetentionCase], list[str]]:
+    """All or nothing: every row is checked first; any problem → nothing is created and
+    the problems are returned by row (1-based)."""
+    errors = []
+    for n, item in enumerate(items, 1):
+        try:
+            validate(item)
+        except CaseError as exc:
+            errors.append(f"linha {n}: {exc}")
+    if errors:
+        return [], errors
+    created = []
+    for n, item in enumerate(items, 1):
+        try:
+            case, new = create(session, runtime, item)
+        except CaseError as exc:
+            errors.append(f"linha {n}: {exc}")
+            continue
+        if new:
+            created.append(case)
+    return (created, []) if not errors else ([], errors)
+
+
+def describe(case: RetentionCase, contacts: list, outbound: dict) -> dict:
+    """The case for the attendants' API: the form's fields and each contact with its
+    delivery status (from its outbox row)."""
+    return {
+        "id": case.id, "protocol": case.protocol_number, "provider_ref": case.provider_ref,
+        "operator": case.operator, "cro": case.cro, "uf": case.uf, "dentist_name": case.dentist_name,
+        "city": case.city, "opened_on": case.opened_on.isoformat(), "status": case.status,
+        "outcome": case.outcome, "reason": case.reason, "suggested_reason": case.suggested_reason,
+        "actions": case.actions, "areas": case.areas, "kept_areas": case.kept_areas,
+        "closed_on": case.closed_on.isoformat() if case.closed_on else None,
+        "replied_at": case.replied_at.isoformat() if case.replied_at else None,
+        "reply_channel": case.reply_channel,
+        "contacts": [{"number": c.number, "channel": c.channel, "address": c.address,
+                      "sent_at": c.sent_at.isoformat() if c.sent_at else None, "text": c.text,
+                      "status": c.status,
+                      "delivery": outbound.get(c.outbound_id) if c.outbound_id else None}
+                     for c in sorted(contacts, key=lambda c: (c.number, c.channel))],
+    }
