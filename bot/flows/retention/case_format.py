@@ -1,11 +1,12 @@
 """The retention case as data (the seed-001 form), validated from JSON or a CSV row.
 
 Accepts what the operator's sheets hold: dates as dd/mm/aaaa or ISO, numbers as "1.971",
-money as "0,30", lists in CSV as "a;b", areas as "cirurgia:2;ortodontia:1" (or a plain
-list), reason / areas / actions by code or by the form's label.
+money as "0,30", lists in CSV as "a|b" (or "a;b" in a ','-separated file), areas as
+"cirurgia:2|ortodontia:1" (or a plain list), reason / areas / actions by code or by the form's label.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -54,7 +55,7 @@ def _list(value) -> list:
     if value in (None, ""):
         return []
     if isinstance(value, str):
-        return [v.strip() for v in value.split(";") if v.strip()]
+        return [v.strip() for v in re.split(r"[|;]", value) if v.strip()]
     return list(value)
 
 
