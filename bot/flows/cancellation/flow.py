@@ -10,6 +10,8 @@ other than a clear "sim" is read as a no (the message is then handled as a fresh
 """
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from bot.engine import Flow, MenuEntry, Turn, handle_idle
@@ -32,6 +34,20 @@ flow = Flow(
 flow.due(registration.register_pending)
 
 ACCEPT = frozenset({"quero", "quero sim", "sim", "tenho interesse", "pode ser", "aceito"})
+
+
+_NAMES_THE_PLAN = re.compile(r"\b(plano|contrato|convenio|assinatura|adesao)\b")
+
+
+@flow.hook("screen")
+def _screen(turn: Turn) -> bool:
+    """Free text must name the plan: "quero cancelar" alone may be about an appointment,
+    and this journey registers the cancellation as soon as identity is confirmed. (The
+    menu option is explicit and skips this.)"""
+    if _NAMES_THE_PLAN.search(turn.norm):
+        return False
+    turn.say("cancellation/which_cancel")
+    return True
 
 
 @flow.hook("on_leave")

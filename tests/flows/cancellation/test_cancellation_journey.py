@@ -135,3 +135,9 @@ def test_asking_again_while_the_operator_is_down_is_the_same_request(wa, rt, mon
     register_pending(rt)
     ours, theirs = _rows(rt)
     assert [c[1] for c in ours] == ["registered"] and len(theirs) == 1
+
+
+def test_a_bare_quero_cancelar_asks_what_before_anything_is_requested(wa, rt):
+    [reply] = wa.say(MARIA, "quero cancelar")
+    assert "cancelar meu plano" in reply and "cancelar consulta" in reply
+    assert "Protocolo" not in reply and _rows(rt) == ([], [])
