@@ -13,6 +13,7 @@ from flask import Response, abort, current_app, render_template, request
 from sqlalchemy import select
 
 from bot.platform import clock
+from bot.flows.retention import reports as retention_reports
 from storage.db import transaction
 from storage.models import AuditEntry, InboundMessage, OutboundMessage, Protocol, ProtocolEvent
 
@@ -97,7 +98,15 @@ def metrics(session, days: int) -> dict[str, Table]:
                        [[f"{h:02d}h", per_hour[("in", h)], per_hour[("out", h)]] for h in range(24)]),
         "failures": Table("Falhas de entrega por código de erro", ["código", "falhas"],
                           [[code, n] for code, n in failures.most_common()]),
+        "retention": _retention(session),
     }
+
+
+def _retention(session) -> Table:
+    """Dental-network retention (all cases, not only the period): rate by city."""
+    by_city = retention_reports.summary(*retention_reports.load(session))["retention_rate_by_city"]
+    return Table("Retenção da rede por cidade", ["cidade", "casos encerrados", "retidos (%)"],
+                 [[city, v["cases"], v["rate_pct"]] for city, v in by_city.items()])
 
 
 def _round(value):
@@ -144,7 +153,8 @@ def dashboard():
     charts = {"journeys": bar_chart(tables["journeys"], [1, 2]),
               "handoff": bar_chart(tables["handoff"], [1]),
               "hours": bar_chart(tables["hours"], [1, 2]),
-              "failures": bar_chart(tables["failures"], [1]) if tables["failures"].rows else None}
+              "failures": bar_chart(tables["failures"], [1]) if tables["failures"].rows else None,
+              "retention": bar_chart(tables["retention"], [2]) if tables["retention"].rows else None}
     return render_template("console/dashboard.html", tables=tables, charts=charts, days=days,
                            labels=labels)
 

@@ -80,3 +80,16 @@ def test_recording_an_outcome(client, rt):
     assert done.status_code == 200 and done.json["closed_on"] == "2025-09-15"
     shown = client.get(f"/api/retention/cases/{open_id}", headers=headers).json
     assert shown["status"] == "closed" and shown["contacts"][0]["channel"] == "whatsapp"
+
+
+def test_the_console_dashboard_charts_retention_by_city(app, rt):
+    from tests.console.support import make_user, sign_in
+
+    _seed(rt)
+    make_user(rt, "sara@op.com.br", "Sara", "supervisor")
+    sara = app.test_client()
+    sign_in(sara, "sara@op.com.br")
+    csv_text = sara.get("/console/dashboard/retention.csv").get_data(as_text=True)
+    assert csv_text.splitlines()[1:] == ["CAMPO GRANDE;2;100,0", "DOURADOS;2;0,0"]
+    html = sara.get("/console/dashboard").get_data(as_text=True)
+    assert 'id="metric-retention"' in html and "CAMPO GRANDE — retidos (%): 100.0" in html
