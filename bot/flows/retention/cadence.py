@@ -20,12 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from bot import runtime as runtime_module
 from bot.flows.retention import cadence_rules
 from bot.flows.retention.cadence_rules import Cadence, Contact
+from bot.language import phones
 from bot.language.templates import render
 from bot.platform import clock, queueing
 from bot.services import outbox
 from bot.services.outreach.conversations import whatsapp_conversation
 from storage.db import transaction
-from storage.models import Conversation, RetentionCase, RetentionContact
+from storage.models import Conversation, InboundMessage, RetentionCase, RetentionContact
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ def send_due_contact(case_id: int) -> int:
             if due is None or clock.now() < due[1] or not cadence.open_now(case.uf):
                 return 0
             provider = rt.registry.bind(s).dental_provider(case.provider_ref)
+            if _replied_meanwhile(s, case, provider):
+                return 0  # a reply the claim did not see (e.g. while queued for a person)
             conversations = _send(s, rt, cadence, case, provider, *due)
     except IntegrityError:
         log.info("retention case %s: contact already made by another worker", case_id)
@@ -71,6 +74,22 @@ def send_due_contact(case_id: int) -> int:
     for conversation_id in conversations:
         queueing.deliver_later(rt, conversation_id)
     return 1
+
+
+def _replied_meanwhile(s, case: RetentionCase, provider) -> bool:
+    """Any message from the provider's phones or e-mails since the case opened is a reply,
+    whichever path it took; the case is marked replied with it."""
+    if provider is None:
+        return False
+    keys = [f"whatsapp:{v}" for p in provider.phones for v in phones.variants(p)]
+    keys += [f"email:{e}" for e in provider.emails]
+    first = s.scalars(select(InboundMessage).where(
+        InboundMessage.conversation_key.in_(keys), InboundMessage.received_at >= case.created_at)
+        .order_by(InboundMessage.id).limit(1)).first()
+    if first is None:
+        return False
+    case.status, case.replied_at, case.reply_channel = "replied", first.received_at, first.channel
+    return True
 
 
 def _send(s, rt, cadence: Cadence, case: RetentionCase, provider, contact: Contact,

@@ -15,7 +15,7 @@ from bot.pipeline.inbox import accept
 from bot.pipeline.sweep import sweep as full_sweep  # what a starting worker runs
 from bot.services import outbox
 from storage.db import transaction
-from storage.models import OutboundMessage, RetentionCase, RetentionContact
+from storage.models import Conversation, OutboundMessage, RetentionCase, RetentionContact
 
 from ...conftest import drain
 from .support import CLINIC_EMAIL, CLINIC_PHONE, at, later, open_case, sweep
@@ -157,3 +157,18 @@ def test_a_worker_killed_between_contacts_resumes_without_a_duplicate(client, rt
     assert len(_to_clinic(twilio)) == 2  # contact 1 once, contact 2 once
     assert [(n, ch) for n, ch, *_ in _contacts(rt, case_id)] == [
         (1, "email"), (1, "whatsapp"), (2, "email"), (2, "whatsapp")]
+
+
+def test_a_reply_that_reached_a_person_first_still_stops_the_cadence(client, rt, wa):
+    case_id = open_case(client, rt)
+    sweep(rt)
+    with transaction(rt.sessions) as s:  # the clinic's conversation is already queued for a person
+        conversation = s.scalars(select(Conversation).where(Conversation.address == CLINIC_PHONE)).one()
+        conversation.handoff = "waiting"
+    later(hours=1)
+    wa.say(CLINIC_PHONE, "Bom dia, recebi a mensagem")
+    at(datetime(2026, 11, 27, 12, 0))
+    assert sweep(rt) == 0
+    with transaction(rt.sessions) as s:
+        case = s.get(RetentionCase, case_id)
+        assert (case.status, case.reply_channel) == ("replied", "whatsapp")
