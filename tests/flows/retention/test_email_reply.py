@@ -25,7 +25,7 @@ def _text(mail) -> str:
     return mail.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_email_contacts_go_out_and_an_email_reply_stops_the_cadence(client, rt, smtp):
+def test_email_contacts_go_out_and_an_email_reply_stops_the_cadence(client, rt, smtp):  # noqa: F811
     case_id = open_case(client, rt)
     sweep(rt)
     at(datetime(2026, 11, 27, 12, 0))
