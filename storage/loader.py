@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from bot.language import phones
 from bot.platform import clock
 from bot.platform.calendar import is_holiday
-from storage.network_loader import load_network
 from storage.models import (
     Beneficiary,
     BeneficiaryPhone,
@@ -28,6 +27,7 @@ from storage.models import (
     Provider,
     Slot,
 )
+from storage.network_loader import load_network
 
 _RELATIVE_DAY = re.compile(r"^today([+-]\d+)?$")
 _RELATIVE_MONTH = re.compile(r"^month([+-]\d+)?$")

@@ -21,7 +21,6 @@ from storage.models import (
     Slot,
 )
 
-from .embedded_network import EmbeddedNetwork
 from .base import (
     BeneficiaryInfo,
     Bill,
@@ -32,6 +31,7 @@ from .base import (
     SlotTaken,
     TitleInfo,
 )
+from .embedded_network import EmbeddedNetwork
 
 # The embedded issuer is a demo bank agreement; a real operator issues through its API.
 DEMO_BANK_CODE = "001"

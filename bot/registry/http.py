@@ -12,7 +12,6 @@ import requests
 
 from bot.language import phones
 
-from .http_network import HttpNetwork
 from .base import (
     BeneficiaryInfo,
     Bill,
@@ -24,6 +23,7 @@ from .base import (
     SlotTaken,
     TitleInfo,
 )
+from .http_network import HttpNetwork
 
 
 class _NotOurBooking(Exception):

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from flask import Response, abort, current_app, render_template, request
 from sqlalchemy import select
 
-from bot.platform import clock
 from bot.flows.retention import reports as retention_reports
+from bot.platform import clock
 from storage.db import transaction
 from storage.models import AuditEntry, InboundMessage, OutboundMessage, Protocol, ProtocolEvent
 

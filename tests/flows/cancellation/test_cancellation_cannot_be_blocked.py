@@ -3,7 +3,8 @@ answer afterwards (the offer, commands, nonsense, another journey, a human) and 
 not the operator's systems are up, the cancellation ends registered, once, with its proof."""
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.cli import DEMO_FILE
