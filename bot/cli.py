@@ -1,6 +1,7 @@
 """Flask CLI commands: `flask --app wsgi <command>`."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -24,6 +25,8 @@ from bot.channels.base import Incoming
 from bot.engine import accounts
 from bot.engine import attendants as handoff
 from bot.flows.negotiation.campaign import CampaignError, start_negotiation_campaign
+from bot.flows.retention import cases as retention_cases
+from bot.flows.retention import reports as retention_reports
 from bot.language import phones
 from bot.pipeline import context
 from bot.pipeline import sweep as sweeping
@@ -47,6 +50,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(sweep)
     app.cli.add_command(serve)
     app.cli.add_command(negotiation_campaign)
+    app.cli.add_command(retention_import)
+    app.cli.add_command(retention_report)
 
 
 def command_runtime():
@@ -409,3 +414,31 @@ def negotiation_campaign(rate: float, limit: int | None):
     except CampaignError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(result)
+
+
+# -- retention (issue 16) ---------------------------------------------------------------
+@click.command("retention-import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def retention_import(path: Path):
+    """Open retention cases from a CSV or JSON file (format in docs/journeys/retention.md);
+    all or nothing, and a case whose protocol is already known is not created again."""
+    items = retention_cases.parse_file(path.name, path.read_text(encoding="utf-8-sig"))
+    with transaction(command_runtime().sessions) as s:
+        created, errors = retention_cases.import_items(s, command_runtime(), items)
+        if errors:
+            s.rollback()
+            raise click.ClickException("nothing imported:\n" + "\n".join(errors))
+        click.echo(f"{len(created)} case(s) opened: {', '.join(c.protocol_number for c in created)}")
+
+
+@click.command("retention-report")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="also write every case as CSV (';'-separated) to this file")
+def retention_report(csv_path: Path | None):
+    """Time to finish, reasons, retention rate by city and by action, contacts needed."""
+    with transaction(command_runtime().sessions) as s:
+        loaded = retention_reports.load(s)
+        click.echo(json.dumps(retention_reports.summary(*loaded), ensure_ascii=False, indent=2,
+                               default=str))
+        if csv_path is not None:
+            csv_path.write_text(retention_reports.to_csv(*loaded), encoding="utf-8")

@@ -29,6 +29,7 @@ from storage.models import (
     Provider,
     Slot,
 )
+from storage.network_loader import load_network
 
 _RELATIVE_DAY = re.compile(r"^today([+-]\d+)?$")
 _RELATIVE_MONTH = re.compile(r"^month([+-]\d+)?$")
@@ -117,8 +118,9 @@ def load(session: Session, data: dict, today: date, replace: bool = True) -> dic
                              duration_minutes=(item.get("schedule") or {}).get("minutes", 30)))
             slots += 1
     session.flush()
+    network = load_network(session, data, today, parse_day, replace=replace)
     return {"beneficiaries": len(people), "titles": len(data.get("titles", [])),
-            "providers": len(data.get("providers", [])), "slots": slots}
+            "providers": len(data.get("providers", [])), "slots": slots, **network}
 
 
 def _load_bill_items_and_coverage(session: Session, data: dict, today: date) -> None:

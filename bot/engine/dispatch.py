@@ -138,6 +138,8 @@ def handle_idle(turn: Turn, *, fresh_start: bool = False) -> None:
     that session — a menu number then would start a journey the person never asked for.
     Only a clear request (or a thanks) is acted on; anything else gets the menu."""
     text = turn.choice
+    if any(f.hooks.claim(turn) for f in turn.journeys if f.hooks.claim):
+        return  # a sender a journey owns (a provider in an open retention case)
     if turn.scratch.get("media_only"):
         sessions.show_menu(turn)  # after "não consigo ouvir áudios… escreva o que precisa"
         return

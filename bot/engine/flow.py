@@ -53,6 +53,10 @@ class Hooks:
         with bot.services.teams.send_case (`reply` is a teams.TeamReply: protocol, text,
         attachment ids, tell_beneficiary(), set_status()). The answer is already in the
         protocol's history; the hook moves the case on where the journey says so.
+    claim(turn) -> bool: run on every message that arrives with no journey running,
+        before the menu and intent routing; True when the journey took the message because
+        of WHO sent it (a provider replying to outreach), so it never reaches the
+        beneficiary journeys. It must be cheap and say False for anyone else.
     """
 
     recognizer: Callable[[str], bool] | None = None
@@ -61,6 +65,7 @@ class Hooks:
     keeps: Callable[["Turn", str], bool] | None = None
     aside: Handler | None = None
     team_reply: Callable[[object], None] | None = None
+    claim: Callable[["Turn"], bool] | None = None
 
 
 @dataclass

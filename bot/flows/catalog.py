@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.engine import Journeys
 from bot.flows.boleto import flow as boleto
+from bot.flows.cancellation import flow as cancellation
+from bot.flows.cancellation import rules as cancellation_rules
 from bot.flows.disputes import flow as disputes
 from bot.flows.disputes import rules as dispute_rules
 from bot.flows.guides import flow as guides
@@ -13,6 +15,8 @@ from bot.flows.negotiation import rules as negotiation_rules
 from bot.flows.procedures import flow as procedures
 from bot.flows.procedures import rules as procedure_rules
 from bot.flows.protocols import flow as protocols
+from bot.flows.retention import cadence_rules as retention_cadence
+from bot.flows.retention import flow as retention
 from bot.flows.scheduling import flow as scheduling
 from bot.flows.scheduling import my_appointments
 
@@ -26,6 +30,8 @@ JOURNEYS = Journeys((
     procedures.flow,
     guides.flow,
     disputes.flow,
+    cancellation.flow,
+    retention.flow,
 ))
 
 
@@ -43,3 +49,5 @@ def check(runtime) -> None:
     negotiation_rules.of(runtime)
     procedure_rules.check()
     dispute_rules.of()
+    cancellation_rules.of(runtime)
+    retention_cadence.of(runtime)

@@ -163,6 +163,23 @@ class BillItemInfo:
     kind: str = "coparticipacao"
 
 
+@dataclass(frozen=True)
+class DentalProviderInfo:
+    """An accredited dentist or dental clinic (retention outreach goes to it)."""
+    ref: str
+    name: str
+    kind: str  # F | J
+    cro: str
+    uf: str
+    city: str
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    cnpj: str | None = None
+    cpf: str | None = None
+    included_on: date | None = None
+
+
 class SlotTaken(Exception):
     """Somebody else booked the slot first."""
 
@@ -235,3 +252,18 @@ class OperatorRegistry(Protocol):
     def register_dispute(self, beneficiary_ref: str, title_ref: str | None,
                          competence: date | None, item_refs: list[str], description: str,
                          protocol: str, idempotency_key: str) -> None: ...
+
+    # -- cancellation and the dental network (issue 16) ------------------------------
+    def register_cancellation(self, beneficiary_ref: str, protocol_number: str,
+                              requested_at: datetime, dependent_refs: list[str],
+                              idempotency_key: str) -> None:
+        """RN 561/2022: the request is the cancellation; the operator records it at once."""
+        ...
+    def loss_ratio(self, beneficiary_ref: str) -> Decimal | None:
+        """Sinistralidade (%) of the person's contract, None when the operator has none."""
+        ...
+    def dental_provider(self, ref: str) -> DentalProviderInfo | None: ...
+    def dental_provider_by_cro(self, cro: str, uf: str) -> DentalProviderInfo | None: ...
+    def dental_provider_by_contact(self, address: str) -> DentalProviderInfo | None:
+        """By an E.164 phone (with or without a mobile's ninth digit) or an e-mail."""
+        ...

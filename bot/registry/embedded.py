@@ -31,6 +31,7 @@ from .base import (
     SlotTaken,
     TitleInfo,
 )
+from .embedded_network import EmbeddedNetwork
 from .embedded_procedures import EmbeddedProcedures, guide_info
 
 # The embedded issuer is a demo bank agreement; a real operator issues through its API.
@@ -38,7 +39,7 @@ DEMO_BANK_CODE = "001"
 DEMO_AGREEMENT = "123456"
 
 
-class EmbeddedRegistry(EmbeddedProcedures):
+class EmbeddedRegistry(EmbeddedProcedures, EmbeddedNetwork):
     def __init__(self, sessions: sessionmaker[Session], session: Session | None = None):
         self._sessions = sessions
         self._session = session

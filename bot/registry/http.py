@@ -23,6 +23,7 @@ from .base import (
     SlotTaken,
     TitleInfo,
 )
+from .http_network import HttpNetwork
 from .http_procedures import HttpProcedures, guide_from_json
 
 
@@ -30,7 +31,7 @@ class _NotOurBooking(Exception):
     """409 to a release: the slot is booked under another key now."""
 
 
-class HttpRegistry(HttpProcedures):
+class HttpRegistry(HttpProcedures, HttpNetwork):
     def __init__(self, base_url: str, token: str, timeout: float = 10):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout

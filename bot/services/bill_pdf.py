@@ -7,7 +7,6 @@ from bot.language.formatting import format_linha
 from bot.language.templates import render
 from bot.services.boleto import linha_digitavel
 
-
 # The PDF core fonts (Helvetica) are Latin-1: Portuguese fits, typography does not
 # ("Acordo 12 – parcela 1/5" failed the whole document).
 _TYPOGRAPHY = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"',

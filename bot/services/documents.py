@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from bot.services.attachments import MissingAttachment, store_from_settings
 from bot.services.bill_pdf import render_bill_pdf
+from bot.services.cancellation_pdf import render_proof
 from storage.models import Attachment
 
 
 def render(runtime, item: dict) -> bytes | None:
     if item["kind"] == "attachment":
         return _stored_file(runtime, item)
+    if item["kind"] == "cancellation":
+        return render_proof(runtime, item["ref"])
     if item["kind"] != "bill":
         return None
     with runtime.sessions() as session:

@@ -1,6 +1,6 @@
-"""The supervisors' dashboard: journeys started and completed per day, handoff rate,
-waiting time until a person took over (p50/p90), messages per hour and delivery failures
-by error code — charts drawn server-side as SVG, each table also as CSV."""
+"""The supervisors' dashboard: journeys started and completed per day, median time to
+complete per journey, handoff rate and its reasons, waiting time until a person took over
+(p50/p90), messages per hour and delivery failures by error code — charts drawn server-side as SVG, each table also as CSV."""
 from __future__ import annotations
 
 import csv
@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from flask import Response, abort, current_app, render_template, request
 from sqlalchemy import select
 
+from bot.flows.retention import reports as retention_reports
 from bot.platform import clock
 from storage.db import transaction
 from storage.models import AuditEntry, InboundMessage, OutboundMessage, Protocol, ProtocolEvent
@@ -98,7 +99,41 @@ def metrics(session, days: int) -> dict[str, Table]:
                        [[f"{h:02d}h", per_hour[("in", h)], per_hour[("out", h)]] for h in range(24)]),
         "failures": Table("Falhas de entrega por código de erro", ["código", "falhas"],
                           [[code, n] for code, n in failures.most_common()]),
+        "completion": _time_to_complete(session, since),
+        "reasons": _handoff_reasons(session, since),
+        "retention": _retention(session),
     }
+
+
+def _time_to_complete(session, since) -> Table:
+    """Median minutes from a protocol's opening to its first "concluido", per journey."""
+    minutes: dict[str, list[float]] = {}
+    for event, protocol in session.execute(
+            select(ProtocolEvent, Protocol).join(Protocol, ProtocolEvent.protocol_id == Protocol.id)
+            .where(Protocol.created_at >= since, ProtocolEvent.status == "concluido")
+            .order_by(ProtocolEvent.id)):
+        spent = (event.created_at - protocol.created_at).total_seconds() / 60
+        minutes.setdefault(protocol.journey, {}).setdefault(protocol.id, spent)
+    rows = [[labels.journey(journey), _round(_percentile(list(by_protocol.values()), .5)),
+             len(by_protocol)] for journey, by_protocol in sorted(minutes.items())]
+    return Table("Tempo até concluir, por jornada (mediana, min)",
+                 ["jornada", "mediana (min)", "concluídas"], rows)
+
+
+def _handoff_reasons(session, since) -> Table:
+    """Why conversations went to a person: the reason recorded when each was forwarded."""
+    reasons = Counter((e.note or "sem motivo registrado")[:80] for e in session.scalars(
+        select(ProtocolEvent).where(ProtocolEvent.created_at >= since,
+                                    ProtocolEvent.status == "encaminhado")))
+    return Table("Motivos de encaminhamento a atendente", ["motivo", "encaminhamentos"],
+                 [[reason, n] for reason, n in reasons.most_common(15)])
+
+
+def _retention(session) -> Table:
+    """Dental-network retention (all cases, not only the period): rate by city."""
+    by_city = retention_reports.summary(*retention_reports.load(session))["retention_rate_by_city"]
+    return Table("Retenção da rede por cidade", ["cidade", "casos encerrados", "retidos (%)"],
+                 [[city, v["cases"], v["rate_pct"]] for city, v in by_city.items()])
 
 
 def _round(value):
@@ -145,7 +180,9 @@ def dashboard():
     charts = {"journeys": bar_chart(tables["journeys"], [1, 2]),
               "handoff": bar_chart(tables["handoff"], [1]),
               "hours": bar_chart(tables["hours"], [1, 2]),
-              "failures": bar_chart(tables["failures"], [1]) if tables["failures"].rows else None}
+              "failures": bar_chart(tables["failures"], [1]) if tables["failures"].rows else None,
+              "completion": bar_chart(tables["completion"], [1]) if tables["completion"].rows else None,
+              "retention": bar_chart(tables["retention"], [2]) if tables["retention"].rows else None}
     return render_template("console/dashboard.html", tables=tables, charts=charts, days=days,
                            labels=labels)
 

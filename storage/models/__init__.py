@@ -25,6 +25,15 @@ from .registry import (
     Provider,
     Slot,
 )
+from .retention import (
+    Cancellation,
+    RegCancellation,
+    RegDentalContact,
+    RegDentalProvider,
+    RegIndicator,
+    RetentionCase,
+    RetentionContact,
+)
 from .scheduling import Appointment
 
 __all__ = [
@@ -34,4 +43,6 @@ __all__ = [
     "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",
     "Guide", "IssuedBill", "Provider", "Slot",
     "BillItem", "BillingDispute", "Coverage", "GuideEvent", "GuideTracking", "ProcedureRequest",
+    "Cancellation", "RegCancellation", "RegDentalContact", "RegDentalProvider", "RegIndicator",
+    "RetentionCase", "RetentionContact",
 ]

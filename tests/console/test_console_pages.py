@@ -96,3 +96,17 @@ def test_the_dashboard_counts_journeys_handoffs_and_waiting_time(app, rt, wa):
     html = sara.get("/console/dashboard").get_data(as_text=True)
     assert html.count("<svg") >= 3
     assert sara.get("/console/dashboard/nope.csv").status_code == 404
+
+
+def test_the_dashboard_gives_time_to_complete_per_journey_and_handoff_reasons(app, rt, wa):
+    wa.say(MARIA, "2a via")
+    clock.freeze(clock.now() + timedelta(minutes=3))
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "1")  # the bill sent: the 2ª via protocol is concluded, 3 min after opening
+    wa.say(MARIA, "atendente")
+    sara = _signed(app, rt, "sara", "Sara", role="supervisor")
+    completion = sara.get("/console/dashboard/completion.csv").get_data(as_text=True).splitlines()
+    assert completion[0].lstrip("\ufeff") == "jornada;mediana (min);concluídas"
+    assert completion[1].endswith(";3,0;1"), completion
+    reasons = sara.get("/console/dashboard/reasons.csv").get_data(as_text=True).splitlines()
+    assert reasons[1] == "pedido do beneficiário;1", reasons

@@ -7,8 +7,10 @@ import time
 from sqlalchemy import func, select
 
 from bot.channels.email import auth
+from bot.channels.email.sender import plain
 from bot.platform import queueing
 from bot.services import outbox
+from bot.services.attachments import LocalStore
 from storage.db import transaction
 from storage.models import (
     Conversation,
@@ -18,8 +20,6 @@ from storage.models import (
     OutboundMessage,
 )
 from tests.conftest import drain
-from bot.channels.email.sender import plain
-from bot.services.attachments import LocalStore
 from tests.email_support import (
     basic_auth,
     fixture,

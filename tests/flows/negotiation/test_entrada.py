@@ -56,7 +56,7 @@ def test_the_entrada_said_is_never_exceeded(principal, interest, days, code, sai
 
 
 def test_so_consigo_dar_150_de_entrada_through_the_rules():
-    # Roberto's debt (tests/test_negotiation_fixes.py): 1.310,00 financed after the discount.
+    # Roberto's debt (tests/flows/negotiation/test_agreement_lifecycle.py): 1.310,00 financed after the discount.
     titles = _titles(D("1310.00"), D("0"), 150, "002")
     plan = installment_plan(titles, TODAY, RULES, entrada=D("150"))
     assert isinstance(plan, Plan) and plan.entrada_amount == D("149.97") and plan.installments == 9

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language.names import name_matches
 from bot.flows.negotiation.language import (
     looks_like_address,
     moved,
@@ -14,6 +13,7 @@ from bot.flows.negotiation.language import (
     wants_discount,
 )
 from bot.language.intents import after_yes_no, yes_no
+from bot.language.names import name_matches
 from bot.language.text import normalize
 
 

@@ -179,7 +179,7 @@ def test_reminder_answer_after_the_appointment_vanished_does_not_crash(wa, rt):
 
 # -- item 10: the operator's system down while cancelling ------------------------------------
 # (polish item 3: the cancellation counts at once and the slot's release is owed; see
-# tests/test_scheduling_polish.py for the sweeper making it)
+# tests/flows/scheduling/test_owed_slot_releases.py for the sweeper making it)
 def test_cancel_with_the_registry_down_cancels_and_owes_the_release(wa, rt, monkeypatch):
     book(wa)
     wa.say(MARIA, "minhas consultas")
