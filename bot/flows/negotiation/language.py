@@ -1,11 +1,17 @@
-"""How the negotiation reads free text that is not a payment request: the script's common
-questions, "está caro", and what looks like a postal address. Pure functions over
-`bot.language.text.normalize`d text, tested table-driven (tests/test_negotiation_language.py)."""
+"""How the negotiation reads free text: payment requests ("em 5x", "entrada de 200",
+"à vista"), the script's common questions, "está caro", and what looks like a postal
+address. Pure functions over `bot.language.text.normalize`d text, tested table-driven
+(tests/test_negotiation_language.py, the corpus in tests/corpus/slots/)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 
+from text_to_num import alpha2digit
+
+from bot.flows.negotiation.centavos import cents
 from bot.language.intents import BUT, clauses
 from bot.language.text import normalize
 
@@ -215,3 +221,90 @@ def accepts(text: str) -> bool:
     if not parts or not ACCEPTANCE.match(parts[0]):
         return False
     return not any(BUT.search(p) for p in parts[1:])
+
+
+# -- payment requests -------------------------------------------------------------------
+@dataclass(frozen=True)
+class InstallmentRequest:
+    wants_installments: bool = False
+    installments: int | None = None  # after the entrada, as in "entrada + 6x"
+    entrada: Decimal | None = None
+    day: int | None = None  # day of the month for the due date ("dia 10")
+    wants_cash: bool = False
+    installment_value: Decimal | None = None  # "80 por mês", "parcelas de 300": a boleto's value
+
+    @property
+    def empty(self) -> bool:
+        return not (self.wants_installments or self.installments or self.entrada
+                    or self.day or self.wants_cash)
+
+
+_WORDS = {"uma": 1, "um": 1, "duas": 2, "dois": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6,
+          "sete": 7, "oito": 8, "nove": 9, "dez": 10, "onze": 11, "doze": 12}
+_COUNT = r"(\d{1,2}|" + "|".join(_WORDS) + r")"
+_MONEY = r"(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+[.,]\d{1,2}(?!\d)|\d+)"
+_NOT_A_COUNT = r"(?!\d|[.,]\d| ?(?:x\b|vez|parcela|prestac|mes|por mes|ao mes))"
+_N = [re.compile(rf"\b{_COUNT} ?(?:x\b|vez(?:es)?\b|parcelas?\b|prestac(?:oes|ao)\b|meses\b)"),
+      re.compile(rf"\b(?:parcel|divid)\w* (?:em |por )?{_COUNT}\b{_NOT_A_COUNT}"),
+      re.compile(rf"\b(?:resto|restante|saldo) (?:em |de )?{_COUNT}\b{_NOT_A_COUNT}")]
+# Numbers written in words ("quinze vezes", "entrada de cento e cinquenta", "dia dez") are
+# read as digits (text2num) before the patterns below. threshold=2 leaves a lone "um"/"uma"
+# a word: it is mostly an article ("uma entrada de 200"); `_WORDS` reads it where it is a
+# count ("uma parcela").
+# "2 mil" (digits, then the word) is ours to read: text2num leaves the 2 and turns "mil"
+# into 1000 on its own.
+_THOUSANDS = re.compile(r"\b(\d{1,3}) mil\b")
+
+
+def _digits_for_words(norm: str) -> str:
+    norm = _THOUSANDS.sub(lambda m: str(int(m.group(1)) * 1000), norm)
+    return alpha2digit(norm, "pt", threshold=2)
+
+
+# "não quero parcelar", "não vou dividir": the person turns installments down.
+_NO_INSTALLMENTS = re.compile(r"\bnao (?:\w+ ){0,2}(?:parcel|divid|prestac)")
+_ENTRADA = [
+    re.compile(rf"\bentrada (?:de |com |sendo )?(?:r )?{_MONEY}{_NOT_A_COUNT}"),
+    re.compile(rf"(?:r )?{_MONEY} (?:reais )?(?:de|na|como|pra|para) (?:a )?entrada\b"),
+    re.compile(rf"\b(?:dar|dou|posso dar|consigo dar) (?:r )?{_MONEY}{_NOT_A_COUNT}"),
+]
+# The installment the person can pay: "parcelas de 300", "80 por mês", "200 mensais".
+_VALUE = [
+    re.compile(rf"\b(?:parcelas?|prestac(?:oes|ao)) (?:de |de ate |de no maximo )?(?:r )?{_MONEY}{_NOT_A_COUNT}"),
+    re.compile(rf"(?:\br )?\b{_MONEY} (?:reais )?(?:por mes|ao mes|mensais|mensal|por parcela|de parcela)\b"),
+]
+# "dia 10", "dia 1º" (normalized to "1o"/"1deg"), "dia primeiro"; not "dia 10/12".
+_DAY = re.compile(r"\bdia (\d{1,2}|primeiro)(?:o|deg)?\b(?![/.-]\d)")
+
+
+def _money(raw: str) -> Decimal:
+    if "," in raw:  # 1.200,50
+        return cents(Decimal(raw.replace(".", "").replace(",", ".")))
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):  # 1.200
+        return cents(Decimal(raw.replace(".", "")))
+    return cents(Decimal(raw))
+
+
+def parse_installment_request(text: str) -> InstallmentRequest:
+    """'em 5x', 'parcelar', 'quanto fica em 10 vezes', 'só consigo dar 150 de entrada',
+    'consigo pagar dia 10', 'entrada de R$ 200,00 e 6x', '12 parcelas', 'à vista'.
+    A bare "1x"/"uma vez" is read as cash: people say it for a single payment."""
+    norm = _digits_for_words(normalize(re.sub(r"(?i)r\$", " r ", text or "")))
+    n = next((m for m in (p.search(norm) for p in _N) if m), None)
+    count = (_WORDS.get(n.group(1)) or int(n.group(1))) if n else None
+    entrada = next((_money(m.group(1)) for m in (p.search(norm) for p in _ENTRADA) if m), None)
+    value = next((_money(m.group(1)) for m in (p.search(norm) for p in _VALUE) if m), None)
+    day = _DAY.search(norm)
+    day = (1 if day.group(1) == "primeiro" else int(day.group(1))) if day else None
+    day = day if day and 1 <= day <= 31 else None
+    cash = bool(re.search(r"\ba ?vista\b", norm))
+    if _NO_INSTALLMENTS.search(norm):
+        return InstallmentRequest(day=day, wants_cash=True)
+    if count == 1 and entrada is None and not re.search(r"\bentrada\b", norm):
+        count, cash = None, True  # "1x", "uma vez": a single payment; "entrada + 1x" is not
+    if count == 0:
+        count = None
+    wants = bool(count or entrada or value or re.search(r"\bparcel|\bprestac|\bdivid", norm))
+    return InstallmentRequest(wants_installments=wants, installments=count, entrada=entrada,
+                              day=day, wants_cash=cash and not wants,
+                              installment_value=value if value and not count else None)
