@@ -63,13 +63,14 @@ def _later(**delta):
 
 
 # -- 1: the due date ------------------------------------------------------------------------------
+# Issue 11: two business days ahead (the boletos "chegam em até 24 horas"), no longer the next one.
 @pytest.mark.parametrize("today,expected", [
-    (date(2026, 11, 24), date(2026, 11, 25)),  # Tuesday → Wednesday
-    (date(2026, 11, 27), date(2026, 11, 30)),  # Friday → Monday (no boleto due on a weekend)
-    (date(2026, 11, 19), date(2026, 11, 23)),  # 20/11 (Consciência Negra) and the weekend skipped
-    (date(2026, 12, 24), date(2026, 12, 28)),  # Christmas and the weekend skipped
+    (date(2026, 11, 24), date(2026, 11, 26)),  # Tuesday → Thursday
+    (date(2026, 11, 27), date(2026, 12, 1)),  # Friday → Tuesday (no boleto due on a weekend)
+    (date(2026, 11, 19), date(2026, 11, 24)),  # 20/11 (Consciência Negra) and the weekend skipped
+    (date(2026, 12, 24), date(2026, 12, 29)),  # Christmas and the weekend skipped
 ])
-def test_first_offer_is_due_the_next_business_day(today, expected):
+def test_first_offer_is_due_two_business_days_ahead(today, expected):
     assert first_due_date(today, RULES) == expected
     assert today < expected <= today + timedelta(days=RULES.max_due_days)
 
@@ -86,24 +87,25 @@ def test_first_due_date_never_leaves_the_window():
     ("dia 20 do mês que vem", "beyond"), ("a partir de 10/12", "beyond"),
     ("dia 28/11", date(2026, 11, 28)), ("consigo no dia 30/11", date(2026, 11, 30)),
     ("sexta", date(2026, 11, 27)), ("pode ser sexta-feira?", date(2026, 11, 27)),
-    ("até sexta", date(2026, 11, 27)), ("amanhã", date(2026, 11, 25)), ("hoje", TODAY),
-    ("semana que vem", date(2026, 12, 1)), ("dia 1º", date(2026, 12, 1)), ("dia 25", date(2026, 11, 25)),
+    ("até sexta", date(2026, 11, 27)), ("amanhã", "too_soon"), ("hoje", "too_soon"),
+    ("semana que vem", date(2026, 12, 1)), ("dia 1º", date(2026, 12, 1)), ("dia 25", "too_soon"),
     ("dia 20/11", "past"), ("20/11/2026", "past"), ("ontem", "past"), ("semana passada", "past"),
     ("em 5x", None), ("entrada de 150", None), ("R$ 1.410,75", None), ("o quanto antes", None),
     ("sim", None), ("segunda parcela", None),
 ])
 def test_requested_due_date(text, expected):
     got = requested_due_date(text, TODAY, RULES)
-    if expected in ("beyond", "past"):
+    if expected in ("beyond", "past", "too_soon"):
         assert isinstance(got, Refusal) and got.limit == date(2026, 12, 1)
-        assert got.reason == ("due_date" if expected == "beyond" else "due_date_past")
+        assert got.reason == {"beyond": "due_date", "past": "due_date_past",
+                              "too_soon": "due_date_too_soon"}[expected]
     else:
         assert got == expected
 
 
-def test_first_offer_uses_the_next_business_day_and_says_how_far_it_can_go(wa):
+def test_first_offer_uses_two_business_days_ahead_and_says_how_far_it_can_go(wa):
     offer = _to_offer(wa)
-    assert "com vencimento em *25/11/2026*. Consegue pagar até essa data?" in offer
+    assert "com vencimento em *26/11/2026*. Consegue pagar até essa data?" in offer
     assert "outra data de pagamento até 01/12/2026" in offer
 
 
@@ -127,20 +129,20 @@ def test_a_date_beyond_the_window_or_past_is_explained_and_nothing_changes(wa, r
     before = _conversation(rt).data["pending"]
     for _ in range(3):  # understood, only not possible: never counted as a misunderstanding
         [reply] = wa.say(ROBERTO, text)
-        assert reply == (f"{opening} de hoje (24/11/2026) até *01/12/2026* (no máximo 7 dias). "
+        assert reply == (f"{opening} de 26/11/2026 até *01/12/2026* (no máximo 7 dias). "
                          "Escolha um dia até lá (ex.: \"dia 1\") ou responda *sim* para fechar com "
-                         "o vencimento em *25/11/2026*.")
+                         "o vencimento em *26/11/2026*.")
     conversation = _conversation(rt)
     assert conversation.handoff is None and conversation.state == "offer"
-    assert conversation.data["pending"] == before and conversation.data["due"] == "2026-11-25"
+    assert conversation.data["pending"] == before and conversation.data["due"] == "2026-11-26"
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "1")
     [agreement] = _agreements(rt)
-    assert agreement.installments == 3 and agreement.due_date == date(2026, 11, 25)
+    assert agreement.installments == 3 and agreement.due_date == date(2026, 11, 26)
 
 
 # -- 2: ATZ only for a boleto that expired ---------------------------------------------------------
 def _cash_agreement(wa):
-    _to_offer(wa)  # due 25/11
+    _to_offer(wa)  # due 26/11
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "1")
     wa.say(ROBERTO, "menu")
 
@@ -153,9 +155,9 @@ def _negotiate_again(wa):
 def test_a_boleto_due_today_is_sent_again_not_reissued(wa, rt):
     _cash_agreement(wa)
     bill_ref = _agreements(rt)[0].boletos[0]["bill_ref"]
-    _later(days=1)  # 25/11: due today, still payable
+    _later(days=2)  # 26/11: due today, still payable
     text = _negotiate_again(wa)
-    assert "acordo em andamento" in text and "vencimento em *25/11/2026*" in text
+    assert "acordo em andamento" in text and "vencimento em *26/11/2026*" in text
     assert "reemiti" not in text and "Linha digitável" in text
     [agreement] = _agreements(rt)
     assert agreement.reissue_count == 0 and agreement.boletos[0]["bill_ref"] == bill_ref
@@ -166,9 +168,9 @@ def test_a_boleto_due_today_is_sent_again_not_reissued(wa, rt):
 def test_a_boleto_that_expired_days_ago_is_reissued(wa, rt):
     _cash_agreement(wa)
     old = _agreements(rt)[0].boletos[0]["bill_ref"]
-    _later(days=3)  # 27/11: expired two days ago
+    _later(days=4)  # 28/11: expired two days ago
     text = _negotiate_again(wa)
-    assert "com boleto vencido em 25/11/2026" in text and "novo vencimento em *04/12/2026*" in text
+    assert "com boleto vencido em 26/11/2026" in text and "novo vencimento em *05/12/2026*" in text
     [agreement] = _agreements(rt)
     assert agreement.reissue_count == 1 and agreement.boletos[0]["bill_ref"] != old
     with transaction(rt.sessions) as s:
@@ -347,12 +349,12 @@ def test_a_case_for_the_supervisor_carries_the_titles_and_the_offer(wa, rt, clie
     assert case["message"] == text
     assert [(t["code"], t["competence"], t["days_overdue"], t["amount"]) for t in case["titles"]] == [
         ("002", "2026-05-01", 180, "707.40"), ("002", "2026-06-01", 150, "700.85")]
-    assert case["offer"] == {"kind": "installments", "total": "1423.25", "due": "2026-11-25", "n": 5,
+    assert case["offer"] == {"kind": "installments", "total": "1423.25", "due": "2026-11-26", "n": 5,
                              "entrada": "237.25", "installment": "237.20"}
     assert why in note and repr(text) in note
     assert ("Títulos: 002 Contribuição Plano Especial competência 05/2026, 180 dias em atraso, R$ 707,40; "
             "002 Contribuição Plano Especial competência 06/2026, 150 dias em atraso, R$ 700,85. "
-            "Proposta na mesa: entrada R$ 237,25 + 5x R$ 237,20 (total R$ 1.423,25), venc. 25/11/2026.") in note
+            "Proposta na mesa: entrada R$ 237,25 + 5x R$ 237,20 (total R$ 1.423,25), venc. 26/11/2026.") in note
     # the attendant sees it in the queue: the case with its context, and the transcript
     with transaction(rt.sessions) as s:
         token = handoff.create_attendant(s, "Ana")

@@ -128,11 +128,11 @@ def test_date_and_installments_in_one_message_quote_the_plan_a_sim_closes(wa, rt
     assert "9x de" in wa.say(ROBERTO, "quero parcelar")[0]  # entrada + 9x on the table
     reply = wa.say(ROBERTO, "consigo pagar dia 10, em 5x")[0]
     # The date is explained and the one on the table kept; the 5x plan is quoted with it.
-    assert "até *01/12/2026* (no máximo 7 dias); mantive o vencimento em *25/11/2026*" in reply
-    assert "5x de" in reply and "com vencimento em *25/11/2026*" in reply and "9x" not in reply
+    assert "até *01/12/2026* (no máximo 7 dias); mantive o vencimento em *26/11/2026*" in reply
+    assert "5x de" in reply and "com vencimento em *26/11/2026*" in reply and "9x" not in reply
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "1")
     [agreement] = _agreements(rt)
-    assert agreement.installments == 5 and agreement.due_date.isoformat() == "2026-11-25"
+    assert agreement.installments == 5 and agreement.due_date.isoformat() == "2026-11-26"
 
 
 def test_a_valid_day_and_installments_in_one_message(wa, rt):
@@ -215,7 +215,7 @@ def test_summary_keeps_each_item_on_its_line_and_the_cash_pdf_is_named_a_vista(w
     wa.say(ROBERTO, "em 3x")
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim")
     summary = wa.say(ROBERTO, "1")[0]
-    assert re.search(r"todo dia 25\n• Desconto: R\$ 98,25\n• Boletos por WhatsApp", summary)
+    assert re.search(r"todo dia 26\n• Desconto: R\$ 98,25\n• Boletos por WhatsApp", summary)
     assert "(atualização anotada)" not in summary and "\n\nProtocolo: *" in summary
     _to_offer(wa, JOSE, "682")
     wa.say(JOSE, "sim"), wa.say(JOSE, "sim")
@@ -233,7 +233,8 @@ def test_the_entrada_said_is_the_most_the_entrada_boleto_charges(wa, rt):
     plan = wa.say(ROBERTO, "so consigo dar 150 de entrada")[0]
     assert "Entrada de *R$ 149,97*" in plan and "9x de" in plan
     small = wa.say(ROBERTO, "só consigo dar 100 de entrada")[0]
-    assert "a entrada mínima é de R$ 102,50" in small
+    # issue 11: the minimum told is the entrada shown with it (9x: above each installment)
+    assert "com 9 parcelas, a entrada mínima é de R$ 133,59" in small and "Entrada de *R$ 133,59*" in small
     wa.say(ROBERTO, "so consigo dar 150 de entrada")
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "1")
     [agreement] = _agreements(rt)

@@ -8,7 +8,8 @@ from decimal import Decimal
 from bot.engine import Turn
 from bot.flows.negotiation import rules_file
 from bot.flows.negotiation.cash import cash_offer
-from bot.flows.negotiation.plans import installment_plan
+from bot.flows.negotiation.due_dates import first_due_date
+from bot.flows.negotiation.plans import PlanRange, installment_plan, plan_range
 
 
 def rules_for(turn: Turn):
@@ -44,3 +45,15 @@ def plan_at(turn: Turn, n: int | None, entrada: Decimal | None, step: int | None
     return installment_plan(group_titles(turn), turn.today, rules_for(turn), installments=n,
                             entrada=entrada, due=chosen_due(turn), contact_titles=contact_titles(turn),
                             step=turn.data["step"] if step is None else step)
+
+
+def allows(turn: Turn) -> PlanRange:
+    """The plans this debt allows at the discount step reached: what the texts may
+    suggest ("até entrada + 5x", "em 5x", "entrada de 150")."""
+    return plan_range(group_titles(turn), turn.today, rules_for(turn), due=chosen_due(turn),
+                      contact_titles=contact_titles(turn), step=turn.data["step"])
+
+
+def earliest_due(turn: Turn) -> date:
+    """The first due date this person can meet (`first_due_date`, their state's holidays)."""
+    return first_due_date(turn.today, rules_for(turn), turn.beneficiary.state)

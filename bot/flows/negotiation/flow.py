@@ -28,8 +28,7 @@ from bot.engine import Flow, MenuEntry, Turn
 from bot.flows.negotiation import agreements as agreement_life
 from bot.flows.negotiation import campaign_reply, closing, offer_answers
 from bot.flows.negotiation.case_notes import left_with_offer
-from bot.flows.negotiation.context import rules_for
-from bot.flows.negotiation.due_dates import first_due_date
+from bot.flows.negotiation.context import earliest_due, rules_for
 from bot.flows.negotiation.offers import (
     offer_cash,
 )
@@ -102,7 +101,7 @@ def start(turn: Turn) -> None:
     groups = group_agreements(titles)
     turn.remember(groups=[[t.ref for t in g] for g in groups], codes=[g[0].code for g in groups],
                   group=0, step=0,
-                  due=first_due_date(turn.today, rules).isoformat())
+                  due=earliest_due(turn).isoformat())
     turn.say("negotiation/titles", name=turn.beneficiary.first_name, rules=rules,
              titles=[{"t": t, "days": days_overdue(t, turn.today)} for g in groups for t in g],
              separate=len(groups) > 1, more=bool(turn.scratch.get("agreements_told")))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.engine import Turn
 from bot.flows.negotiation.closing import accepted
-from bot.flows.negotiation.context import cash_at, chosen_due, rules_for
+from bot.flows.negotiation.context import allows, cash_at, chosen_due, earliest_due, rules_for
+from bot.flows.negotiation.counter_offer import answer_offered_total
 from bot.flows.negotiation.due_dates import default_due_date, requested_due_date
 from bot.flows.negotiation.language import (
     accepts,
@@ -40,15 +41,18 @@ def offer(turn: Turn) -> None:
     # Every request in the message counts ("dia 10, em 5x"): a date past or beyond the
     # window is explained and the due date stays as it was; the rest is quoted with it.
     date_limit, new_due = _settle_due_date(turn)
-    only_a_date = not (request.wants_installments or request.entrada or request.wants_cash)
+    only_a_date = not (request.wants_installments or request.entrada or request.wants_cash
+                       or request.offered_total)
     if date_limit is not None and only_a_date and not wants_discount(turn.norm):
         # Only a date, and it cannot be accepted: explain, nothing else changes.
-        return turn.reject("negotiation/due_date_limit", refusal=date_limit, today=turn.today,
+        return turn.reject("negotiation/due_date_limit", refusal=date_limit, earliest=earliest_due(turn),
                            days=rules_for(turn).max_due_days, kept=chosen_due(turn), alone=True)
     if request.installment_value:
         return offer_installments_within(turn, request.installment_value, request.entrada, date_limit)
     if request.installments or request.entrada:
         return offer_installments(turn, request.installments, request.entrada, date_limit)
+    if request.offered_total:
+        return answer_offered_total(turn, request.offered_total, request.wants_cash, date_limit)
     if wants_discount(turn.norm):
         return improve(turn, date_limit)
     if request.wants_installments:
@@ -67,14 +71,15 @@ def offer(turn: Turn) -> None:
         # "Consegue pagar até essa data?" — "não" answers the date, not the price: no
         # discount for it. Say how far the date goes and what else is possible.
         return turn.retry("negotiation/no_to_offer", latest=default_due_date(turn.today, rules_for(turn)),
-                          days=rules_for(turn).max_due_days, kind=pending["kind"])
-    turn.retry("negotiation/offer_help", latest=default_due_date(turn.today, rules_for(turn)))
+                          days=rules_for(turn).max_due_days, kind=pending["kind"], allows=allows(turn))
+    turn.retry("negotiation/offer_help", latest=default_due_date(turn.today, rules_for(turn)),
+               allows=allows(turn))
 
 
 def _settle_due_date(turn: Turn) -> tuple[Refusal | None, bool]:
     """The due date the message asks for: (refusal to explain, whether a new date was
     taken). A refused date leaves the one on the table unchanged."""
-    due = requested_due_date(turn.text, turn.today, rules_for(turn))
+    due = requested_due_date(turn.text, turn.today, rules_for(turn), turn.beneficiary.state)
     if due is None:
         return None, False
     if isinstance(due, Refusal):

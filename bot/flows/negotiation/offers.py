@@ -6,8 +6,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.engine import Turn
-from bot.flows.negotiation.context import cash_at, chosen_due, group_titles, plan_at, rules_for
-from bot.flows.negotiation.due_dates import default_due_date, first_due_date
+from bot.flows.negotiation.context import (
+    allows,
+    cash_at,
+    chosen_due,
+    earliest_due,
+    group_titles,
+    plan_at,
+    rules_for,
+)
+from bot.flows.negotiation.due_dates import default_due_date
 from bot.flows.negotiation.plans import Plan
 from bot.flows.negotiation.refusal import Refusal
 
@@ -20,7 +28,7 @@ def offer_cash(turn: Turn, improved: bool = False, from_plan: bool = False,
     say_date_limit(turn, date_limit)
     turn.say("negotiation/cash_offer", offer=offer, code=titles[0].code, improved=improved,
              from_plan=from_plan, plan_discount=plan_discount, description=titles[0].description,
-             count=len(titles), max_installments=rules_for(turn).max_installments(titles[0].code),
+             count=len(titles), allows=allows(turn),
              latest=default_due_date(turn.today, rules_for(turn)))
 
 
@@ -44,14 +52,14 @@ def offer_plan(turn: Turn, plan: Plan, refusal: Refusal | None = None,
     turn.goto("offer")
     say_date_limit(turn, date_limit)
     turn.say("negotiation/plan_offer", plan=plan, refusal=refusal, rules=rules_for(turn),
-             monthly_day=monthly_day(plan), improved=improved)
+             monthly_day=monthly_day(plan), improved=improved, allows=allows(turn))
 
 
 def say_date_limit(turn: Turn, date_limit: Refusal | None) -> None:
     """The date asked for is past or beyond the window: say so. The due date on the table
     stays what it was (the person picks another day, or accepts it)."""
     if date_limit is not None:
-        turn.say("negotiation/due_date_limit", refusal=date_limit, today=turn.today,
+        turn.say("negotiation/due_date_limit", refusal=date_limit, earliest=earliest_due(turn),
                  days=rules_for(turn).max_due_days, kept=chosen_due(turn), alone=False)
 
 
@@ -91,9 +99,11 @@ def _better_plan(turn: Turn, pending: dict) -> Plan | None:
 
 
 def still_as_quoted(turn: Turn, offer) -> bool:
+    """The offer on the table holds today as quoted: same total, same due date, and that
+    date can still be met (an offer quoted yesterday for the day after tomorrow cannot)."""
     pending = turn.data["pending"]
     return offer is not None and str(offer.total) == pending.get("total") and \
-        offer.due_date.isoformat() == pending.get("due")
+        offer.due_date.isoformat() == pending.get("due") and offer.due_date >= earliest_due(turn)
 
 
 def requote(turn: Turn) -> None:
@@ -101,7 +111,7 @@ def requote(turn: Turn) -> None:
     due-date window). Never close on different values than the person saw: quote again."""
     pending = turn.data["pending"]
     turn.say("negotiation/requoted")
-    turn.remember(due=first_due_date(turn.today, rules_for(turn)).isoformat())
+    turn.remember(due=earliest_due(turn).isoformat())
     if pending["kind"] == "cash":
         return offer_cash(turn)
     offer_installments(turn, pending["n"], pending_cap(turn, pending))
@@ -144,7 +154,6 @@ def improve(turn: Turn, date_limit: Refusal | None = None) -> None:
     """'Está caro': the next step of the ladder, never beyond the table — the plan on the
     table improved while its discount can grow, else the cash offer. The offer on the
     table is always the one quoted last, so a following "sim" accepts exactly it."""
-    titles = group_titles(turn)
     pending = turn.data["pending"]
     current = cash_at(turn, turn.data["step"])
     plan = plan_again(turn, pending) if pending["kind"] != "cash" else None
@@ -161,8 +170,7 @@ def improve(turn: Turn, date_limit: Refusal | None = None) -> None:
     say_date_limit(turn, date_limit)
     if plan is None:
         put_cash_on_table(turn, current)
-        return turn.say("negotiation/best_offer", offer=current,
-                        max_installments=rules_for(turn).max_installments(titles[0].code))
+        return turn.say("negotiation/best_offer", offer=current, allows=allows(turn))
     if plan.due_date.isoformat() != pending["due"]:
         offer_plan(turn, plan)  # a new date came with it: the plan as it stands now
     turn.say("negotiation/best_plan", best_cash=current, plan=plan)

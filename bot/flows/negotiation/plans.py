@@ -117,6 +117,40 @@ def _gt(plan: Plan) -> bool:
     return plan.entrada > plan.installment
 
 
+@dataclass(frozen=True)
+class _Plans:
+    """The plans of one agreement at one discount step and due date."""
+    financed: Decimal
+    discount: Decimal
+    lines: tuple[TitleLine, ...]
+    due: date
+    rules: NegotiationRules
+    max_n: int
+
+    def build(self, n: int, cap: Decimal | None = None, at_least: Decimal | None = None) -> Plan:
+        return _build(self.financed, n, self.due, self.rules, cap=cap, at_least=at_least,
+                      discount=self.discount, lines=self.lines)
+
+    def valid(self, n: int, cap: Decimal | None = None, at_least: Decimal | None = None) -> Plan | None:
+        if not 1 <= n <= self.max_n:
+            return None
+        plan = self.build(n, cap, at_least)
+        return plan if _problem(plan, self.rules, self.max_n) is None else None
+
+    def smallest_entrada(self, n: int) -> Plan | None:
+        """The valid plan of n installments with the smallest entrada: the installments as
+        large as the minimum entrada and "entrada above each installment" let them be
+        (rounded down), the entrada taking the centavos left. None: no plan of n."""
+        return self.valid(n, at_least=max(self.rules.min_entrada, (self.financed / (n + 1)).quantize(
+            CENT, rounding=ROUND_DOWN) + CENT))
+
+
+def _plans(titles, today: date, rules: NegotiationRules, due: date, contact_titles, step) -> _Plans:
+    lines = _installment_lines(titles, today, rules, contact_titles, step)
+    return _Plans(sum((x.to_pay for x in lines), ZERO), sum((x.discount for x in lines), ZERO),
+                  lines, due, rules, rules.max_installments(titles[0].code))
+
+
 def installment_plan(titles, today: date, rules: NegotiationRules, *,
                      installments: int | None = None, entrada: Decimal | None = None,
                      due: date | None = None, due_date: date | None = None,
@@ -138,20 +172,9 @@ def installment_plan(titles, today: date, rules: NegotiationRules, *,
                        nearest=fallback if isinstance(fallback, Plan) else fallback.nearest)
     if installments is not None and installments < 1:
         raise ValueError("installments counts the boletos after the entrada: at least 1")
-    max_n = rules.max_installments(titles[0].code)
-    lines = _installment_lines(titles, today, rules, contact_titles, step)
-    financed = sum((x.to_pay for x in lines), ZERO)
+    plans = _plans(titles, today, rules, due, contact_titles, step)
+    max_n, build, valid = plans.max_n, plans.build, plans.valid
     asked = cents(entrada) if entrada is not None else None
-
-    def build(n: int, cap: Decimal | None = None, at_least: Decimal | None = None) -> Plan:
-        return _build(financed, n, due, rules, cap=cap, at_least=at_least,
-                      discount=sum((x.discount for x in lines), ZERO), lines=lines)
-
-    def valid(n: int, cap: Decimal | None = None, at_least: Decimal | None = None) -> Plan | None:
-        if not 1 <= n <= max_n:
-            return None
-        plan = build(n, cap, at_least)
-        return plan if _problem(plan, rules, max_n) is None else None
 
     if valid(1) is None:  # one installment, even split: the least any plan needs
         return Refusal("too_small", limit=rules.min_entrada + rules.min_installment)
@@ -164,32 +187,78 @@ def installment_plan(titles, today: date, rules: NegotiationRules, *,
     problem = _problem(plan, rules, max_n)
     if problem is None:
         return plan
+    nearest = _nearest(problem, installments, asked, plans)
     limit = {"max_installments": max_n, "min_entrada": rules.min_entrada,
              "min_installment": rules.min_installment, "entrada_not_greater": plan.installment,
-             "entrada_too_large": financed}[problem]
-    return Refusal(problem, limit=limit,
-                   nearest=_nearest(problem, installments, asked, max_n, financed, valid, rules))
+             "entrada_too_large": plans.financed}[problem]
+    if problem == "min_entrada" and nearest is not None:
+        # The minimum said is the entrada shown: the smallest one with that many
+        # installments, rounded as every plan is (never "mínima de R$ 102,50" followed by
+        # an entrada of R$ 102,52).
+        limit = nearest.entrada
+    return Refusal(problem, limit=limit, nearest=nearest)
 
 
-def _nearest(problem, n, asked, max_n, financed, valid, rules) -> Plan | None:
+def _nearest(problem, n, asked, plans: _Plans) -> Plan | None:
     """The valid plan closest to what was asked, changing first what was refused:
     too many → the maximum n; installment too small → fewer installments; entrada too
-    small → the smallest valid entrada; entrada not above the installments → more
-    installments with the same entrada, else the smallest valid entrada; then any n,
-    nearest first, with the person's entrada or an even split. None: cash only."""
+    small → the smallest valid entrada, with the same n, else the nearest n; entrada not
+    above the installments → more installments with the same entrada, else the smallest
+    valid entrada; then any n, nearest first, with the person's entrada or an even split.
+    None: cash only."""
+    max_n, valid = plans.max_n, plans.valid
     m = min(n, max_n)
-    smallest = max(rules.min_entrada, (financed / (m + 1)).quantize(CENT, rounding=ROUND_DOWN) + CENT)
+    around = sorted(range(1, max_n + 1), key=lambda k: (abs(k - m), k))
+    if problem == "min_entrada":
+        return next((p for p in map(plans.smallest_entrada, around) if p is not None), None)
+    smallest = max(plans.rules.min_entrada,
+                   (plans.financed / (m + 1)).quantize(CENT, rounding=ROUND_DOWN) + CENT)
     # (n, the person's cap, an entrada of ours)
     first: list[tuple[int, Decimal | None, Decimal | None]] = {
         "max_installments": [(max_n, asked, None)],
         "min_installment": [(k, asked, None) for k in range(m - 1, 0, -1)],
-        "min_entrada": [(m, None, smallest), (m, None, None)],
         "entrada_not_greater": [(k, asked, None) for k in range(m + 1, max_n + 1)]
         + [(m, None, smallest), (m, None, None)],
     }.get(problem, [])
-    around = sorted(range(1, max_n + 1), key=lambda k: (abs(k - m), k))
     for k, cap, at_least in first + [(k, cap, None) for k in around for cap in (asked, None)]:
         plan = valid(k, cap, at_least)
         if plan is not None:
             return plan
     return None
+
+
+@dataclass(frozen=True)
+class PlanRange:
+    """What installment plans a debt allows at a discount step, for the texts that
+    suggest one: never "até entrada + 9x" or "em 6x" on a debt that cannot have them."""
+    longest: int  # installments after the entrada of the longest valid plan; 0: none at all
+    smallest_entrada: Decimal | None  # the smallest entrada boleto of any valid plan
+    entradas: tuple[Decimal, ...] = ()  # round entradas (boletos) that give a valid plan
+
+    def installments_example(self, prefer: int, besides: int | None = None) -> int | None:
+        """`prefer` when this debt allows it (and it is not `besides`), else the nearest
+        number of installments that it does; None when there is none."""
+        options = [n for n in range(1, self.longest + 1) if n != besides]
+        return min(options, key=lambda n: (abs(n - prefer), -n)) if options else None
+
+    def entrada_example(self, prefer: Decimal) -> Decimal | None:
+        prefer = Decimal(prefer)
+        return prefer if prefer in self.entradas else next(iter(self.entradas), None)
+
+
+ROUND_ENTRADAS = tuple(Decimal(v) for v in (150, 200, 300, 500, 1000, 2000, 5000))
+
+
+def plan_range(titles, today: date, rules: NegotiationRules, *, due: date | None = None,
+               contact_titles=None, step: int | None = None) -> PlanRange:
+    titles = one_agreement(titles)
+    plans = _plans(titles, today, rules, due or default_due_date(today, rules), contact_titles, step)
+    longest = next((n for n in range(plans.max_n, 0, -1) if plans.valid(n)), 0)
+    if not longest:
+        return PlanRange(0, None)
+    smallest = min((p for p in map(plans.smallest_entrada, range(1, plans.max_n + 1)) if p),
+                   key=lambda p: (p.entrada, -p.installments))
+    fee = rules.boleto_surcharge
+    entradas = tuple(e for e in ROUND_ENTRADAS if e >= smallest.entrada_amount and any(
+        plans.valid(n, e) for n in range(plans.max_n, 0, -1)))
+    return PlanRange(longest, smallest.entrada + fee, entradas)

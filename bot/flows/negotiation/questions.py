@@ -6,7 +6,7 @@ import re
 
 from bot.engine import Turn
 from bot.flows.negotiation.case_notes import case_context, case_text, offer_text
-from bot.flows.negotiation.context import group_titles, rules_for
+from bot.flows.negotiation.context import allows, group_titles, rules_for
 from bot.flows.negotiation.language import (
     question_topic,
 )
@@ -28,7 +28,7 @@ def answer_question(turn: Turn) -> bool:
         return True
     if topic == "title":
         _explain_titles(turn)
-        turn.say("negotiation/back_to_offer")
+        turn.say("negotiation/back_to_offer", allows=allows(turn))
         return True
     # Every code of this contact, not only the agreement under way: "vai bloquear a
     # carteirinha?" is about all the person owes here.
@@ -36,7 +36,7 @@ def answer_question(turn: Turn) -> bool:
     turn.say(f"negotiation/faq_{topic}", rules=rules,
              non_blocking=sorted(codes & set(rules.non_blocking_codes)),
              blocking=sorted(codes - set(rules.non_blocking_codes)))
-    turn.say("negotiation/back_to_offer")
+    turn.say("negotiation/back_to_offer", allows=allows(turn))
     return True
 
 

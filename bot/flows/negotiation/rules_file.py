@@ -62,6 +62,9 @@ class NegotiationRules(BaseModel):
     # operator's older file keeps working (config/negotiation/cassems.yaml explains each).
     atz_max_reissues: int = Field(default=2, ge=0, le=12)
     agreement_break_after_days: int = Field(default=10, ge=0, le=365)
+    # Boletos "chegam em até 24 horas": the first due date is at least this many business
+    # days after today (national and the person's state holidays), so it can be met.
+    min_due_business_days: int = Field(default=2, ge=0, le=10)
     discount_band_scope: Literal["agreement", "contact"] = "agreement"
     # Portuguese needs the plan's article: "da CASSEMS", "do Plano de Saúde Demo".
     operator_article: Literal["a", "o"] = "a"
