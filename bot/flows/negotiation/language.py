@@ -1,11 +1,17 @@
-"""How the negotiation reads free text that is not a payment request: the script's common
-questions, "está caro", and what looks like a postal address. Pure functions over
-`bot.language.text.normalize`d text, tested table-driven (tests/test_negotiation_language.py)."""
+"""How the negotiation reads free text: payment requests ("em 5x", "entrada de 200",
+"à vista"), the script's common questions, "está caro", and what looks like a postal
+address. Pure functions over `bot.language.text.normalize`d text, tested table-driven
+(tests/test_negotiation_language.py, the corpus in tests/corpus/slots/)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 
+from text_to_num import alpha2digit
+
+from bot.flows.negotiation.centavos import cents
 from bot.language.intents import BUT, clauses
 from bot.language.text import normalize
 
@@ -215,3 +221,130 @@ def accepts(text: str) -> bool:
     if not parts or not ACCEPTANCE.match(parts[0]):
         return False
     return not any(BUT.search(p) for p in parts[1:])
+
+
+# -- payment requests -------------------------------------------------------------------
+@dataclass(frozen=True)
+class InstallmentRequest:
+    wants_installments: bool = False
+    installments: int | None = None  # after the entrada, as in "entrada + 6x"
+    entrada: Decimal | None = None
+    day: int | None = None  # day of the month for the due date ("dia 10")
+    wants_cash: bool = False
+    installment_value: Decimal | None = None  # "80 por mês", "parcelas de 300": a boleto's value
+    # A counter-offer by amount: what the person offers to pay in all ("consegue por
+    # 1500?", "pago 800 à vista", "só consigo 1500"); never an entrada or an installment.
+    offered_total: Decimal | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.wants_installments or self.installments or self.entrada
+                    or self.day or self.wants_cash or self.offered_total)
+
+
+_WORDS = {"uma": 1, "um": 1, "duas": 2, "dois": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6,
+          "sete": 7, "oito": 8, "nove": 9, "dez": 10, "onze": 11, "doze": 12}
+_COUNT = r"(\d{1,2}|" + "|".join(_WORDS) + r")"
+_MONEY = r"(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+[.,]\d{1,2}(?!\d)|\d+)"
+_NOT_A_COUNT = r"(?!\d|[.,]\d| ?(?:x\b|vez|parcela|prestac|mes|por mes|ao mes))"
+_N = [re.compile(rf"\b{_COUNT} ?(?:x\b|vez(?:es)?\b|parcelas?\b|prestac(?:oes|ao)\b|meses\b)"),
+      re.compile(rf"\b(?:parcel|divid)\w* (?:em |por )?{_COUNT}\b{_NOT_A_COUNT}"),
+      re.compile(rf"\b(?:resto|restante|saldo) (?:em |de )?{_COUNT}\b{_NOT_A_COUNT}")]
+# Numbers written in words ("quinze vezes", "entrada de cento e cinquenta", "dia dez") are
+# read as digits (text2num) before the patterns below. threshold=2 leaves a lone "um"/"uma"
+# a word: it is mostly an article ("uma entrada de 200"); `_WORDS` reads it where it is a
+# count ("uma parcela").
+# "2 mil" (digits, then the word) is ours to read: text2num leaves the 2 and turns "mil"
+# into 1000 on its own.
+_THOUSANDS = re.compile(r"\b(\d{1,3}) mil\b")
+
+
+def _digits_for_words(norm: str) -> str:
+    norm = _THOUSANDS.sub(lambda m: str(int(m.group(1)) * 1000), norm)
+    return alpha2digit(norm, "pt", threshold=2)
+
+
+# "não quero parcelar", "não vou dividir": the person turns installments down.
+_NO_INSTALLMENTS = re.compile(r"\bnao (?:\w+ ){0,2}(?:parcel|divid|prestac)")
+_ENTRADA = [
+    re.compile(rf"\bentrada (?:de |com |sendo )?(?:r )?{_MONEY}{_NOT_A_COUNT}"),
+    re.compile(rf"(?:r )?{_MONEY} (?:reais )?(?:de|na|como|pra|para) (?:a )?entrada\b"),
+    re.compile(rf"\b(?:dar|dou|posso dar|consigo dar) (?:r )?{_MONEY}{_NOT_A_COUNT}"),
+]
+# The installment the person can pay: "parcelas de 300", "80 por mês", "200 mensais".
+_VALUE = [
+    re.compile(rf"\b(?:parcelas?|prestac(?:oes|ao)) (?:de |de ate |de no maximo )?(?:r )?{_MONEY}{_NOT_A_COUNT}"),
+    re.compile(rf"(?:\br )?\b{_MONEY} (?:reais )?(?:por mes|ao mes|mensais|mensal|por parcela|de parcela)\b"),
+]
+# A total the person offers: an amount after a word of bargaining or paying ("consegue
+# por 1500", "faz por 1200", "fecho em 900", "se fizer 1000", "pago 800", "consigo pagar
+# 2000", "tenho 500", "meu limite é 1000"), or an amount alone ("R$ 800", "1500 à vista").
+# Not a count, a date, a day or a monthly value ("pago em 5x", "consigo pagar 28/11",
+# "pago 28 de novembro", "consigo 100 por mês").
+_OFFER_WORD = (r"(?:consegue|conseguem|conseguiria|consigo|faz|faria|fazer|fizer|fecha|fecho|fechar|"
+               r"fechamos|deixa|deixar|sai|aceita|aceitaria|topa|toparia|pago|pagaria|pagar|posso|"
+               r"tenho|ofereco|quito|quitaria|quitar|limite e|limite de|maximo e|maximo de)")
+_AMOUNT_ENDS = (r"(?![/\d]|[.,]\d)(?! ?(?:x\b|vez|parcela|prestac|mes|por mes|ao mes|mensa|dias?\b|%|"
+                r"por cento|de entrada|na entrada|de (?:jan|fev|mar|abr|mai|jun|jul|ago|set|out|nov|dez)))")
+_TOTAL = [
+    re.compile(rf"\b{_OFFER_WORD}(?: (?:so|somente|apenas|ate|no maximo|tudo|isso|o total|a divida|"
+               rf"por|em|com|pagar|uns|umas))*? (?:r )?{_MONEY}{_AMOUNT_ENDS}"),
+    re.compile(rf"^(?:so |somente |apenas )?(r )?{_MONEY}( reais)?( a ?vista)?$"),
+]
+
+
+_NEGATED = re.compile(r"\b(?:nao|n)(?: \w+){0,2} $")
+
+
+def _offered_total(norm: str) -> Decimal | None:
+    text = " ".join(re.sub(r"[?!;:]+|[,.](?!\d)", " ", norm).split())
+    said = next((m for m in _TOTAL[0].finditer(text)
+                 if not _NEGATED.search(text[:m.start()])), None)  # not "não consigo pagar 1500"
+    if said:
+        amount = _money(said.group(1))
+        return amount if amount >= 10 else None  # "tenho 2 títulos" offers nothing
+    alone = _TOTAL[1].search(text)
+    if alone is None:
+        return None
+    amount = _money(alone.group(2))
+    # An amount alone is money when it says so (R$, reais, à vista) or is too large for
+    # a count or a day ("1500"; not "10").
+    return amount if any(alone.group(i) for i in (1, 3, 4)) or amount >= 100 else None
+# "dia 10", "dia 1º" (normalized to "1o"/"1deg"), "dia primeiro"; not "dia 10/12".
+_DAY = re.compile(r"\bdia (\d{1,2}|primeiro)(?:o|deg)?\b(?![/.-]\d)")
+
+
+def _money(raw: str) -> Decimal:
+    if "," in raw:  # 1.200,50
+        return cents(Decimal(raw.replace(".", "").replace(",", ".")))
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):  # 1.200
+        return cents(Decimal(raw.replace(".", "")))
+    return cents(Decimal(raw))
+
+
+def parse_installment_request(text: str) -> InstallmentRequest:
+    """'em 5x', 'parcelar', 'quanto fica em 10 vezes', 'só consigo dar 150 de entrada',
+    'consigo pagar dia 10', 'entrada de R$ 200,00 e 6x', '12 parcelas', 'à vista',
+    'consegue por 1500?' (`offered_total`). A bare "1x"/"uma vez" is read as cash: people
+    say it for a single payment."""
+    norm = _digits_for_words(normalize(re.sub(r"(?i)r\$", " r ", text or "")))
+    n = next((m for m in (p.search(norm) for p in _N) if m), None)
+    count = (_WORDS.get(n.group(1)) or int(n.group(1))) if n else None
+    entrada = next((_money(m.group(1)) for m in (p.search(norm) for p in _ENTRADA) if m), None)
+    value = next((_money(m.group(1)) for m in (p.search(norm) for p in _VALUE) if m), None)
+    total = None if entrada or value else _offered_total(norm)
+    day = _DAY.search(norm)
+    day = (1 if day.group(1) == "primeiro" else int(day.group(1))) if day else None
+    day = day if day and 1 <= day <= 31 else None
+    cash = bool(re.search(r"\ba ?vista\b", norm))
+    if _NO_INSTALLMENTS.search(norm):
+        return InstallmentRequest(day=day, wants_cash=True, offered_total=total)
+    if count == 1 and entrada is None and not re.search(r"\bentrada\b", norm):
+        count, cash = None, True  # "1x", "uma vez": a single payment; "entrada + 1x" is not
+    if count == 0:
+        count = None
+    wants = bool(count or entrada or value or re.search(r"\bparcel|\bprestac|\bdivid", norm))
+    return InstallmentRequest(wants_installments=wants, installments=count, entrada=entrada,
+                              day=day, wants_cash=cash and not wants,
+                              installment_value=value if value and not count else None,
+                              offered_total=total)

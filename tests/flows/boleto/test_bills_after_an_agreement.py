@@ -33,9 +33,9 @@ def test_after_an_agreement_its_open_boletos_are_in_the_second_copy(wa, rt, twil
     agreement = _agreement(rt)
     listing = wa.say(ROBERTO, "2a via")[0]
     lines = _numbered(listing)
-    assert lines[0] == f"1. Acordo {agreement.id} – título 002 – entrada – R$ 330,03 – vence 25/11/2026"
+    assert lines[0] == f"1. Acordo {agreement.id} – título 002 – entrada – R$ 330,03 – vence 26/11/2026"
     assert lines[1].startswith(f"2. Acordo {agreement.id} – título 002 – parcela 1/3 – ")
-    assert "vence 25/12/2026" in lines[1] and len(lines) == 4
+    assert "vence 26/12/2026" in lines[1] and len(lines) == 4
     assert "Contribuição Plano Especial" not in listing  # the negotiated titles: not bills to pay
     bill = wa.say(ROBERTO, "1")[0]
     assert f"*Acordo {agreement.id} – título 002 – entrada*" in bill and "Linha digitável" in bill

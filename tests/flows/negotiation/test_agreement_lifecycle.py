@@ -35,7 +35,7 @@ def _to_offer(wa, phone=ROBERTO, cpf3="530"):
 
 def _cash_agreement(wa, phone=ROBERTO):
     """A cash agreement due 01/12/2026 (the latest day allowed; the first offer is due the
-    next business day, 25/11)."""
+    two business days ahead, 26/11)."""
     _to_offer(wa, phone)
     assert "vencimento em *01/12/2026*" in wa.say(phone, "dia 1º")[0]
     wa.say(phone, "sim")

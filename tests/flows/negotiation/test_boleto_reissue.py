@@ -28,7 +28,7 @@ def _later(**delta):
 
 # -- 2: ATZ only for a boleto that expired ---------------------------------------------------------
 def _cash_agreement(wa):
-    _to_offer(wa)  # due 25/11
+    _to_offer(wa)  # due 26/11
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "1")
     wa.say(ROBERTO, "menu")
 
@@ -41,9 +41,9 @@ def _negotiate_again(wa):
 def test_a_boleto_due_today_is_sent_again_not_reissued(wa, rt):
     _cash_agreement(wa)
     bill_ref = _agreements(rt)[0].boletos[0]["bill_ref"]
-    _later(days=1)  # 25/11: due today, still payable
+    _later(days=2)  # 26/11: due today, still payable
     text = _negotiate_again(wa)
-    assert "acordo em andamento" in text and "vencimento em *25/11/2026*" in text
+    assert "acordo em andamento" in text and "vencimento em *26/11/2026*" in text
     assert "reemiti" not in text and "Linha digitável" in text
     [agreement] = _agreements(rt)
     assert agreement.reissue_count == 0 and agreement.boletos[0]["bill_ref"] == bill_ref
@@ -54,9 +54,9 @@ def test_a_boleto_due_today_is_sent_again_not_reissued(wa, rt):
 def test_a_boleto_that_expired_days_ago_is_reissued(wa, rt):
     _cash_agreement(wa)
     old = _agreements(rt)[0].boletos[0]["bill_ref"]
-    _later(days=3)  # 27/11: expired two days ago
+    _later(days=4)  # 28/11: expired two days ago
     text = _negotiate_again(wa)
-    assert "com boleto vencido em 25/11/2026" in text and "novo vencimento em *04/12/2026*" in text
+    assert "com boleto vencido em 26/11/2026" in text and "novo vencimento em *05/12/2026*" in text
     [agreement] = _agreements(rt)
     assert agreement.reissue_count == 1 and agreement.boletos[0]["bill_ref"] != old
     with transaction(rt.sessions) as s:

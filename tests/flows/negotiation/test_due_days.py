@@ -39,16 +39,16 @@ def test_monthly_day_is_not_claimed_when_month_ends_move_it(wa):
     assert "todo dia" not in plan and "uma por mês, a partir de 31/01/2027" in plan
 
 
-def test_offer_is_requoted_when_its_due_date_passes_at_midnight(wa, rt):
-    clock.freeze(datetime(2026, 11, 25, 3, 50))  # 23:50 in Campo Grande, 24/11
+def test_offer_is_requoted_when_its_due_date_can_no_longer_be_met_after_midnight(wa, rt):
+    clock.freeze(datetime(2026, 11, 25, 3, 50))  # 23:50 in Campo Grande, Tuesday 24/11
     _to_offer(wa)
-    plan = wa.say(ROBERTO, "em 5x, pago hoje")[0]
-    assert "com vencimento em *24/11/2026*" in plan
-    clock.freeze(datetime(2026, 11, 25, 4, 10))  # 00:10: that due date has passed
+    plan = wa.say(ROBERTO, "em 5x")[0]
+    assert "com vencimento em *26/11/2026*" in plan  # two business days ahead (issue 11)
+    clock.freeze(datetime(2026, 11, 25, 4, 10))  # 00:10 Wednesday: 26/11 is one business day away
     replies = wa.say(ROBERTO, "sim")
-    assert "Os valores foram atualizados" in replies[0] and "com vencimento em *26/11/2026*" in replies[0]
+    assert "Os valores foram atualizados" in replies[0] and "com vencimento em *27/11/2026*" in replies[0]
     assert _conversation(rt, ROBERTO).state == "offer"
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "1")
     [agreement] = _agreements(rt)
-    assert agreement.due_date.isoformat() == "2026-11-26" and agreement.installments == 5
+    assert agreement.due_date.isoformat() == "2026-11-27" and agreement.installments == 5
 

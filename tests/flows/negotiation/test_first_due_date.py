@@ -40,13 +40,14 @@ def _to_offer(wa, phone=ROBERTO, cpf3="530"):
 
 
 # -- 1: the due date ------------------------------------------------------------------------------
+# Issue 11: two business days ahead (the boletos "chegam em até 24 horas"), no longer the next one.
 @pytest.mark.parametrize("today,expected", [
-    (date(2026, 11, 24), date(2026, 11, 25)),  # Tuesday → Wednesday
-    (date(2026, 11, 27), date(2026, 11, 30)),  # Friday → Monday (no boleto due on a weekend)
-    (date(2026, 11, 19), date(2026, 11, 23)),  # 20/11 (Consciência Negra) and the weekend skipped
-    (date(2026, 12, 24), date(2026, 12, 28)),  # Christmas and the weekend skipped
+    (date(2026, 11, 24), date(2026, 11, 26)),  # Tuesday → Thursday
+    (date(2026, 11, 27), date(2026, 12, 1)),  # Friday → Tuesday (no boleto due on a weekend)
+    (date(2026, 11, 19), date(2026, 11, 24)),  # 20/11 (Consciência Negra) and the weekend skipped
+    (date(2026, 12, 24), date(2026, 12, 29)),  # Christmas and the weekend skipped
 ])
-def test_first_offer_is_due_the_next_business_day(today, expected):
+def test_first_offer_is_due_two_business_days_ahead(today, expected):
     assert first_due_date(today, RULES) == expected
     assert today < expected <= today + timedelta(days=RULES.max_due_days)
 
@@ -63,24 +64,25 @@ def test_first_due_date_never_leaves_the_window():
     ("dia 20 do mês que vem", "beyond"), ("a partir de 10/12", "beyond"),
     ("dia 28/11", date(2026, 11, 28)), ("consigo no dia 30/11", date(2026, 11, 30)),
     ("sexta", date(2026, 11, 27)), ("pode ser sexta-feira?", date(2026, 11, 27)),
-    ("até sexta", date(2026, 11, 27)), ("amanhã", date(2026, 11, 25)), ("hoje", TODAY),
-    ("semana que vem", date(2026, 12, 1)), ("dia 1º", date(2026, 12, 1)), ("dia 25", date(2026, 11, 25)),
+    ("até sexta", date(2026, 11, 27)), ("amanhã", "too_soon"), ("hoje", "too_soon"),
+    ("semana que vem", date(2026, 12, 1)), ("dia 1º", date(2026, 12, 1)), ("dia 25", "too_soon"),
     ("dia 20/11", "past"), ("20/11/2026", "past"), ("ontem", "past"), ("semana passada", "past"),
     ("em 5x", None), ("entrada de 150", None), ("R$ 1.410,75", None), ("o quanto antes", None),
     ("sim", None), ("segunda parcela", None),
 ])
 def test_requested_due_date(text, expected):
     got = requested_due_date(text, TODAY, RULES)
-    if expected in ("beyond", "past"):
+    if expected in ("beyond", "past", "too_soon"):
         assert isinstance(got, Refusal) and got.limit == date(2026, 12, 1)
-        assert got.reason == ("due_date" if expected == "beyond" else "due_date_past")
+        assert got.reason == {"beyond": "due_date", "past": "due_date_past",
+                              "too_soon": "due_date_too_soon"}[expected]
     else:
         assert got == expected
 
 
-def test_first_offer_uses_the_next_business_day_and_says_how_far_it_can_go(wa):
+def test_first_offer_uses_two_business_days_ahead_and_says_how_far_it_can_go(wa):
     offer = _to_offer(wa)
-    assert "com vencimento em *25/11/2026*. Consegue pagar até essa data?" in offer
+    assert "com vencimento em *26/11/2026*. Consegue pagar até essa data?" in offer
     assert "outra data de pagamento até 01/12/2026" in offer
 
 
@@ -104,13 +106,13 @@ def test_a_date_beyond_the_window_or_past_is_explained_and_nothing_changes(wa, r
     before = _conversation(rt).data["pending"]
     for _ in range(3):  # understood, only not possible: never counted as a misunderstanding
         [reply] = wa.say(ROBERTO, text)
-        assert reply == (f"{opening} de hoje (24/11/2026) até *01/12/2026* (no máximo 7 dias). "
+        assert reply == (f"{opening} de 26/11/2026 até *01/12/2026* (no máximo 7 dias). "
                          "Escolha um dia até lá (ex.: \"dia 1\") ou responda *sim* para fechar com "
-                         "o vencimento em *25/11/2026*.")
+                         "o vencimento em *26/11/2026*.")
     conversation = _conversation(rt)
     assert conversation.handoff is None and conversation.state == "offer"
-    assert conversation.data["pending"] == before and conversation.data["due"] == "2026-11-25"
+    assert conversation.data["pending"] == before and conversation.data["due"] == "2026-11-26"
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "1")
     [agreement] = _agreements(rt)
-    assert agreement.installments == 3 and agreement.due_date == date(2026, 11, 25)
+    assert agreement.installments == 3 and agreement.due_date == date(2026, 11, 26)
 

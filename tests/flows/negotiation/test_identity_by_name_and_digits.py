@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.language.names import name_matches
+from bot.engine.identity import name_matches
 from storage.db import transaction
 from storage.models import Conversation
 

@@ -87,9 +87,10 @@ def test_refused_request_explains_the_limit(wa):
     reply = wa.say(ROBERTO, "quero parcelar em 12x")[0]
     assert "vai até entrada + 9 parcelas" in reply and "9x de" in reply
     small = wa.say(ROBERTO, "só consigo dar 50 de entrada")[0]
-    assert "a entrada mínima é de R$ 102,50" in small  # as every amount shown: the boleto's
+    # as every amount shown: the boleto's; issue 11: the minimum told is the entrada shown
+    assert "com 9 parcelas, a entrada mínima é de R$ 143,37" in small and "Entrada de *R$ 143,37*" in small
     late = wa.say(ROBERTO, "consigo pagar dia 20 do mês que vem")[0]
-    assert "O vencimento pode ser de hoje (24/11/2026) até *01/12/2026* (no máximo 7 dias)" in late
+    assert "O vencimento pode ser de 26/11/2026 até *01/12/2026* (no máximo 7 dias)" in late
 
 
 def test_two_title_codes_become_two_agreements(wa, rt):

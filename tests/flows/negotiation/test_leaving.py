@@ -16,9 +16,9 @@ from tests.conftest import MARIA
 ROBERTO = "+5567999990004"  # two titles of code 002 in the 91–360 band: R$ 1.410,75 cash
 CANCELLED = "Tudo bem, encerrei este assunto. Se precisar de algo mais, é só escrever ou digitar *menu*."
 GOODBYE = "Até logo! Obrigado pelo contato. 😊 Quando precisar, é só escrever ou digitar *menu*."
-CASH = "última proposta apresentada (código 002): à vista R$ 1.410,75, venc. 25/11/2026"
+CASH = "última proposta apresentada (código 002): à vista R$ 1.410,75, venc. 26/11/2026"
 FIVE_X = ("última proposta apresentada (código 002): entrada R$ 237,25 + 5x R$ 237,20 "
-          "(total R$ 1.423,25), venc. 25/11/2026")
+          "(total R$ 1.423,25), venc. 26/11/2026")
 
 
 def _last_event(rt, journey: str) -> tuple[str, str, str | None]:
@@ -30,7 +30,7 @@ def _last_event(rt, journey: str) -> tuple[str, str, str | None]:
 
 def _to_offer(wa):
     wa.say(ROBERTO, "negociar")
-    assert "*R$ 1.410,75 à vista*, com vencimento em *25/11/2026*" in wa.say(ROBERTO, "530")[0]
+    assert "*R$ 1.410,75 à vista*, com vencimento em *26/11/2026*" in wa.say(ROBERTO, "530")[0]
 
 
 def test_sair_after_the_cash_offer_notes_it(wa, rt):

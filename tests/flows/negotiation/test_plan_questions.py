@@ -27,11 +27,11 @@ def test_date_and_installments_in_one_message_quote_the_plan_a_sim_closes(wa, rt
     assert "9x de" in wa.say(ROBERTO, "quero parcelar")[0]  # entrada + 9x on the table
     reply = wa.say(ROBERTO, "consigo pagar dia 10, em 5x")[0]
     # The date is explained and the one on the table kept; the 5x plan is quoted with it.
-    assert "até *01/12/2026* (no máximo 7 dias); mantive o vencimento em *25/11/2026*" in reply
-    assert "5x de" in reply and "com vencimento em *25/11/2026*" in reply and "9x" not in reply
+    assert "até *01/12/2026* (no máximo 7 dias); mantive o vencimento em *26/11/2026*" in reply
+    assert "5x de" in reply and "com vencimento em *26/11/2026*" in reply and "9x" not in reply
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "1")
     [agreement] = _agreements(rt)
-    assert agreement.installments == 5 and agreement.due_date.isoformat() == "2026-11-25"
+    assert agreement.installments == 5 and agreement.due_date.isoformat() == "2026-11-26"
 
 
 def test_a_valid_day_and_installments_in_one_message(wa, rt):

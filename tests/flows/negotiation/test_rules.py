@@ -284,8 +284,9 @@ def test_without_a_number_the_longest_valid_plan():
 @pytest.mark.parametrize("titles,kwargs,reason,limit,nearest", [
     (plain("1000.00"), {"installments": 10}, "max_installments", 9, (9, "100.09", "99.99")),
     (plain("5000.00", code="050"), {"installments": 13, "entrada": D("500")}, "max_installments", 12, (12, "497.48", "375.21")),
-    (plain("1000.00"), {"installments": 5, "entrada": D("50")}, "min_entrada", D("100.00"), (5, "166.70", "166.66")),
-    (plain("2000.00"), {"installments": 5, "entrada": D("99.99")}, "min_entrada", D("100.00"), (5, "333.35", "333.33")),
+    # issue 11: the minimum entrada named is the nearest plan's (the smallest with its n)
+    (plain("1000.00"), {"installments": 5, "entrada": D("50")}, "min_entrada", D("166.70"), (5, "166.70", "166.66")),
+    (plain("2000.00"), {"installments": 5, "entrada": D("99.99")}, "min_entrada", D("333.35"), (5, "333.35", "333.33")),
     (plain("300.00"), {"installments": 5}, "min_installment", D("75.00"), (2, "100.02", "99.99")),
     (plain("1000.00"), {"installments": 2, "entrada": D("150")}, "entrada_not_greater", D("426.25"), (6, "147.46", "142.09")),
     (plain("1000.00"), {"installments": 2, "entrada": D("1002.50")}, "entrada_too_large", D("1000.00"), (2, "333.34", "333.33")),

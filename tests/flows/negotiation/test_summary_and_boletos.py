@@ -58,7 +58,7 @@ def test_summary_keeps_each_item_on_its_line_and_the_cash_pdf_is_named_a_vista(w
     wa.say(ROBERTO, "em 3x")
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim")
     summary = wa.say(ROBERTO, "1")[0]
-    assert re.search(r"todo dia 25\n• Desconto: R\$ 98,25\n• Boletos por WhatsApp", summary)
+    assert re.search(r"todo dia 26\n• Desconto: R\$ 98,25\n• Boletos por WhatsApp", summary)
     assert "(atualização anotada)" not in summary and "\n\nProtocolo: *" in summary
     _to_offer(wa, JOSE, "682")
     wa.say(JOSE, "sim"), wa.say(JOSE, "sim")
@@ -76,7 +76,8 @@ def test_the_entrada_said_is_the_most_the_entrada_boleto_charges(wa, rt):
     plan = wa.say(ROBERTO, "so consigo dar 150 de entrada")[0]
     assert "Entrada de *R$ 149,97*" in plan and "9x de" in plan
     small = wa.say(ROBERTO, "só consigo dar 100 de entrada")[0]
-    assert "a entrada mínima é de R$ 102,50" in small
+    # issue 11: the minimum told is the entrada shown with it (9x: above each installment)
+    assert "com 9 parcelas, a entrada mínima é de R$ 133,59" in small and "Entrada de *R$ 133,59*" in small
     wa.say(ROBERTO, "so consigo dar 150 de entrada")
     wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "sim"), wa.say(ROBERTO, "1")
     [agreement] = _agreements(rt)

@@ -44,12 +44,12 @@ def test_a_case_for_the_supervisor_carries_the_titles_and_the_offer(wa, rt, clie
     assert case["message"] == text
     assert [(t["code"], t["competence"], t["days_overdue"], t["amount"]) for t in case["titles"]] == [
         ("002", "2026-05-01", 180, "707.40"), ("002", "2026-06-01", 150, "700.85")]
-    assert case["offer"] == {"kind": "installments", "total": "1423.25", "due": "2026-11-25", "n": 5,
+    assert case["offer"] == {"kind": "installments", "total": "1423.25", "due": "2026-11-26", "n": 5,
                              "entrada": "237.25", "installment": "237.20"}
     assert why in note and repr(text) in note
     assert ("Títulos: 002 Contribuição Plano Especial competência 05/2026, 180 dias em atraso, R$ 707,40; "
             "002 Contribuição Plano Especial competência 06/2026, 150 dias em atraso, R$ 700,85. "
-            "Proposta na mesa: entrada R$ 237,25 + 5x R$ 237,20 (total R$ 1.423,25), venc. 25/11/2026.") in note
+            "Proposta na mesa: entrada R$ 237,25 + 5x R$ 237,20 (total R$ 1.423,25), venc. 26/11/2026.") in note
     # the attendant sees it in the queue: the case with its context, and the transcript
     with transaction(rt.sessions) as s:
         token = handoff.create_attendant(s, "Ana")
