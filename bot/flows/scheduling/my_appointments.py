@@ -8,6 +8,7 @@ from bot.engine import Flow, MenuEntry, Turn
 from bot.flows.scheduling import appointments
 from bot.flows.scheduling import flow as scheduling
 from bot.flows.scheduling.specialties import by_code
+from bot.flows.scheduling.titles import distinct_titles, fit
 from bot.language import choices, intents
 from bot.language.templates import render
 from bot.language.text import normalize
@@ -77,12 +78,12 @@ def start(turn: Turn) -> None:
 def _choice_items(items, names: dict, viewer_ref: str | None) -> list[dict]:
     """List-picker items: "30/11 08:00 Cardiologia" (≤ 24 characters, told apart when two
     collide), the professional and, for a dependent's, the patient below."""
-    titles = scheduling.distinct_titles([
-        scheduling.fit(render("appointments/list_title", appointment=a, specialty=names[a.id]),
-                       LIST_TITLE_MAX) for a in items])
+    titles = distinct_titles([
+        fit(render("appointments/list_title", appointment=a, specialty=names[a.id]),
+            LIST_TITLE_MAX) for a in items])
     return [{"id": f"appt:{a.id}", "title": title,
-             "description": scheduling.fit(render("appointments/list_description", appointment=a,
-                                                  viewer_ref=viewer_ref), LIST_DESCRIPTION_MAX)}
+             "description": fit(render("appointments/list_description", appointment=a,
+                                       viewer_ref=viewer_ref), LIST_DESCRIPTION_MAX)}
             for a, title in zip(items, titles)]
 
 
