@@ -24,11 +24,13 @@ NOT_UNDERSTOOD = {"patient": "scheduling/not_understood_patient",
                   "city": "scheduling/not_understood_city",
                   "date": "scheduling/date_not_understood"}
 OUTSIDE = "scheduling/outside_catalogue"
+IMPOSSIBLE_DATE = "scheduling/date_impossible"  # "30/02 não existe", wherever it is typed
 # A bad value is asked for again, never silently replaced (by the home city, by "the
 # soonest"): problem template -> (form slot, flag kept until a valid value, keys it clears).
 # A specialty outside the catalogue clears nothing: the one already chosen (if any) stands.
 _REJECTED = {"scheduling/not_understood_city": ("city", "city_rejected", ("city",)),
              "scheduling/date_in_past": ("date", "date_rejected", ("start", "end", "when")),
+             IMPOSSIBLE_DATE: ("date", "date_rejected", ("start", "end", "when")),
              OUTSIDE: ("specialty", None, ())}
 
 
@@ -102,7 +104,10 @@ def read_form(turn: Turn, text: str) -> Reading:
         found["professional"] = professional.group(1)
     wanted = parse_date_request(text, turn.today)
     if wanted is not None:
-        if wanted.in_past or wanted.start < turn.today:
+        if wanted.impossible:
+            reading.problems.append(IMPOSSIBLE_DATE)
+            reading.context["written"] = wanted.written
+        elif wanted.in_past or wanted.start < turn.today:
             reading.problems.append("scheduling/date_in_past")
         else:
             found.update(date_fields(wanted, turn.today))
