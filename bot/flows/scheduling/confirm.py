@@ -32,7 +32,8 @@ def choose_slot(turn: Turn, slot_ref: str) -> None:
     except RegistryUnavailable:
         return turn.say("scheduling/try_later")  # still picking: the same number works later
     if slot is None:
-        return turn.retry("scheduling/pick_again", count=len(turn.data["results"]))
+        return turn.retry("scheduling/pick_again", count=len(turn.data["results"]),
+                          more=bool(turn.data.get("has_more")))
     if _began(slot.starts_at):  # the list stayed open while its first hours went by
         return _offer_next(turn, "scheduling/slot_past")
     turn.remember(slot=slot_ref, slot_at=slot.starts_at.isoformat())

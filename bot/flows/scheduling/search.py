@@ -60,7 +60,7 @@ def search(turn: Turn, offset: int = 0, announce: bool = True) -> None:
     items = slot_items(page)
     more = len(found.slots) > offset + PAGE
     turn.remember(results=[s.ref for s in page], titles=[i["title"] for i in items],
-                  offset=offset, has_more=more)
+                  times=[s.starts_at.isoformat() for s in page], offset=offset, has_more=more)
     turn.goto("pick")
     if found.nearest and announce and offset == 0:
         turn.say("scheduling/no_slots_on_date", specialty=specialty.name, city=city,
@@ -68,6 +68,17 @@ def search(turn: Turn, offset: int = 0, announce: bool = True) -> None:
     turn.say_choices("scheduling/results", items=items, days=by_day(page),
                      specialty=specialty.name, city=city, more=more, first_number=1,
                      period=turn.data.get("period"))
+
+
+def slots_at(turn: Turn, period: str) -> list:
+    """The form's free slots within `period` (a time named at the list, "às 15h"), on the
+    wanted dates only: none when only other dates have it."""
+    specialty = by_code(turn.data["specialty"])
+    city, state = turn.data["city"]
+    deadline = ans_deadline(turn.today, specialty, _holiday_state(turn, state))
+    found = _find_slots(turn, specialty.code, city, state, deadline,
+                        turn.data.get("professional"), period)
+    return [] if found.nearest else found.slots
 
 
 def _search_with_preferences(turn: Turn, specialty, city: str, state: str,
