@@ -18,8 +18,8 @@ from bot.flows.scheduling import appointments
 from bot.flows.scheduling import confirm as confirmation
 from bot.flows.scheduling import slot_list
 from bot.flows.scheduling.form import (
-    NOT_UNDERSTOOD, OUTSIDE, advance, clear_rejected, explain, fill_form, known_cities,
-    missing_slot, outside_context, read_form, refuse, take_answer)
+    NOT_UNDERSTOOD, OUTSIDE, Reading, advance, clear_rejected, explain, fill_form,
+    known_cities, missing_slot, outside_context, read_form, refuse, take_answer)
 from bot.flows.scheduling.search import SEARCH_AGAIN, search
 from bot.flows.scheduling.specialties import match_outside, match_specialty
 # Importable from here as before the split.
@@ -72,9 +72,12 @@ def outage_safe(handler):
     return guarded
 
 
-def search_for_reschedule(turn: Turn, appointment: Appointment, *, protocol: str | None) -> None:
+def search_for_reschedule(turn: Turn, appointment: Appointment, *, protocol: str | None,
+                          wanted: str = "") -> None:
     """Entry point for "minhas consultas": search slots for the same patient and specialty
-    as `appointment`; booking one replaces it. `protocol` stays the conversation's."""
+    as `appointment`; booking one replaces it. `protocol` stays the conversation's.
+    `wanted`: the new date as the person wrote it ("sexta de manhã"), read as the form
+    reads it (a date that is past or does not exist is said and asked for again)."""
     c = turn.conversation
     # A real state before searching: should the operator's system be down, the next
     # message searches again instead of finding a journey with no state.
@@ -86,7 +89,12 @@ def search_for_reschedule(turn: Turn, appointment: Appointment, *, protocol: str
         "city": [appointment.provider["city"], appointment.provider["state"]],
         "family": [{"ref": appointment.patient_ref, "name": appointment.patient_name}],
     }
-    search(turn)
+    if not wanted:
+        return search(turn)
+    reading = read_form(turn, wanted)
+    kept = Reading({k: v for k, v in reading.found.items() if k not in ("patient", "specialty")},
+                   [p for p in reading.problems if p != OUTSIDE], reading.context)
+    take_answer(turn, kept)
 
 
 @flow.on_entry
