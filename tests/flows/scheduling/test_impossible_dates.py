@@ -10,7 +10,7 @@ from sqlalchemy import select
 from storage.db import transaction
 from storage.models import Conversation
 
-from ...conftest import MARIA
+from tests.conftest import MARIA
 
 IMPOSSIBLE = "não existe no calendário"
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from storage.db import transaction
 from storage.models import Conversation
 
-from ...conftest import JOSE, MARIA
+from tests.conftest import JOSE, MARIA
 
 
 def _state(rt, phone=MARIA):

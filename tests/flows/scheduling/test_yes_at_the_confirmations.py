@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ...conftest import MARIA
-from ...scheduling_support import appointments, book
+from tests.conftest import MARIA
+from tests.scheduling_support import appointments, book
 
 YES_NO_PENDING = pytest.mark.xfail(
     strict=False, reason="issue 11: bot.language.intents.yes_no does not read this yes yet "
