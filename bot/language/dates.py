@@ -7,6 +7,9 @@ Rules (kept simple on purpose, the flow shows what it understood):
   in the past); "dia N" is the next day N on or after today;
 - an explicit year in the past, "ontem", "semana passada" come back flagged `in_past` so
   the flow can say so;
+- a day that does not exist ("30/02", "31 de novembro", "dia 32", "29/02" when the next
+  February has 28 days), when the text names no real day, comes back flagged `impossible`
+  with the words as written (`written`), so the flow names it instead of dropping it;
 - a range may give the month once: "entre 10 e 15/12", "de 10 a 15 de dezembro", "do dia 10
   ao dia 15" are 10/12–15/12 (the first day takes the second's month, or the month before
   when it is larger: "de 28 a 3/1"); a range is rolled forward only when its end has passed;
@@ -22,15 +25,20 @@ Rules (kept simple on purpose, the flow shows what it understood):
   ("depois das 16h", "antes das 10h", "entre 14h e 16h", "às 15h") are read apart from the
   dates (`parse_day_period`): manhã before 12h, tarde 12h–18h, noite from 18h; a clock
   time wins over a named period and is never read as a date ("depois das 16h" is not
-  "from tomorrow on").
+  "from tomorrow on"). Spoken times count: "9 e meia", "oito e meia", "meio-dia",
+  "duas da tarde", and a bare hour after "às"/"das" ("às 8", "o das 15", "a partir das 14",
+  "antes das 10") — days are masculine ("do dia 10"), hours feminine ("das 10 horas").
+  `parse_clock_time` gives the one time named ("às 15h", "9:30"), for choosing from a list.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import NamedTuple
 
+from bot.language.clock_times import clock_time, day_period, without_clock
+from bot.language.clock_times import in_day_period as in_day_period  # re-exported
 from bot.language.text import normalize
 
 
@@ -40,6 +48,11 @@ class DateRequest:
     end: date | None = None  # inclusive; None means open-ended
     from_on: bool = False  # "a partir de", "o quanto antes": start onwards
     in_past: bool = False  # an explicit date that has already passed
+    # A day that does not exist ("30/02"): `written` is how the text wrote it. Such a
+    # request reads, to a caller that ignores the flag, as "o quanto antes" (from today on,
+    # no end) — never as a real day.
+    impossible: bool = False
+    written: str = ""
 
 
 WEEKDAYS = {"segunda": 0, "terca": 1, "quarta": 2, "quinta": 3, "sexta": 4, "sabado": 5,
@@ -98,15 +111,15 @@ _OFFSET = re.compile(rf"\b(?:daqui(?: a)?|em|dentro de)(?: u(?:n|m)as?| u(?:n|m)
                      r"(dias?|semanas?|mes|meses)\b")
 _WITHIN = re.compile(r"\bdentro de\b")
 
-# Clock times: "16h", "16h30", "16:30", "16 horas". Always with h/:/horas, so "dia 16" and
-# "16/12" stay dates.
-_TIME = r"(\d{1,2})(?:[:h](\d{2})|h|hs|\s?horas?|(?= d[ao] (?:manha|tarde|noite)\b))\b"
-_CLOCK_AFTER = re.compile(rf"\b(?:depois|apos|a partir)(?: d[aeo]s?| as?)? {_TIME}")
-_CLOCK_BEFORE = re.compile(rf"\b(?:antes|ate)(?: d[aeo]s?| as?)? {_TIME}")
-# "entre 14h e 16h", "entre 2 e 4 da tarde": the first time may go bare.
-_CLOCK_BETWEEN = re.compile(rf"\bentre(?: as?)? (\d{{1,2}})(?:[:h](\d{{2}})|h|hs|\s?horas?)? "
-                            rf"e(?: as?)? {_TIME}")
-_CLOCK_AT = re.compile(rf"(?:\b(?:as|a|por volta d[ao]s?|umas?) )?\b{_TIME}")
+# Dictated days: "dia dez", "no dia primeiro", "dia vinte e cinco de dezembro".
+_UNITS = ["um", "dois", "tres", "quatro", "cinco", "seis", "sete", "oito", "nove"]
+DAY_WORDS = {"primeiro": 1, **{w: i for i, w in enumerate(_UNITS, 1)}, "dez": 10,
+             "onze": 11, "doze": 12, "treze": 13, "quatorze": 14, "catorze": 14, "quinze": 15,
+             "dezesseis": 16, "dezessete": 17, "dezoito": 18, "dezenove": 19, "vinte": 20,
+             **{f"vinte e {w}": 20 + i for i, w in enumerate(_UNITS, 1)}, "trinta": 30,
+             "trinta e um": 31}
+_SPELLED_DAY = re.compile(
+    rf"\bdia ({'|'.join(sorted(DAY_WORDS, key=len, reverse=True))})\b")
 
 
 # Chat spellings of the words the patterns look for, replaced word by word.
@@ -123,10 +136,13 @@ def expand_informal(norm: str) -> str:
 
 def parse_date_request(text: str, today: date) -> DateRequest | None:
     """What dates the person wants, or None when the text names no date."""
-    norm = _without_clock(expand_informal(normalize(text)))
+    norm = without_clock(expand_informal(normalize(text)))
+    norm = _SPELLED_DAY.sub(lambda m: f"dia {DAY_WORDS[m.group(1)]}", norm)
     if not norm.strip():
         return None
     days = _mentions(norm, today)
+    if not days and (written := _impossible_day(norm, today)):
+        return DateRequest(start=today, end=None, from_on=True, impossible=True, written=written)
     after = bool(_AFTER.search(norm))
     from_on = after or bool(_FROM_ON.search(norm))
     if len(days) >= 2 and _BETWEEN.search(norm):  # "entre 10/12 e 15/12", "de sexta a terça"
@@ -236,6 +252,22 @@ def _mentions(norm: str, today: date) -> list[_Mention]:
     return [mention for _, mention in sorted(found, key=lambda f: f[0])]
 
 
+def _impossible_day(norm: str, today: date) -> str | None:
+    """How the text wrote a day that does not exist ("30/02", "dia 32", "31 de novembro"),
+    or None. Only days within a real month: "10.30" is a time, not the 10th of month 30."""
+    for m in _MONTH_NAME.finditer(norm):
+        if _calendar_day(int(m.group(1)), MONTHS[m.group(2)], m.group(3), today)[0] is None:
+            return m.group(0).removeprefix("dia ")
+    for m in _NUMERIC.finditer(norm):
+        day, month = int(m.group(1)), int(m.group(2))
+        if 1 <= month <= 12 and day >= 1 and _calendar_day(day, month, m.group(3), today)[0] is None:
+            return m.group(0)
+    for m in _DAY_OF_MONTH.finditer(norm):
+        if not 1 <= int(m.group(1)) <= 31:
+            return m.group(0)
+    return None
+
+
 def _day_before(day: int, end: date) -> date | None:
     """Day `day` of `end`'s month, or of the month before when it comes after `end`."""
     month_start = end.replace(day=1) if day <= end.day else (
@@ -263,7 +295,10 @@ def _calendar_day(day: int, month: int, year: str | None, today: date):
     try:
         if year:
             return date(int(year) + (2000 if len(year) == 2 else 0), month, day), True
-        candidate = date(today.year, month, day)
+        try:
+            candidate = date(today.year, month, day)
+        except ValueError:  # 29/02 in a common year: the next February may have it
+            candidate = today.replace(year=today.year - 1)
         if candidate < today:
             candidate = date(today.year + 1, month, day)
         return candidate, False
@@ -313,91 +348,21 @@ def _month_end(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
-# -- period of the day -------------------------------------------------------------------
-DAY_PERIODS = {"manha": (0, 12), "tarde": (12, 18), "noite": (18, 24)}  # [from, to) hours
-# "de manhã", "à tarde", "pela noite", "sexta a tarde"; not the greetings ("boa tarde") nor
-# "mais tarde" (later), and "amanhã" is not "manhã" (word boundary).
-_DAY_PERIOD = re.compile(r"(?<!boa )(?<!bom )(?<!mais )\b(manha|tarde|noite)\b")
+
+def without_time_words(text: str) -> str:
+    """Normalized text without clock times and distances ("em 2 semanas", "às 16h"), for
+    readers of other things — "em duas semanas" names no city."""
+    return _OFFSET.sub(" ", without_clock(expand_informal(normalize(text))))
 
 
 def parse_day_period(text: str) -> str | None:
     """'manha', 'tarde', 'noite', or a clock window 'HH:MM-HH:MM' ("depois das 16h" ->
     '16:00-24:00'), when the text asks for one part of the day; None when it names none or
     several named periods ("de manhã ou à tarde" is any time). A clock time wins."""
-    norm = expand_informal(normalize(text))
-    window = _clock_window(norm)
-    if window is not None:
-        return window
-    found = set(_DAY_PERIOD.findall(norm))
-    return found.pop() if len(found) == 1 else None
+    return day_period(expand_informal(normalize(text)))
 
 
-def in_day_period(moment: datetime, period: str | None) -> bool:
-    if period is None:
-        return True
-    start, end = _window(period)
-    minute = moment.hour * 60 + moment.minute
-    return start <= minute < end
-
-
-def _window(period: str) -> tuple[int, int]:
-    """[from, to) in minutes of the day."""
-    if period in DAY_PERIODS:
-        start, end = DAY_PERIODS[period]
-        return start * 60, end * 60
-    start, end = period.split("-")
-    return _minutes(start), _minutes(end)
-
-
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-_PM = re.compile(r"(?:h\d*|hs|\s?horas?)?\s+d[ao] (?:tarde|noite)\b")
-
-
-def _clock(match: re.Match, hours_group: int, norm: str) -> int | None:
-    h, m = int(match.group(hours_group)), int(match.group(hours_group + 1) or 0)
-    if h > 23 or m > 59:
-        return None
-    if 1 <= h < 12 and _PM.match(norm, match.end(hours_group)):
-        h += 12  # "depois das 4 da tarde", "às 7h da noite"
-    return h * 60 + m
-
-
-def _fmt(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _clock_window(norm: str) -> str | None:
-    if m := _CLOCK_BETWEEN.search(norm):
-        start, end = _clock(m, 1, norm), _clock(m, 3, norm)
-        if start is not None and end is not None and start < 12 * 60 and _PM.match(norm, m.end(3)):
-            start += 12 * 60  # "entre 2 e 4 da tarde": both in the afternoon
-        if start is not None and end is not None and start < end:
-            return f"{_fmt(start)}-{_fmt(end)}"
-        return None
-    if m := _CLOCK_AFTER.search(norm):
-        start = _clock(m, 1, norm)
-        return f"{_fmt(start)}-24:00" if start is not None else None
-    if m := _CLOCK_BEFORE.search(norm):
-        end = _clock(m, 1, norm)
-        return f"00:00-{_fmt(end)}" if end else None
-    if m := _CLOCK_AT.search(norm):  # "às 15h": that hour
-        start = _clock(m, 1, norm)
-        return f"{_fmt(start)}-{_fmt(min(start + 60, 24 * 60))}" if start is not None else None
-    return None
-
-
-def _without_clock(norm: str) -> str:
-    """The text with its clock times taken out, so "depois das 16h" is not "after a day"."""
-    for pattern in (_CLOCK_BETWEEN, _CLOCK_AFTER, _CLOCK_BEFORE, _CLOCK_AT):
-        norm = pattern.sub(" ", norm)
-    return norm
-
-
-def without_time_words(text: str) -> str:
-    """Normalized text without clock times and distances ("em 2 semanas", "às 16h"), for
-    readers of other things — "em duas semanas" names no city."""
-    return _OFFSET.sub(" ", _without_clock(expand_informal(normalize(text))))
+def parse_clock_time(text: str) -> int | None:
+    """The one clock time the text names ("às 15h", "9:30", "9 e meia", "o das 15"), in
+    minutes of the day; None for none, for a window or for a named period."""
+    return clock_time(expand_informal(normalize(text)))

@@ -7,7 +7,9 @@ import re
 from bot.engine import Flow, MenuEntry, Turn
 from bot.flows.scheduling import appointments
 from bot.flows.scheduling import flow as scheduling
+from bot.flows.scheduling.appointment_requests import matching, read_request, wants_reschedule
 from bot.flows.scheduling.specialties import by_code
+from bot.flows.scheduling.titles import distinct_titles, fit
 from bot.language import choices, intents
 from bot.language.templates import render
 from bot.language.text import normalize
@@ -33,19 +35,10 @@ CANCEL_WORDS = {"cancelar", "desmarcar", "cancelar consulta", "desmarcar consult
 CANCEL_YES = CANCEL_WORDS | {"pode cancelar", "pode desmarcar", "confirmo o cancelamento",
                              "confirmo", "confirmar", "cancelar sim", "cancela sim",
                              "pode cancelar sim", "quero cancelar", "cancelar mesmo"}
-# "remarcar", "quero outro horário", "não, na vdd qro remarcar" — but not "não quero remarcar".
-RESCHEDULE = re.compile(r"\b(?:remarc\w*|reagend\w*|outro horario|outra data|outro dia|"
-                        r"mudar (?:o |a |de )?(?:horario|data|dia))\b")
-NOT_RESCHEDULE = re.compile(r"\b(?:nao|sem) (?:quero |precisa |precisa de |vou |preciso )?"
-                            r"(?:remarc|reagend)")
 REMINDER_CONFIRM = {"confirmar", "vou", "vou sim", "irei", "estarei la", "confirmo presenca",
                     "pode confirmar"}
 REMINDER_DECLINE = {"nao vou", "nao posso", "nao vou poder", "nao irei"}  # asked before cancelling
 NUMBERED = re.compile(r"^(.*?)\s*(\d{1,2})?$")  # "cancelar 2" -> ("cancelar", "2")
-
-
-def wants_reschedule(norm: str) -> bool:
-    return bool(RESCHEDULE.search(norm)) and not NOT_RESCHEDULE.search(norm)
 
 
 @flow.on_entry
@@ -61,6 +54,12 @@ def start(turn: Turn) -> None:
         turn.end()
         return
     turn.remember(appointments=[a.id for a in items])
+    # "preciso remarcar a consulta do cardio pra sexta de manhã", "cancela a consulta de
+    # sexta": with one appointment it can be about, the action and the new date are used.
+    request = read_request(turn.data.get("entry_text", ""), turn.today)
+    if request.action and len(chosen := matching(items, request)) == 1:
+        turn.remember(selected=chosen[0].id)
+        return _act(turn, request.action, wanted=request.wanted)
     turn.goto("manage")
     # Who an appointment is for is said only when it is not the person writing (a
     # dependent's), so a titular's list reads at a glance.
@@ -77,12 +76,12 @@ def start(turn: Turn) -> None:
 def _choice_items(items, names: dict, viewer_ref: str | None) -> list[dict]:
     """List-picker items: "30/11 08:00 Cardiologia" (≤ 24 characters, told apart when two
     collide), the professional and, for a dependent's, the patient below."""
-    titles = scheduling.distinct_titles([
-        scheduling.fit(render("appointments/list_title", appointment=a, specialty=names[a.id]),
-                       LIST_TITLE_MAX) for a in items])
+    titles = distinct_titles([
+        fit(render("appointments/list_title", appointment=a, specialty=names[a.id]),
+            LIST_TITLE_MAX) for a in items])
     return [{"id": f"appt:{a.id}", "title": title,
-             "description": scheduling.fit(render("appointments/list_description", appointment=a,
-                                                  viewer_ref=viewer_ref), LIST_DESCRIPTION_MAX)}
+             "description": fit(render("appointments/list_description", appointment=a,
+                                       viewer_ref=viewer_ref), LIST_DESCRIPTION_MAX)}
             for a, title in zip(items, titles)]
 
 
@@ -132,6 +131,13 @@ def manage(turn: Turn) -> None:
             return turn.say("appointments/which", action=action, count=len(ids))
     elif norm.isdigit():
         number = int(norm)
+    wanted = ""
+    if number is None:  # "remarcar pra sexta de manhã", "cancela a do cardio"
+        request = read_request(turn.text, turn.today)
+        listed = [a for a in (turn.session.get(Appointment, i) for i in ids) if a is not None]
+        chosen = matching(listed, request) if request.action else []
+        if len(chosen) == 1:
+            number, action, wanted = ids.index(chosen[0].id) + 1, request.action, request.wanted
     if number is None or not 1 <= number <= len(ids):
         return turn.retry("appointments/manage_again", count=len(ids))
     turn.remember(selected=ids[number - 1])
@@ -139,7 +145,7 @@ def manage(turn: Turn) -> None:
     if action is None:
         turn.goto("choose_action")
         return turn.say("appointments/choose_action")
-    _act(turn, action)
+    _act(turn, action, wanted=wanted)
 
 
 @flow.state("choose_action", claims={"cancel"})
@@ -148,11 +154,11 @@ def choose_action(turn: Turn) -> None:
     if norm in CANCEL_WORDS or norm == "1":
         return _act(turn, "cancel")
     if norm in {"2", "mudar"} or wants_reschedule(norm):
-        return _act(turn, "reschedule")
+        return _act(turn, "reschedule", wanted=read_request(turn.text, turn.today).wanted)
     turn.retry("appointments/choose_action")
 
 
-def _act(turn: Turn, action: str) -> None:
+def _act(turn: Turn, action: str, wanted: str = "") -> None:
     appointment = turn.session.get(Appointment, turn.data["selected"])
     if not _still_booked(turn, appointment):
         return
@@ -160,7 +166,7 @@ def _act(turn: Turn, action: str) -> None:
         turn.goto("confirm_cancel")
         return turn.say("appointments/confirm_cancel", appointment=appointment,
                         specialty=by_code(appointment.specialty).name)
-    _start_reschedule(turn, appointment)
+    _start_reschedule(turn, appointment, wanted)
 
 
 def _still_booked(turn: Turn, appointment: Appointment | None) -> bool:
@@ -173,7 +179,7 @@ def _still_booked(turn: Turn, appointment: Appointment | None) -> bool:
     return False
 
 
-def _start_reschedule(turn: Turn, appointment: Appointment | None) -> None:
+def _start_reschedule(turn: Turn, appointment: Appointment | None, wanted: str = "") -> None:
     """Search again for the same patient and specialty; the booking replaces this one.
 
     This journey's own protocol stays the conversation's (so giving up closes it, not the
@@ -182,7 +188,8 @@ def _start_reschedule(turn: Turn, appointment: Appointment | None) -> None:
     if not _still_booked(turn, appointment):
         return
     turn.say("appointments/rescheduling", appointment=appointment)
-    scheduling.search_for_reschedule(turn, appointment, protocol=turn.data.get("protocol"))
+    scheduling.search_for_reschedule(turn, appointment, protocol=turn.data.get("protocol"),
+                                     wanted=wanted)
 
 
 @flow.state("confirm_cancel", claims={"cancel"})

@@ -215,7 +215,7 @@ def test_explicit_past_date_is_flagged():
 
 
 @pytest.mark.parametrize("text", [
-    "", "sim", "cardiologia", "Maria", "1", "31/02", "15/13", "dia 32", "10:30", "às 10.30",
+    "", "sim", "cardiologia", "Maria", "1", "15/13", "10:30", "às 10.30",
     "pode ser de manhã", "segunda via", "a segunda opção", "CPF 123.456.789-09",
     "(67) 99999-1234",
 ])
