@@ -12,6 +12,7 @@ from bot.engine.flow import Button, Flow, Message
 from bot.engine.turn import Turn
 from bot.language import intents
 from bot.platform import clock
+from bot.services.attachments import ACCEPTED_LABEL
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     # Someone waiting for a human who types "cancelar" wants out of the queue, not the
     # state's meaning of the word (e.g. cancelling an appointment).
     claimable = cmd is not None and conversation.handoff is None
+    _files_said(turn)
     if conversation.handoff == "waiting":
         if _handled_while_waiting(turn, cmd):
             turn.flush()
@@ -81,9 +83,30 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     return turn
 
 
+def _files_said(turn: Turn) -> None:
+    """Refused files are answered at once with the reason; accepted files nobody asked
+    for stay with the conversation (an attendant sees them) and the person is asked what
+    they are for. A state that asks for documents gets them in `turn.files` instead."""
+    message, c = turn.message, turn.conversation
+    for reason in dict.fromkeys(message.refused):
+        turn.say("attachments/refused", reason=reason, accepted=ACCEPTED_LABEL,
+                 max_megabytes=turn.settings.attachments_max_bytes // 2**20)
+    flow = turn.journeys.get(c.flow)
+    if message.files and not (flow is not None and flow.takes_files(c.state)):
+        turn.say("attachments/kept", count=len(message.files), in_flow=flow is not None,
+                 waiting=c.handoff == "waiting")
+    if (message.files or message.refused) and not message.payload and not (message.text or "").strip():
+        if not (flow is not None and flow.takes_files(c.state) and message.files):
+            turn.scratch["media_only"] = "file"
+
+
 def _media_only(message: Message) -> str | None:
-    """'audio', 'image', 'video' or 'file' for a message with attachments and no text."""
+    """'audio', 'image', 'video' or 'file' for a message with attachments and no text
+    that the bot could not take as files (a voice note, a video, a channel without
+    downloads)."""
     if not message.attachments or message.payload or (message.text or "").strip():
+        return None
+    if message.files or message.refused:
         return None
     major = (message.attachments[0].get("content_type") or "").split("/", 1)[0].lower()
     return major if major in ("audio", "image", "video") else "file"
