@@ -3,11 +3,13 @@ nothing). The order is the engine's tie-break order for intents."""
 from __future__ import annotations
 
 from bot.engine import Journeys
+from bot.flows.cases import checklist as case_checklists
 from bot.flows.boleto import flow as boleto
 from bot.flows.handoff import flow as handoff
 from bot.flows.negotiation import flow as negotiation
 from bot.flows.negotiation import rules as negotiation_rules
 from bot.flows.protocols import flow as protocols
+from bot.flows.registration import flow as registration
 from bot.flows.scheduling import flow as scheduling
 from bot.flows.scheduling import my_appointments
 
@@ -18,6 +20,7 @@ JOURNEYS = Journeys((
     my_appointments.flow,
     negotiation.flow,
     protocols.flow,
+    registration.flow,
 ))
 
 
@@ -33,3 +36,5 @@ def check(runtime) -> None:
     """Load what the journeys need from configuration now, so an invalid file stops the
     start-up with its reason instead of failing the first conversation."""
     negotiation_rules.of(runtime)
+    case_checklists.changes_of(runtime)
+    case_checklists.review_of(runtime)

@@ -175,3 +175,9 @@ class OperatorRegistry(Protocol):
         """An agreement left unpaid: its titles are open (collectable) again."""
         ...
     def delinquents(self, min_days: int = 1) -> list[BeneficiaryInfo]: ...
+    def update_registration(self, beneficiary_ref: str, changes: dict,
+                            idempotency_key: str) -> None:
+        """Atualização cadastral: `changes` holds any of address {street, number,
+        complement, district, city, state, zip}, phone (E.164: becomes the main phone,
+        the others stay), email, name, marital_status."""
+        ...
