@@ -192,6 +192,11 @@ class Settings:
     console_secure_cookies: bool = True
     console_sla_minutes: tuple[int, ...] = (5, 15)
     business_hours: str = "seg-sex 08:00-18:00"
+    # -- document cases (bot/flows/cases: registration update, maioridade, troca) -------
+    # approved Twilio Content template for a case's status change outside WhatsApp's 24 h
+    # window; variables: 1 = protocol, 2 = the new status in words
+    content_case_sid: str = ""
+    # -- end of document cases ----------------------------------------------------------
     extra: dict = field(default_factory=dict)
 
     @property
@@ -242,6 +247,7 @@ class Settings:
             not in ("0", "false", "no", "nao", "não"),
             console_sla_minutes=env.integers("CONSOLE_SLA_MINUTES", (5, 15)),
             business_hours=env.text("BUSINESS_HOURS", "seg-sex 08:00-18:00"),
+            content_case_sid=env.text("TWILIO_CONTENT_CASE_SID"),
         )
         values.update(overrides)
         settings = cls(**values)

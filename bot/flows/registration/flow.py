@@ -176,7 +176,8 @@ def _confirm(turn: Turn) -> None:
     _finish(turn)
 
 
-def _registry_value(code: str, value):
+def registry_value(code: str, value):
+    """What the registry stores for a collected value (the review applies it too)."""
     return value["status"] if code == "marital_status" else value
 
 
@@ -184,7 +185,7 @@ def _finish(turn: Turn) -> None:
     changes, chosen, given = _changes(turn), turn.data["chosen"], turn.data["values"]
     protocol = turn.data["protocol"]
     ref = turn.conversation.beneficiary_ref
-    at_once = {c: given[c] for c in chosen if changes[c].applied == "at_once"}
+    at_once = {c: registry_value(c, given[c]) for c in chosen if changes[c].applied == "at_once"}
     if at_once:
         # The key names the protocol: a turn run again after a crash repeats it safely.
         turn.registry.update_registration(ref, at_once, idempotency_key=f"{protocol}:at_once")
