@@ -17,6 +17,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from bot.engine import attendants as handoff
 from bot.flows.cases import checklist, review
+from bot.flows.documents.flow import RESUME
 from bot.platform import queueing
 from bot.services.attachments import (
     StoreUnavailable,
@@ -88,7 +89,7 @@ def decide(case_id: int, document_id: int):
             case = review.decide(s, rt, case_id, document_id,
                                  approve=body["decision"] == "approve",
                                  reason=body.get("reason"), note=note,
-                                 attendant_id=g.attendant.id)
+                                 attendant_id=g.attendant.id, resume=RESUME)
             result = review.describe(s, rt, case, g.attendant.id)
             conversation_id = case.conversation_id
     except review.ReviewError as exc:

@@ -8,10 +8,13 @@ from bot.flows.boleto import flow as boleto
 from bot.flows.handoff import flow as handoff
 from bot.flows.negotiation import flow as negotiation
 from bot.flows.negotiation import rules as negotiation_rules
+from bot.flows.documents import flow as documents
+from bot.flows.maioridade import flow as maioridade
 from bot.flows.protocols import flow as protocols
 from bot.flows.registration import flow as registration
 from bot.flows.scheduling import flow as scheduling
 from bot.flows.scheduling import my_appointments
+from bot.flows.troca_titularidade import flow as troca_titularidade
 
 JOURNEYS = Journeys((
     boleto.flow,
@@ -21,6 +24,9 @@ JOURNEYS = Journeys((
     negotiation.flow,
     protocols.flow,
     registration.flow,
+    maioridade.flow,
+    troca_titularidade.flow,
+    documents.flow,
 ))
 
 
@@ -38,3 +44,5 @@ def check(runtime) -> None:
     negotiation_rules.of(runtime)
     case_checklists.changes_of(runtime)
     case_checklists.review_of(runtime)
+    for kind in (maioridade.KIND, troca_titularidade.KIND):
+        case_checklists.checklist_of(runtime, kind)

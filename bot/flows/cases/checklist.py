@@ -12,6 +12,7 @@ from bot.language.text import normalize
 
 CONFIG_DIR = Path(__file__).resolve().parents[3] / "config"
 APPLIED = ("at_once", "after_review")
+CONDITIONS = ("holder_deceased",)
 
 
 class ChecklistError(ValueError):
@@ -25,6 +26,8 @@ class Item:
     hint: str = ""
     max_age_days: int | None = None
     article: str = "o"  # "o" comprovante, "a" certidão: how the bot names it in a sentence
+    when: str | None = None  # a condition answered in the conversation (holder_deceased)
+    generated: str | None = None  # "form": the bot sends it pre-filled, it comes back signed
 
     def as_dict(self) -> dict:
         return {"code": self.code, "label": self.label, "hint": self.hint,
@@ -58,7 +61,13 @@ def _item(raw, where: str) -> Item:
     article = str(raw.get("article") or "o")
     if article not in ("o", "a", "os", "as"):
         raise ChecklistError(f"{where}: article must be o, a, os or as")
-    return Item(str(raw["code"]), str(raw["label"]), str(raw.get("hint") or ""), age, article)
+    when, generated = raw.get("when"), raw.get("generated")
+    if when is not None and when not in CONDITIONS:
+        raise ChecklistError(f"{where}: when must be one of {', '.join(CONDITIONS)}")
+    if generated is not None and generated != "form":
+        raise ChecklistError(f"{where}: generated can only be 'form'")
+    return Item(str(raw["code"]), str(raw["label"]), str(raw.get("hint") or ""), age, article,
+                when, generated)
 
 
 def _read(path: Path) -> dict:
@@ -105,6 +114,33 @@ def load_review(path: Path | str | None = None) -> ReviewRules:
     if not rules.reasons:
         raise ChecklistError(f"{path}: at least one rejection reason is required")
     return rules
+
+
+@dataclass(frozen=True)
+class Checklist:
+    kind: str
+    items: tuple[Item, ...]
+
+    def for_answers(self, answers: dict) -> list[Item]:
+        """The items that apply, given the conditions answered (absent = False)."""
+        return [i for i in self.items if i.when is None or answers.get(i.when)]
+
+
+def load_checklist(kind: str, path: Path | str | None = None) -> Checklist:
+    path = Path(path or CONFIG_DIR / "documents" / f"{kind}.yaml")
+    raw = _read(path)
+    if raw.get("kind") != kind:
+        raise ChecklistError(f"{path}: kind must be {kind!r}")
+    items = tuple(_item(i, f"{path}: items") for i in raw.get("items") or ())
+    if not items:
+        raise ChecklistError(f"{path}: the checklist has no items")
+    if len({i.code for i in items}) != len(items):
+        raise ChecklistError(f"{path}: two items share a code")
+    return Checklist(kind, items)
+
+
+def checklist_of(runtime, kind: str) -> Checklist:
+    return runtime.resource(f"checklist:{kind}", lambda: load_checklist(kind))
 
 
 def changes_of(runtime) -> dict[str, ChangeType]:

@@ -3,7 +3,10 @@ is (asked when unclear, never guessed), what is still missing, and the case into
 once nothing is."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.language import choices
+from bot.platform import clock
 from bot.language.text import normalize
 
 from . import checklist, records
@@ -33,6 +36,24 @@ def _words(label: str) -> set[str]:
 def ask_missing(turn, case, *, first: bool = False) -> None:
     turn.say("cases/send_documents", items=records.missing(turn.session, case), first=first,
              protocol=case.protocol)
+    keep_waiting(turn.conversation, checklist.review_of(turn.runtime))
+
+
+def keep_waiting(conversation, rules) -> None:
+    """Documents come over days: the state outlives idle expiry until the case would be
+    closed for lack of them (the identity check still lapses as usual)."""
+    until = clock.now() + timedelta(days=rules.close_after_days)
+    conversation.data = {**(conversation.data or {}), "keep_until": until.isoformat()}
+
+
+def on_leave(turn) -> tuple[str, str] | None:
+    """Leaving (sair, another journey, idle) while documents are awaited: the case and its
+    protocol stay open; "enviar documentos" goes on later, reminders follow."""
+    case_id = turn.data.get("case_id")
+    case = records.by_id(turn.session, case_id) if case_id else None
+    if case is not None and case.status in records.AWAITING_FILES:
+        return "encaminhado", "aguardando documentos"
+    return None
 
 
 def take(turn, case, *, on_complete, which_state: str) -> None:

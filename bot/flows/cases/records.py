@@ -40,6 +40,13 @@ def awaiting_files(s: Session, beneficiary_ref: str, kinds: tuple[str, ...]) -> 
         DocumentCase.status.in_(AWAITING_FILES)).order_by(DocumentCase.id.desc())).first()
 
 
+def awaiting_in_conversation(s: Session, conversation_id: int,
+                             kinds: tuple[str, ...]) -> DocumentCase | None:
+    return s.scalars(select(DocumentCase).where(
+        DocumentCase.conversation_id == conversation_id, DocumentCase.kind.in_(kinds),
+        DocumentCase.status.in_(AWAITING_FILES)).order_by(DocumentCase.id.desc())).first()
+
+
 def documents(s: Session, case: DocumentCase) -> list[CaseDocument]:
     return list(s.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id)
                           .order_by(CaseDocument.id)))
@@ -60,6 +67,7 @@ def add_files(s: Session, case: DocumentCase, item_code: str, attachment_ids: li
                                status="pending", created_at=clock.now()))
     attach_to_case(s, attachment_ids, case.protocol)
     case.last_activity_at = clock.now()
+    case.reminders_sent = 0
     s.flush()
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from datetime import timedelta
+from typing import Callable, Mapping
+
 from bot.engine import session_left
-from bot.flows.registration import flow as registration
 from bot.language.templates import render
 from bot.platform import clock
 from bot.services import outbox, protocols
@@ -68,8 +70,12 @@ def describe(s: Session, rt, case: DocumentCase, attendant_id: int, *,
     }
 
 
+Resume = Mapping[str, Callable]  # case kind -> the journey's resume_for_documents
+
+
 def decide(s: Session, rt, case_id: int, document_id: int, *, approve: bool,
-           attendant_id: int, reason: str | None = None, note: str | None = None) -> DocumentCase:
+           attendant_id: int, resume: Resume, reason: str | None = None,
+           note: str | None = None) -> DocumentCase:
     case = s.get(DocumentCase, case_id, with_for_update=True)
     if case is None:
         raise ReviewError("case_not_found", 404)
@@ -88,11 +94,11 @@ def decide(s: Session, rt, case_id: int, document_id: int, *, approve: bool,
     doc.note = (note or "").strip()[:2000] or None
     doc.reviewed_by, doc.reviewed_at = attendant_id, clock.now()
     s.flush()
-    _settle(s, rt, case)
+    _settle(s, rt, case, resume)
     return case
 
 
-def _settle(s: Session, rt, case: DocumentCase) -> None:
+def _settle(s: Session, rt, case: DocumentCase, resume: Resume) -> None:
     """Once no document is pending, the case's outcome."""
     docs = records.documents(s, case)
     if any(d.status == "pending" for d in docs):
@@ -115,14 +121,29 @@ def _settle(s: Session, rt, case: DocumentCase) -> None:
             f"{t['label']} ({t['reason']})" for t in told))
     conversation = _conversation(s, case)
     free = conversation is not None and session_left(conversation, rt.settings, clock.now())
-    if free and case.kind == registration.KIND:
-        registration.resume_for_documents(conversation, case)
+    if free and case.kind in resume:
+        resume[case.kind](conversation, case)
+        conversation.data = {**conversation.data,
+                             "keep_until": _keep_until(rt).isoformat()}
     notify(s, rt, case, "cases/rejected", documents=told, waiting_here=free)
 
 
+def _keep_until(rt):
+    return clock.now() + timedelta(days=checklist.review_of(rt).close_after_days)
+
+
+REGISTRY_FIELDS = ("address", "phone", "email", "name", "marital_status")
+
+
+def registry_value(code: str, value):
+    """What the registry stores for a collected value (marital status: the status)."""
+    return value["status"] if code == "marital_status" else value
+
+
 def _apply(s: Session, rt, case: DocumentCase) -> None:
-    if case.kind == registration.KIND:
-        values = {c["type"]: registration.registry_value(c["type"], c["value"]) for c in case.changes}
+    values = {c["type"]: registry_value(c["type"], c["value"]) for c in case.changes
+              if c["type"] in REGISTRY_FIELDS}
+    if values:  # maioridade and troca change no field the registry interface has yet
         rt.registry.bind(s).update_registration(case.beneficiary_ref, values,
                                                 idempotency_key=f"{case.protocol}:review")
     records.close(s, case, "applied", "documentos aprovados: alteração aplicada")

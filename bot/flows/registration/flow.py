@@ -5,7 +5,7 @@ e-mail applied at once through the operator interface; the changes that need doc
 from __future__ import annotations
 
 from bot.engine import Flow, MenuEntry, Turn
-from bot.flows.cases import checklist, collect, records
+from bot.flows.cases import checklist, collect, records, review
 from bot.language import choices, intents
 from bot.language.text import normalize
 
@@ -17,7 +17,7 @@ flow = Flow(
     intents=["quero atualizar meu endereco", "atualizar endereco", "mudei de endereco",
              "mudei de telefone", "trocar telefone", "trocar e-mail", "trocar email",
              "mudar email", "atualizar cadastro", "atualizacao cadastral", "casei e mudei de nome",
-             "mudar meu nome", "alterar estado civil", "dados incorretos", "enviar documentos"],
+             "mudar meu nome", "alterar estado civil", "dados incorretos"],
 )
 KIND = "registration"
 ORDER = ("address", "phone", "email", "name", "marital_status")
@@ -35,12 +35,11 @@ def named_changes(text: str, changes: dict) -> list[str]:
             and any(f" {w} " in norm for w in changes[code].words)]
 
 
+flow.hook("on_leave")(collect.on_leave)
+
+
 @flow.on_entry
 def _start(turn: Turn) -> None:
-    case = records.awaiting_files(turn.session, turn.conversation.beneficiary_ref, (KIND,))
-    if case is not None:  # "enviar documentos": the case already open goes on
-        _resume(turn, case)
-        return
     chosen = named_changes(turn.data.get("entry_text", ""), _changes(turn))
     if chosen:
         turn.remember(chosen=chosen, values={})
@@ -176,16 +175,11 @@ def _confirm(turn: Turn) -> None:
     _finish(turn)
 
 
-def registry_value(code: str, value):
-    """What the registry stores for a collected value (the review applies it too)."""
-    return value["status"] if code == "marital_status" else value
-
-
 def _finish(turn: Turn) -> None:
     changes, chosen, given = _changes(turn), turn.data["chosen"], turn.data["values"]
     protocol = turn.data["protocol"]
     ref = turn.conversation.beneficiary_ref
-    at_once = {c: registry_value(c, given[c]) for c in chosen if changes[c].applied == "at_once"}
+    at_once = {c: review.registry_value(c, given[c]) for c in chosen if changes[c].applied == "at_once"}
     if at_once:
         # The key names the protocol: a turn run again after a crash repeats it safely.
         turn.registry.update_registration(ref, at_once, idempotency_key=f"{protocol}:at_once")
@@ -203,14 +197,6 @@ def _finish(turn: Turn) -> None:
         changes=[{"type": c, "value": given[c]} for c in reviewed], items=items)
     turn.remember(case_id=case.id)
     collect.ask_missing(turn, case, first=True)
-    turn.goto("documents")
-
-
-def _resume(turn: Turn, case) -> None:
-    # The protocol just opened is not needed: the case keeps its own.
-    turn.close_protocol("cancelado", f"continua no protocolo {case.protocol}")
-    turn.remember(case_id=case.id, protocol=case.protocol)
-    collect.ask_missing(turn, case)
     turn.goto("documents")
 
 
