@@ -22,8 +22,16 @@ def item_named(text: str, items: list[dict]) -> dict | None:
     norm = normalize(text)
     if not norm:
         return None
-    hits = [i for i in items if _words(i["label"]) & set(norm.split())]
-    return hits[0] if len(hits) == 1 else None
+    exact = [i for i in items if normalize(i["label"]) == norm]
+    if exact:
+        return exact[0]
+    said = set(norm.split())
+    scores = [(len(_words(i["label"]) & said), i) for i in items]
+    best = max(score for score, _ in scores)
+    hits = [i for score, i in scores if score == best]
+    # the best match when it is the only one: "RG do novo titular" is the RG, not the CPF
+    # "do novo titular"; "comprovante" alone between two comprovantes is asked about
+    return hits[0] if best > 0 and len(hits) == 1 else None
 
 
 _STOP = {"de", "do", "da", "dos", "das", "ou", "e", "o", "a", "documento", "arquivo"}

@@ -23,7 +23,7 @@ from storage.models import Attachment, CaseDocument, Conversation, DocumentCase
 
 from . import checklist, records
 
-STATUS_WORDS = {"applied": "aprovada", "resubmit": "com documentos a reenviar",
+STATUS_WORDS = {"collecting": "aguardando documentos", "applied": "aprovada", "resubmit": "com documentos a reenviar",
                 "in_review": "em análise", "closed": "encerrada"}
 
 
