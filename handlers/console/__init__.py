@@ -21,6 +21,7 @@ bp = Blueprint("console", __name__, url_prefix="/console", static_folder="static
 NAV: list[tuple[str, str, str]] = [
     ("console.queue", "Fila", "attendant"),
     ("console.dashboard", "Painel", "supervisor"),
+    ("console.cases", "Documentos", "attendant"),
 ]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -119,7 +120,7 @@ bp.add_url_rule("/logout", "logout", _auth.requires("attendant")(_auth.logout), 
 bp.add_url_rule("/logout-everywhere", "logout_everywhere",
                 _auth.requires("attendant")(_auth.logout_everywhere), methods=["POST"])
 
-from . import commands, conversation, dashboard, queue  # noqa: E402,F401  (views and CLI)
+from . import commands, conversation, dashboard, queue, reviews  # noqa: E402,F401  (views and CLI)
 
 
 @bp.app_template_filter("console_time")

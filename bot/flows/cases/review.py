@@ -41,7 +41,8 @@ def queue(s: Session) -> list[DocumentCase]:
 
 
 def _mask_cpf(cpf: str | None) -> str | None:
-    return f"***.{cpf[3:6]}.***-{cpf[9:]}" if cpf and len(cpf) == 11 else None
+    # the console's format (handlers/console/masking.py): the last four digits only
+    return f"***.***.*{cpf[7:9]}-{cpf[9:]}" if cpf and len(cpf) == 11 else None
 
 
 def describe(s: Session, rt, case: DocumentCase, attendant_id: int, *,
