@@ -48,7 +48,8 @@ def case(case_id: int):
         row = s.get(DocumentCase, case_id)
         if row is None:
             return render_template("console/error.html", message="Caso não encontrado."), 404
-        data = review.describe(s, rt, row, g.viewer.attendant_id, with_links=False)
+        data = review.describe(s, rt, row, g.viewer.attendant_id, with_links=False,
+                               with_ocr=True)
     return render_template("console/case.html", case=data, kinds=KINDS,
                            reasons=checklist.review_of(rt).reasons,
                            error=request.args.get("erro"))

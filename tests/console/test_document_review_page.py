@@ -51,3 +51,40 @@ def test_a_reviewer_sees_the_file_inline_and_rejects_it_with_a_reason(app, rt, w
     told = wa.twilio.bodies_to(MARIA)[-1]
     assert "*certidão de casamento ou averbação*: o documento está ilegível" in told and "foto tremida" in told
     assert "Recusado" in ana.get(page_path).get_data(as_text=True)
+
+
+FAKE_TESSERACT = """#!/bin/sh
+if [ "$1" = "--list-langs" ]; then printf 'List of available languages (2):\\neng\\npor\\n'; exit 0; fi
+cat > /dev/null
+printf 'REPUBLICA FEDERATIVA DO BRASIL\\nNOME\\nMARIA APARECIDA DA SILVA\\nCPF 116.764.967-26\\n'
+"""
+
+
+def test_with_ocr_the_cpf_and_name_read_are_shown_and_a_mismatch_flagged(app, rt, wa, files_dir,
+                                                                          tmp_path, monkeypatch):
+    from bot.services import ocr
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "tesseract"
+    script.write_text(FAKE_TESSERACT)
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ['PATH']}")
+    ocr.available.cache_clear()
+    try:
+        wa.say(MARIA, "maioridade")
+        wa.say(MARIA, "116")
+        wa.say(MARIA, "João")
+        for seed, caption in enumerate(("RG", "CPF", "matrícula", "frequência")):
+            send_files(wa, MARIA, [image_bytes(seed=seed)], text=caption)
+        make_user(rt, "ana@op.com.br", "Ana")
+        ana = app.test_client()
+        sign_in(ana, "ana@op.com.br")
+        with transaction(rt.sessions) as s:
+            case_id = s.scalars(select(DocumentCase)).one().id
+        page = ana.get(f"/console/casos/{case_id}").get_data(as_text=True)
+        assert "Leitura automática (OCR): nome MARIA APARECIDA DA SILVA" in page
+        assert "***.***.*67-26" in page and "116.764.967-26" not in page
+        assert "não confere com o cadastro (João Pedro da Silva" in page
+    finally:
+        ocr.available.cache_clear()

@@ -18,7 +18,9 @@ from bot.engine import session_left
 from bot.language.templates import render
 from bot.platform import clock
 from bot.services import outbox, protocols
-from bot.services.attachments import view_url
+from bot.language.text import normalize
+from bot.services import ocr
+from bot.services.attachments import StoreUnavailable, store_from_settings, view_url
 from storage.models import Attachment, CaseDocument, Conversation, DocumentCase
 
 from . import checklist, records
@@ -45,8 +47,37 @@ def _mask_cpf(cpf: str | None) -> str | None:
     return f"***.***.*{cpf[7:9]}-{cpf[9:]}" if cpf and len(cpf) == 11 else None
 
 
+IDENTITY_ITEMS = ("rg", "cpf", "rg_novo_titular", "cpf_novo_titular")
+
+
+def _expected_identity(case: DocumentCase, b) -> tuple[str | None, str | None]:
+    """(name, CPF digits) the identity documents of this case should show."""
+    if case.kind == "troca_titularidade":
+        form = case.changes[0]["value"]
+        return form.get("new_holder"), "".join(ch for ch in form.get("new_holder_cpf", "") if ch.isdigit())
+    return (b.name, b.cpf) if b else (None, None)
+
+
+def _ocr(rt, attachment: Attachment, expected: tuple[str | None, str | None]) -> dict | None:
+    """What OCR read from an identity photo beside what the case expects (masked), or None
+    when OCR is not installed or read nothing."""
+    if not ocr.available() or attachment.deleted_at is not None:
+        return None
+    try:
+        data = store_from_settings(rt.settings).get(attachment.sha256)
+    except (StoreUnavailable, KeyError):
+        return None
+    read = ocr.read_identity(data, attachment.mime)
+    if read is None or (read.cpf is None and read.name is None):
+        return None
+    name, cpf = expected
+    mismatch = bool((read.cpf and cpf and read.cpf != cpf)
+                    or (read.name and name and normalize(read.name) != normalize(name)))
+    return {"cpf": _mask_cpf(read.cpf), "name": read.name, "mismatch": mismatch}
+
+
 def describe(s: Session, rt, case: DocumentCase, attendant_id: int, *,
-             with_links: bool = True) -> dict:
+             with_links: bool = True, with_ocr: bool = False) -> dict:
     """A case as the reviewer sees it: changes asked, checklist, each document with its
     status and an authenticated, expiring, recorded view link."""
     b = rt.registry.bind(s).beneficiary(case.beneficiary_ref)
@@ -61,6 +92,8 @@ def describe(s: Session, rt, case: DocumentCase, attendant_id: int, *,
             "received_at": d.created_at.isoformat(),
             "view_url": (view_url(rt.settings, attachment.id, attendant_id)
                          if with_links and attachment.deleted_at is None else None),
+            "ocr": (_ocr(rt, attachment, _expected_identity(case, b))
+                    if with_ocr and d.item in IDENTITY_ITEMS else None),
         })
     return {
         "id": case.id, "protocol": case.protocol, "kind": case.kind, "status": case.status,
