@@ -19,6 +19,7 @@ from bot.engine import attendants as handoff
 from bot.flows.cases import checklist, review
 from bot.flows.documents.flow import RESUME
 from bot.platform import queueing
+from bot.registry.base import RegistryUnavailable
 from bot.services.attachments import (
     StoreUnavailable,
     ViewRefused,
@@ -94,6 +95,9 @@ def decide(case_id: int, document_id: int):
             conversation_id = case.conversation_id
     except review.ReviewError as exc:
         return jsonify(error=exc.code), exc.status
+    except RegistryUnavailable:
+        # Nothing was recorded (one transaction): the reviewer tries again.
+        return jsonify(error="registry_unavailable"), 503
     if conversation_id:
         queueing.deliver_later(rt, conversation_id)
     return jsonify(result)

@@ -9,6 +9,7 @@ from flask import Response, current_app, g, redirect, render_template, request, 
 from bot.flows.cases import checklist, review
 from bot.flows.documents.flow import RESUME
 from bot.platform import queueing
+from bot.registry.base import RegistryUnavailable
 from bot.services.attachments import (
     StoreUnavailable,
     ViewRefused,
@@ -93,6 +94,8 @@ def decide(case_id: int, document_id: int):
             conversation_id = row.conversation_id
     except review.ReviewError as exc:
         return redirect(url_for("console.case", case_id=case_id, erro=exc.code))
+    except RegistryUnavailable:
+        return redirect(url_for("console.case", case_id=case_id, erro="registry_unavailable"))
     if conversation_id:
         queueing.deliver_later(rt, conversation_id)
     return redirect(url_for("console.case", case_id=case_id))

@@ -8,6 +8,7 @@ from bot.engine import Flow, MenuEntry, Turn
 from bot.flows.cases import checklist, collect, records, review
 from bot.language import choices, intents
 from bot.language.text import normalize
+from bot.registry.base import RegistryUnavailable
 
 from . import values
 
@@ -182,7 +183,11 @@ def _finish(turn: Turn) -> None:
     at_once = {c: review.registry_value(c, given[c]) for c in chosen if changes[c].applied == "at_once"}
     if at_once:
         # The key names the protocol: a turn run again after a crash repeats it safely.
-        turn.registry.update_registration(ref, at_once, idempotency_key=f"{protocol}:at_once")
+        try:
+            turn.registry.update_registration(ref, at_once, idempotency_key=f"{protocol}:at_once")
+        except RegistryUnavailable:
+            turn.reject("registration/registry_down")  # "sim" again in a moment retries
+            return
         turn.say("registration/applied", items=[changes[c].label for c in at_once])
     reviewed = [c for c in chosen if changes[c].applied == "after_review"]
     if not reviewed:

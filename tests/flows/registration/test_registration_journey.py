@@ -90,3 +90,21 @@ def test_a_name_and_an_address_ask_which_document_a_file_is(wa, rt, files_dir):
     assert "Ainda falta" in reply and "comprovante de endereço" in reply
     reply = send_files(wa, MARIA, [image_bytes(seed=3)], text="comprovante")[0]
     assert "em análise" in reply or "análise" in reply
+
+
+def test_the_registry_down_at_confirmation_keeps_the_question_and_sim_again_applies(wa, rt, monkeypatch):
+    from bot.registry.base import RegistryUnavailable
+    from bot.registry.embedded import EmbeddedRegistry
+
+    _identify(wa, "trocar e-mail")
+    wa.say(MARIA, "maria.nova@example.com")
+    original = EmbeddedRegistry.update_registration
+
+    def down(self, *args, **kwargs):
+        raise RegistryUnavailable("PATCH /beneficiaries/B001: HTTP 503")
+
+    monkeypatch.setattr(EmbeddedRegistry, "update_registration", down)
+    assert "não respondeu agora" in wa.say(MARIA, "sim")[0]
+    monkeypatch.setattr(EmbeddedRegistry, "update_registration", original)
+    assert "Atualizei seu e-mail" in wa.say(MARIA, "sim")[0]
+    assert _maria(rt).email == "maria.nova@example.com"
