@@ -131,3 +131,21 @@ def test_troca_de_titularidade_sends_the_form_pre_filled_and_asks_for_it_signed(
     assert "análise" in reply
     assert [i["code"] for i in _case(rt).items] == [
         "rg_novo_titular", "cpf_novo_titular", "comprovante_endereco", "formulario"]
+
+
+def test_twelve_pages_over_two_messages_and_a_repeated_webhook_are_each_attached_once(wa, rt, files_dir):
+    from tests.media_support import new_message_sid
+
+    wa.say(MARIA, "maioridade")
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "Ana")
+    reply = send_files(wa, MARIA, [image_bytes(seed=i) for i in range(10)], text="RG")[0]
+    assert "Recebi 10 arquivos do *RG*" in reply
+    sid = new_message_sid()
+    send_files(wa, MARIA, [image_bytes(seed=20), image_bytes(seed=21)], text="CPF", sid=sid)
+    repeated = send_files(wa, MARIA, [image_bytes(seed=20), image_bytes(seed=21)], text="CPF", sid=sid)
+    assert repeated == []  # Twilio's retry of the same message: acknowledged, nothing new
+    with transaction(rt.sessions) as s:
+        docs = list(s.scalars(select(CaseDocument).order_by(CaseDocument.id)))
+    assert [d.item for d in docs] == ["rg"] * 10 + ["cpf"] * 2
+    assert len({d.attachment_id for d in docs}) == 12
