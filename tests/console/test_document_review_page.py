@@ -7,7 +7,7 @@ from sqlalchemy import select
 from storage.db import transaction
 from storage.models import AttachmentView, DocumentCase
 from tests.conftest import MARIA, drain
-from tests.media_support import files_dir, send_files  # noqa: F401
+from tests.media_support import send_files
 from tests.services.attachments.samples import image_bytes
 
 from .support import make_user, post, sign_in

@@ -12,7 +12,7 @@ from bot.platform import clock
 from storage.db import transaction
 from storage.models import Attachment, InboundMessage
 from tests.conftest import MARIA, drain
-from tests.media_support import CDN, files_dir, media_calls, new_message_sid, send_files  # noqa: F401
+from tests.media_support import CDN, media_calls, new_message_sid, send_files
 from tests.services.attachments.samples import encrypted_pdf, exe_bytes, image_bytes, pdf_bytes
 
 

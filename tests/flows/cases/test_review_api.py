@@ -8,7 +8,7 @@ from bot.engine import attendants as handoff
 from storage.db import transaction
 from storage.models import AttachmentView, Beneficiary, DocumentCase, OutboundMessage, Protocol
 from tests.conftest import MARIA, drain
-from tests.media_support import files_dir, send_files  # noqa: F401
+from tests.media_support import send_files
 from tests.services.attachments.samples import image_bytes, pdf_bytes
 
 

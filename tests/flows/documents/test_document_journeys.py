@@ -15,7 +15,7 @@ from bot.platform import clock
 from storage.db import transaction
 from storage.models import CaseDocument, Conversation, DocumentCase, OutboundMessage, Protocol
 from tests.conftest import MARIA, drain
-from tests.media_support import files_dir, send_files  # noqa: F401
+from tests.media_support import send_files
 from tests.services.attachments.samples import image_bytes, pdf_bytes
 
 

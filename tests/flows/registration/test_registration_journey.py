@@ -7,7 +7,7 @@ from sqlalchemy import select
 from storage.db import transaction
 from storage.models import Beneficiary, BeneficiaryPhone, CaseDocument, DocumentCase, Protocol
 from tests.conftest import MARIA
-from tests.media_support import files_dir, send_files  # noqa: F401
+from tests.media_support import send_files
 from tests.services.attachments.samples import image_bytes, pdf_bytes
 
 
