@@ -114,3 +114,17 @@ def test_ten_files_in_one_message_are_all_kept(wa, rt, files_dir):
     assert len(_attachments(rt)) == 10
     with transaction(rt.sessions) as s:
         assert s.scalar(select(func.count(func.distinct(Attachment.sha256)))) == 10
+
+
+def test_the_sweeper_deletes_files_past_retention_and_keeps_the_rows(wa, rt, files_dir):
+    send_files(wa, MARIA, [image_bytes()])  # kept with the conversation, no case
+    [row] = _attachments(rt)
+    assert any(files_dir.rglob(f"*{row.sha256[-12:]}*")) or any(p.is_file() for p in files_dir.rglob("*"))
+    _advance(86400 * (rt.settings.attachments_retention_days - 1))
+    sweep.sweep(reschedule=False)
+    assert _attachments(rt)[0].deleted_at is None
+    _advance(86400 * 2)
+    sweep.sweep(reschedule=False)
+    [row] = _attachments(rt)
+    assert row.deleted_at is not None and row.sha256
+    assert not any(p.is_file() for p in files_dir.rglob("*"))
