@@ -128,3 +128,18 @@ def test_the_sweeper_deletes_files_past_retention_and_keeps_the_rows(wa, rt, fil
     [row] = _attachments(rt)
     assert row.deleted_at is not None and row.sha256
     assert not any(p.is_file() for p in files_dir.rglob("*"))
+
+
+def test_a_file_sent_while_waiting_for_an_attendant_is_kept_for_them(wa, rt, files_dir):
+    wa.say(MARIA, "atendente")
+    reply = send_files(wa, MARIA, [pdf_bytes()], kinds=["application/pdf"])
+    assert len(reply) == 1 and "a pessoa que vai te atender poderá ver" in reply[0]
+    [row] = _attachments(rt)
+    assert row.conversation_id is not None
+
+
+def test_a_photo_during_a_question_that_asks_no_file_keeps_the_question(wa, rt, files_dir):
+    wa.say(MARIA, "2a via")
+    reply = send_files(wa, MARIA, [image_bytes()])[0]
+    assert "agora não estou pedindo documentos" in reply and "3 primeiros dígitos" in reply
+    assert len(_attachments(rt)) == 1
