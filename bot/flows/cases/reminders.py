@@ -40,7 +40,8 @@ def run(rt, kind: str, resume: Callable[[Conversation, DocumentCase], None]) -> 
             case.reminders_sent += 1
             conversation = s.get(Conversation, case.conversation_id) if case.conversation_id else None
             here = conversation is not None and _waits_here(conversation, case, rt, now)
-            if conversation is not None and not here and session_left(conversation, rt.settings, now):
+            if (conversation is not None and not here and conversation.handoff is None
+                    and session_left(conversation, rt.settings, now)):
                 close_idle_session(s, rt, conversation, now)
                 resume(conversation, case)
                 here = True
