@@ -88,3 +88,19 @@ def test_with_ocr_the_cpf_and_name_read_are_shown_and_a_mismatch_flagged(app, rt
         assert "não confere com o cadastro (João Pedro da Silva" in page
     finally:
         ocr.available.cache_clear()
+
+
+def test_a_proof_of_address_shows_its_age_limit_to_the_reviewer(app, rt, wa, files_dir):
+    wa.say(MARIA, "quero atualizar meu endereço")
+    wa.say(MARIA, "116")
+    wa.say(MARIA, "79002-000")
+    wa.say(MARIA, "Rua das Flores, 123, Centro, Campo Grande/MS")
+    wa.say(MARIA, "sim")
+    send_files(wa, MARIA, [image_bytes()])
+    make_user(rt, "ana@op.com.br", "Ana")
+    ana = app.test_client()
+    sign_in(ana, "ana@op.com.br")
+    with transaction(rt.sessions) as s:
+        case_id = s.scalars(select(DocumentCase)).one().id
+    page = ana.get(f"/console/casos/{case_id}").get_data(as_text=True)
+    assert "emitido há no máximo 90 dias (recebido em 24/11/2026 09:00)" in page

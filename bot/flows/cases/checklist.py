@@ -31,7 +31,7 @@ class Item:
 
     def as_dict(self) -> dict:
         return {"code": self.code, "label": self.label, "hint": self.hint,
-                "article": self.article}
+                "article": self.article, "max_age_days": self.max_age_days}
 
 
 @dataclass(frozen=True)

@@ -82,11 +82,13 @@ def describe(s: Session, rt, case: DocumentCase, attendant_id: int, *,
     status and an authenticated, expiring, recorded view link."""
     b = rt.registry.bind(s).beneficiary(case.beneficiary_ref)
     labels = {i["code"]: i["label"] for i in case.items}
+    max_age = {i["code"]: i.get("max_age_days") for i in case.items}
     docs = []
     for d in records.documents(s, case):
         attachment = s.get(Attachment, d.attachment_id)
         docs.append({
             "id": d.id, "item": d.item, "item_label": labels.get(d.item, d.item),
+            "max_age_days": max_age.get(d.item),
             "status": d.status, "reason": d.reason, "note": d.note,
             "mime": attachment.mime, "size": attachment.size,
             "received_at": d.created_at.isoformat(),

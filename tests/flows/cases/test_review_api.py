@@ -44,6 +44,7 @@ def test_an_approved_address_change_is_applied_and_the_person_told(wa, rt, clien
     case = client.get(f"/api/attendant/cases/{queue[0]['id']}", headers=auth).get_json()
     doc = case["documents"][0]
     assert doc["item"] == "comprovante_endereco" and doc["status"] == "pending"
+    assert doc["max_age_days"] == 90
     # the file through its authenticated link; the view is recorded
     path = doc["view_url"].removeprefix("https://bot.example.com.br")
     assert client.get(path).status_code == 401
