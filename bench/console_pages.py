@@ -24,7 +24,7 @@ def seed(rt, conversations: int, waiting: int) -> int:
     from sqlalchemy import insert
 
     from bot.platform import clock
-    from handlers.console import accounts
+    from bot.engine import accounts
     from storage.db import transaction
     from storage.loader import load_file
     from storage.models import Conversation, InboundMessage, OutboundMessage, Protocol

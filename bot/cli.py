@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from sqlalchemy import func, select
 
 from bot import runtime
 from bot.channels.base import Incoming
+from bot.engine import accounts
 from bot.engine import attendants as handoff
 from bot.flows.negotiation.campaign import CampaignError, start_negotiation_campaign
 from bot.language import phones
@@ -31,7 +33,7 @@ from bot.platform.config import EMBEDDED_DATABASE_URL, ROOT, VAR_DIR
 from bot.platform.embedded_redis import start_embedded_redis
 from storage.db import transaction
 from storage.loader import RegistryFileError, load_file
-from storage.models import Beneficiary, Conversation, OutboundMessage
+from storage.models import Beneficiary, Conversation, EmailSent, OutboundMessage
 
 DEMO_FILE = ROOT / "data" / "demo_operator.json"
 
@@ -47,7 +49,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(negotiation_campaign)
 
 
-def _rt():
+def command_runtime():
     rt = context.runtime()
     _close_when_the_command_ends(rt)
     return rt
@@ -103,7 +105,7 @@ def upgrade_database(url: str) -> None:
 @click.command("db-upgrade")
 def db_upgrade():
     """Apply the Alembic migrations to DATABASE_URL."""
-    upgrade_database(_rt().settings.database_url)
+    upgrade_database(command_runtime().settings.database_url)
     click.echo("database is up to date")
 
 
@@ -112,7 +114,7 @@ def db_upgrade():
 def load_registry(path: Path):
     """Replace the embedded operator registry with the JSON file PATH."""
     try:
-        with transaction(_rt().sessions) as s:
+        with transaction(command_runtime().sessions) as s:
             counts = load_file(s, path)
     except RegistryFileError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -122,7 +124,7 @@ def load_registry(path: Path):
 @click.command("load-demo")
 def load_demo():
     """Load the fictional demo operator (dates relative to today)."""
-    with transaction(_rt().sessions) as s:
+    with transaction(command_runtime().sessions) as s:
         counts = load_file(s, DEMO_FILE)
     click.echo(f"demo data loaded: {counts}")
 
@@ -141,7 +143,7 @@ def _attendant_name(ctx, param, value: str) -> str:
 @click.argument("name", callback=_attendant_name)
 def create_attendant(name: str):
     """Create an attendant and print their API token (shown once)."""
-    with transaction(_rt().sessions) as s:
+    with transaction(command_runtime().sessions) as s:
         token = handoff.create_attendant(s, name)
     click.echo(token)
 
@@ -170,7 +172,7 @@ def _phone_option(ctx, param, value: str) -> str:
 def chat(phone: str, inline: bool | None):
     """Talk to the bot in the terminal, through the same inbox, queue, engine and outbox."""
 
-    rt = _rt()
+    rt = command_runtime()
     # The terminal is the person's screen: the service's INFO lines (a message recorded, a
     # job done) would land between "você>" and the bot's answer. Warnings still show.
     logging.getLogger().setLevel(logging.WARNING)
@@ -188,6 +190,8 @@ def chat(phone: str, inline: bool | None):
         if conv:
             last_seen = s.scalar(select(func.max(OutboundMessage.id))
                                  .where(OutboundMessage.conversation_id == conv.id)) or 0
+        last_mail = s.scalar(select(func.max(OutboundMessage.id))
+                             .where(OutboundMessage.channel == "email")) or 0
     while True:
         try:
             text = input("você> ")
@@ -208,14 +212,36 @@ def chat(phone: str, inline: bool | None):
                            OutboundMessage.id > last_seen,
                            OutboundMessage.status.in_(("local", "sent")))
                     .order_by(OutboundMessage.id)).all()
+                mails = _mails_sent_since(s, last_mail)
             for row_id, body, media in rows:
                 last_seen = row_id
                 click.echo(click.style("bot> ", fg="green") + body.replace("\n", "\n     "))
                 for item in media or []:
                     click.echo(f"     [anexo: {item.get('filename', item['kind'])}]")
+            for row_id, line in mails:
+                last_mail = row_id
+                click.echo(click.style(f"     {line}", fg="cyan"))
             if rows or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
+
+
+def _mails_sent_since(s, last_id: int) -> list[tuple[int, str]]:
+    """E-mails the conversation caused (a boleto by e-mail, a case sent to a team), as
+    "[e-mail para x@y: assunto (2 anexos)]" lines; the files are under var/mail."""
+    rows = s.execute(
+        select(OutboundMessage.id, OutboundMessage.recipient, OutboundMessage.subject,
+               OutboundMessage.media, EmailSent.subject)
+        .outerjoin(EmailSent, EmailSent.outbound_id == OutboundMessage.id)
+        .where(OutboundMessage.channel == "email", OutboundMessage.id > last_id,
+               OutboundMessage.status.in_(("local", "sent")))
+        .order_by(OutboundMessage.id)).all()
+    lines = []
+    for row_id, recipient, own_subject, media, sent_subject in rows:
+        files = len(media or [])
+        extra = f" ({files} anexo{'s' if files > 1 else ''})" if files else ""
+        lines.append((row_id, f"[e-mail para {recipient}: {sent_subject or own_subject or ''}{extra}]"))
+    return lines
 
 
 def _run_queued_jobs(rt) -> None:
@@ -251,7 +277,7 @@ def serve(port: int, worker_count: int):
     env = dict(os.environ)
     redis_server = None
     children: list[subprocess.Popen] = []
-    rt = _rt()  # from here on, SIGTERM/SIGHUP end the command through the finally below
+    rt = command_runtime()  # from here on, SIGTERM/SIGHUP end the command through the finally below
     try:
         if not env.get("REDIS_URL", "").strip():
             # Started here or attached to one already running (a chat started before serve).
@@ -260,14 +286,18 @@ def serve(port: int, worker_count: int):
         os.environ.update(REDIS_URL=env["REDIS_URL"], DATABASE_URL=env["DATABASE_URL"])
 
         runtime.install(None)
-        rt = _rt()
+        rt = command_runtime()
         _prepare_database(rt)
+        console_login = _demo_console_account(rt)
+        # The console's cookie is Secure by default; serve listens on plain http on loopback.
+        env.setdefault("CONSOLE_SECURE_COOKIES", "false")
         children = [subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env,
                                      cwd=ROOT) for _ in range(worker_count)]
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
              "--access-logfile", "-", "wsgi:app"], env=env, cwd=ROOT))
-        _print_how_to_talk(port, rt, env["REDIS_URL"], embedded=redis_server is not None)
+        _print_how_to_talk(port, rt, env["REDIS_URL"], embedded=redis_server is not None,
+                           console_login=console_login)
         while all(child.poll() is None for child in children):
             time.sleep(1)
         click.echo("a child process stopped; shutting down", err=True)
@@ -303,6 +333,26 @@ def _prepare_database(rt) -> None:
     click.echo("demo data loaded (data/demo_operator.json)")
 
 
+DEMO_SUPERVISOR = "supervisor@demo.planbot"
+DEMO_PASSWORD_FILE = "console-demo-password.txt"
+
+
+def _demo_console_account(rt) -> tuple[str, str] | None:
+    """The embedded demo gets one console supervisor, its password random and kept under
+    the var dir (never a password in the code); a real database never gets one."""
+    if rt.settings.database_url != EMBEDDED_DATABASE_URL:
+        return None
+    saved = VAR_DIR / DEMO_PASSWORD_FILE
+    with transaction(rt.sessions) as s:
+        if accounts.by_login(s, DEMO_SUPERVISOR) is None:
+            password = secrets.token_urlsafe(12)
+            accounts.create_user(s, login=DEMO_SUPERVISOR, name="Supervisora Demo",
+                                 password=password, role="supervisor")
+            saved.write_text(password)
+            saved.chmod(0o600)
+    return DEMO_SUPERVISOR, saved.read_text().strip() if saved.exists() else "(see reset-password)"
+
+
 DEMO_PEOPLE = (  # data/demo_operator.json; the README's table says more
     ("+5567999990001", "Maria, CPF 116…: bills (one overdue), scheduling, 2 dependents"),
     ("+5567999990002", "José, CPF 682…: debt negotiation, codes 001 and 050"),
@@ -311,12 +361,20 @@ DEMO_PEOPLE = (  # data/demo_operator.json; the README's table says more
 )
 
 
-def _print_how_to_talk(port: int, rt, redis_url: str, *, embedded: bool) -> None:
+def _print_how_to_talk(port: int, rt, redis_url: str, *, embedded: bool,
+                       console_login: tuple[str, str] | None = None) -> None:
     venv_flask = Path(sys.executable).with_name("flask")
     click.echo(click.style("\nplanbot is running", fg="green", bold=True))
     click.echo(f"  web:      http://127.0.0.1:{port}  (WhatsApp webhook: POST /webhooks/whatsapp)")
     click.echo(f"  database: {rt.settings.database_url}")
     click.echo(f"  redis:    {redis_url}{' (embedded)' if embedded else ''}")
+    click.echo(f"  console:  http://127.0.0.1:{port}/console", nl=not console_login)
+    if console_login:
+        click.echo(f"  (login {console_login[0]}, password {console_login[1]})")
+    if rt.settings.smtp_host:
+        click.echo(f"  e-mail:   SMTP {rt.settings.smtp_host}; inbound: POST /webhooks/email")
+    else:
+        click.echo(f"  e-mail:   no SMTP_HOST: mail is written as .eml files to {VAR_DIR / 'mail'}")
     click.echo("\nTalk to the bot as a demo beneficiary, in another terminal:")
     click.echo(f"  {venv_flask} --app wsgi chat --phone +5567999990001")
     click.echo("  Demo people (the bot asks for the first 3 CPF digits before any data):")
@@ -347,7 +405,7 @@ def _stop_children(children: list[subprocess.Popen]) -> None:
 def negotiation_campaign(rate: float, limit: int | None):
     """Invite delinquent beneficiaries to negotiate (approved WhatsApp template, paced)."""
     try:
-        result = start_negotiation_campaign(_rt(), rate=rate, started_by="cli", limit=limit)
+        result = start_negotiation_campaign(command_runtime(), rate=rate, started_by="cli", limit=limit)
     except CampaignError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(result)

@@ -31,7 +31,7 @@ def seed(rt) -> int:
     conversation to photograph."""
     from bot.platform import clock
     from bot.services import outbox, protocols
-    from handlers.console import accounts
+    from bot.engine import accounts
     from storage.db import transaction
     from storage.loader import load_file
     from storage.models import AuditEntry, Conversation, InboundMessage

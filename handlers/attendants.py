@@ -10,6 +10,7 @@ from bot.engine import attendants as handoff
 from bot.flows.negotiation.campaign import start_negotiation_campaign
 from bot.platform import queueing
 from storage.db import transaction
+from storage.models import EmailBounce
 
 bp = Blueprint("attendants", __name__, url_prefix="/api/attendant")
 
@@ -74,6 +75,12 @@ def _summary(session, c, with_transcript=True) -> dict:
                         "since": p.updated_at.isoformat(), "details": p.details or {}}
                        for p in handoff.open_cases(session, c)],
     }
+    if c.channel == "email":
+        # A bounce said the address cannot receive mail: replies to it are not sent.
+        bounce = session.get(EmailBounce, c.address)
+        data["email_undeliverable"] = None if bounce is None else {
+            "since": bounce.bounced_at.isoformat(), "status": bounce.status,
+            "diagnostic": bounce.diagnostic}
     if with_transcript:
         data["transcript"] = handoff.transcript(session, c)
     return data

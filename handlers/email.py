@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from bot.channels.base import Attachment, Incoming
 from bot.channels.email import auth, noise, threads
 from bot.channels.email.inbound import (
-    EmailAttachment,
     MalformedEmail,
     ParsedEmail,
     parse_posted,
@@ -28,6 +26,7 @@ from bot.channels.email.wiring import from_address
 from bot.language.text import storable
 from bot.pipeline.inbox import accept
 from bot.platform import clock
+from bot.services import attachments
 from storage.db import transaction
 from storage.models import EmailBounce, InboundMessage
 
@@ -49,8 +48,15 @@ def _refused(refusal: auth.Refusal) -> Response:
     return _text(refusal.reason, refusal.status, **extra)
 
 
+# Mail carries attachments: 25 MB of files (Gmail's and Outlook's limit) is about 34 MB
+# once base64-encoded. The app's 2 MB limit stays for every other route; each file is
+# still held to ATTACHMENTS_MAX_BYTES by the attachments service.
+MAX_EMAIL_POST_BYTES = 35 * 1024 * 1024
+
+
 @bp.post("/webhooks/email")
 def inbound():
+    request.max_content_length = MAX_EMAIL_POST_BYTES
     rt = _runtime()
     s = rt.settings
     if not (s.email_webhook_user or s.email_webhook_signing_key):
@@ -90,7 +96,14 @@ def _take(rt, mail: ParsedEmail) -> Response:
         _store_ignored(rt, mail, f"{found.kind}: {found.reason}")
         log.info("e-mail %s ignored (%s)", mail.external_id, found.kind)
         return _text(f"ignored: {found.kind}", 200)
-    incoming = to_incoming(mail, _store_attachments(mail.attachments))
+    try:
+        stored, refused = _store_attachments(rt, mail.attachments)
+    except attachments.StoreUnavailable as exc:
+        log.error("attachment store unavailable: %s", exc)
+        return _text("attachment store unavailable; post again later", 503)
+    incoming = to_incoming(mail, stored)
+    if refused:
+        incoming.raw["refused_attachments"] = refused
     with transaction(rt.sessions) as session:
         match = threads.find_thread(session, mail.sender, mail.subject, mail.in_reply_to,
                                     mail.references)
@@ -152,31 +165,22 @@ def _mark_undeliverable(rt, mail: ParsedEmail, found: noise.Noise) -> None:
                 found.status)
 
 
-def attachment_directory() -> Path:
-    from bot.platform.config import VAR_DIR
-
-    return VAR_DIR / "attachments" / "email"
-
-
-def write_attachment(part: EmailAttachment) -> Attachment:
-    """Until the attachments service (bot/services/attachments) takes them: content-
-    addressed files under the var dir, never served publicly; a retried POST writes the
-    same file again. Replace this function's body by the store's `put`."""
-    import hashlib
-    import os
-    import tempfile
-
-    digest = hashlib.sha256(part.data).hexdigest()
-    directory = attachment_directory()
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / digest
-    if not target.exists():
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(part.data)
-        os.replace(temporary, target)
-    return Attachment(url=f"attachment:sha256:{digest}", content_type=part.content_type)
-
-
-def _store_attachments(parts) -> tuple[Attachment, ...]:
-    return tuple(write_attachment(part) for part in parts)
+def _store_attachments(rt, parts) -> tuple[tuple[Attachment, ...], list[dict]]:
+    """Each file checked by its bytes (type, size, readable) and put in the attachment
+    store (content-addressed: a retried POST stores nothing new) before the 200; refused
+    ones are listed with the reason, for the journey and the attendants."""
+    s = rt.settings
+    store = attachments.store_from_settings(s)
+    kept, refused = [], []
+    for part in parts:
+        inspection = attachments.inspect_bytes(part.data, min_pixels=s.attachments_min_pixels,
+                                               max_bytes=s.attachments_max_bytes)
+        if not inspection.accepted:
+            refused.append({"filename": part.filename, "declared_type": part.content_type,
+                            "reason": inspection.reasons[0]})
+            continue
+        key = store.put(part.data)  # StoreUnavailable: 503, the service posts again
+        item = attachments.stored_item(inspection, key, part.filename)
+        kept.append(Attachment(url=item.pop("url"), content_type=item.pop("content_type"),
+                               extra=item))
+    return tuple(kept), refused

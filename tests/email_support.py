@@ -17,6 +17,9 @@ WEBHOOK_USER = "sendgrid"
 WEBHOOK_PASSWORD = "s3nha-do-webhook"
 OPERATOR_FROM = "Plano Demo <atendimento@plano.example.com.br>"
 OPERATOR_ADDRESS = "atendimento@plano.example.com.br"
+TEAM_ADDRESSES = {"contas_medicas": "contas.medicas@plano.example.com.br",
+                  "finance": "financeiro@plano.example.com.br",
+                  "registration": "cadastro@plano.example.com.br"}
 
 
 def fixture(name: str) -> bytes:
@@ -80,7 +83,8 @@ class SmtpServer:
 
 def with_email(settings, smtp: SmtpServer | None = None, **extra):
     values = dict(email_webhook_user=WEBHOOK_USER, email_webhook_password=WEBHOOK_PASSWORD,
-                  email_from=OPERATOR_FROM, email_reply_to="atendimento@plano.example.com.br")
+                  email_from=OPERATOR_FROM, email_reply_to="atendimento@plano.example.com.br",
+                  **{f"team_email_{team}": address for team, address in TEAM_ADDRESSES.items()})
     if smtp is not None:
         values.update(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="none")
     values.update(extra)
@@ -126,8 +130,39 @@ def smtp():
 
 
 @pytest.fixture
-def settings(settings, smtp, tmp_path, monkeypatch):
+def settings(settings, smtp, tmp_path):
     """The suite's settings plus the e-mail channel: a webhook secret, the operator's
-    address and the loopback SMTP server; received attachments under tmp_path."""
-    monkeypatch.setattr("handlers.email.attachment_directory", lambda: tmp_path / "attachments")
-    return with_email(settings, smtp)
+    address, the teams' addresses and the loopback SMTP server; received attachments in
+    a store under tmp_path."""
+    return with_email(settings, smtp, attachments_dir=str(tmp_path / "attachments"))
+
+
+def small_pdf() -> bytes:
+    """A real one-page PDF (the attachments service reads it)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def mail_with_files(sender: str, body: str, *, message_id: str, subject: str = "Documento",
+                    to: str = OPERATOR_ADDRESS, in_reply_to: str | None = None,
+                    files: tuple = ()) -> bytes:
+    """A raw MIME mail as a client writes it; `files`: (filename, content type, bytes)."""
+    from email.message import EmailMessage
+
+    mail = EmailMessage(policy=default)
+    mail["From"], mail["To"], mail["Subject"] = sender, to, subject
+    mail["Message-ID"] = message_id
+    if in_reply_to:
+        mail["In-Reply-To"] = mail["References"] = in_reply_to
+    mail.set_content(body)
+    for filename, content_type, data in files:
+        maintype, _, subtype = content_type.partition("/")
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return mail.as_bytes()

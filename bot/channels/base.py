@@ -9,6 +9,9 @@ from typing import Callable, Protocol
 class Attachment:
     url: str
     content_type: str
+    # Facts a channel already knows, kept with the message (an e-mail attachment checked
+    # and stored at the webhook: sha256, size, kind, filename).
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

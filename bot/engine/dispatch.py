@@ -12,7 +12,6 @@ from bot.engine.flow import Button, Flow, Message
 from bot.engine.turn import Turn
 from bot.language import intents
 from bot.platform import clock
-from bot.services.attachments import ACCEPTED_LABEL
 from storage.models import Conversation
 
 log = logging.getLogger(__name__)
@@ -35,7 +34,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     # Someone waiting for a human who types "cancelar" wants out of the queue, not the
     # state's meaning of the word (e.g. cancelling an appointment).
     claimable = cmd is not None and conversation.handoff is None
-    _files_said(turn)
+    sessions.answer_files(turn)
     if conversation.handoff == "waiting":
         if _handled_while_waiting(turn, cmd):
             turn.flush()
@@ -81,23 +80,6 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     sessions.settle_misunderstanding(turn)
     turn.flush()
     return turn
-
-
-def _files_said(turn: Turn) -> None:
-    """Refused files are answered at once with the reason; accepted files nobody asked
-    for stay with the conversation (an attendant sees them) and the person is asked what
-    they are for. A state that asks for documents gets them in `turn.files` instead."""
-    message, c = turn.message, turn.conversation
-    for reason in dict.fromkeys(message.refused):
-        turn.say("attachments/refused", reason=reason, accepted=ACCEPTED_LABEL,
-                 max_megabytes=turn.settings.attachments_max_bytes // 2**20)
-    flow = turn.journeys.get(c.flow)
-    if message.files and not (flow is not None and flow.takes_files(c.state)):
-        turn.say("attachments/kept", count=len(message.files), in_flow=flow is not None,
-                 waiting=c.handoff == "waiting")
-    if (message.files or message.refused) and not message.payload and not (message.text or "").strip():
-        if not (flow is not None and flow.takes_files(c.state) and message.files):
-            turn.scratch["media_only"] = "file"
 
 
 def _media_only(message: Message) -> str | None:

@@ -63,6 +63,10 @@ class Hooks:
         negotiation); the state's question stands, not counted as a misunderstanding.
     aside(turn): a look-up ("meus protocolos") answered in the middle of another journey
         without touching its state.
+    team_reply(reply): an internal team answered by e-mail a case of this journey sent
+        with bot.services.teams.send_case (`reply` is a teams.TeamReply: protocol, text,
+        attachment ids, tell_beneficiary(), set_status()). The answer is already in the
+        protocol's history; the hook moves the case on where the journey says so.
     """
 
     recognizer: Callable[[str], bool] | None = None
@@ -70,6 +74,7 @@ class Hooks:
     on_leave: Callable[["Turn"], str | tuple[str, str] | None] | None = None
     keeps: Callable[["Turn", str], bool] | None = None
     aside: Handler | None = None
+    team_reply: Callable[[object], None] | None = None
 
 
 @dataclass

@@ -14,8 +14,9 @@ from datetime import timedelta
 
 from validate_docbr import CPF
 
-from bot.language import birthdate, intents
-from bot.language.text import digits, normalize
+from bot.language import birthdate
+from bot.language.names import is_first_name_only, name_matches, names_someone
+from bot.language.text import digits
 from bot.platform import clock
 from bot.registry.base import RegistryUnavailable
 
@@ -96,8 +97,8 @@ def _check_known(turn, flow) -> None:
         ok = person.cpf == answer
     elif flow.identity_alternatives and len(answer) == 2:
         ok = person.cpf[-2:] == answer
-    elif flow.identity_alternatives and has_letters and not answer and _names_someone(turn.text):
-        if _name_words(_without_lead_in(turn.text)) == _name_words(person.name)[:1]:
+    elif flow.identity_alternatives and has_letters and not answer and names_someone(turn.text):
+        if is_first_name_only(turn.text, person.name):
             # The first name alone proves nothing (the prompt itself says it): ask for more,
             # without spending an attempt.
             turn.reject("identity/first_name_only", name=person.first_name)
@@ -110,57 +111,6 @@ def _check_known(turn, flow) -> None:
         _confirmed(turn, flow)
     else:
         _failed(turn, again_state="identity_cpf3")
-
-
-NAME_PARTICLES = frozenset({"da", "de", "do", "dos", "das", "e"})
-# "Meu nome é …", "sou o …", "sobrenome: …": the words before the name.
-_LEAD_IN = re.compile(r"^(?:(?:o |a )?meu (?:nome|sobrenome)(?: completo)?(?: e| eh)?|(?:eu )?sou (?:o |a )?|"
-                      r"(?:nome|sobrenome)(?: completo)?:?|e |eh )\s*")
-
-
-def _without_lead_in(text: str) -> str:
-    norm = normalize(text)
-    previous = None
-    while norm != previous:
-        previous, norm = norm, _LEAD_IN.sub("", norm, count=1).strip()
-    if norm.count(",") == 1:  # "Nogueira, Roberto": surname first, as in a register
-        last, first = norm.split(",")
-        norm = f"{first.strip()} {last.strip()}"
-    return norm
-
-
-def _name_words(text: str) -> list[str]:
-    return [w for w in normalize(text).replace(".", " ").replace(",", " ").split()
-            if w not in NAME_PARTICLES]
-
-
-def _names_someone(text: str) -> bool:
-    """Whether letters typed at the identity question are an attempt at a name — not "ok",
-    "sim", "por quê?" or "obrigado", which get the question again and spend no attempt."""
-    if "?" in text or intents.closing(text) or intents.yes_no(text) is not None:
-        return False
-    return bool(_name_words(_without_lead_in(text)))
-
-
-def name_matches(given: str, full_name: str) -> bool:
-    """The script's name alternatives: the full name, or a surname — any run of
-    consecutive words after the first name ("Silva", "da Silva", "Aparecida da Silva"),
-    or the first name with surnames in their order ("José Pereira", "Maria Silva");
-    particles (da, de, do, dos, das, e) ignored. A first name alone does not confirm."""
-    words, name = _name_words(_without_lead_in(given)), _name_words(full_name)
-    if not words:
-        return False
-    if words == name:
-        return True
-    after_first = name[1:]
-    size = len(words)
-    if any(after_first[i:i + size] == words for i in range(len(after_first) - size + 1)):
-        return True
-    # First name + surnames: each given surname found after the previous one.
-    if len(words) < 2 or words[0] != name[0]:
-        return False
-    rest = iter(after_first)
-    return all(word in rest for word in words[1:])
 
 
 # A CPF inside a longer message ("116.764.967-26 05/03/1980"): 11 digits in a row, or the
@@ -277,16 +227,20 @@ PHONE_CHANNELS = ("whatsapp", "chat")
 
 
 def refresh_binding(turn) -> None:
-    """Look the phone up again at the start of a session (no journey running, identity
+    """Look the phone (or e-mail address) up again at the start of a session (no journey running, identity
     not confirmed): a phone added to the registry, moved to another beneficiary or
     removed since the conversation began counts from now on. A binding made by full CPF +
     birth date from an unregistered phone lapses with its session, so that phone proves
     the full identity again rather than only 3 digits of someone else's CPF."""
     c = turn.conversation
-    if c.channel not in PHONE_CHANNELS:
+    if c.channel not in (*PHONE_CHANNELS, "email"):
         return
     try:
-        person = turn.registry.beneficiary_by_phone(c.address)
+        # E-mail as the phone: the registered address binds (3 CPF digits then), since
+        # every reply goes to that address and never to a Reply-To — a forged From only
+        # sends the person's data to the person's own mailbox.
+        person = (turn.registry.beneficiary_by_email(c.address) if c.channel == "email"
+                  else turn.registry.beneficiary_by_phone(c.address))
     except RegistryUnavailable:
         return  # keep the last binding: identity is still checked before any data
     c.beneficiary_ref = person.ref if person else None

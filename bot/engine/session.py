@@ -8,6 +8,7 @@ from bot.engine.turn import Turn
 from bot.language import choices, intents
 from bot.registry.base import RegistryUnavailable
 from bot.services import protocols
+from bot.services.attachments import ACCEPTED_LABEL
 from storage.models import Conversation
 
 OFFER_HELP_AFTER_MISUNDERSTANDINGS = 2  # then the menu and a human are offered
@@ -23,9 +24,12 @@ def _kept_open(conversation: Conversation, now: datetime) -> bool:
 
 
 def is_idle(conversation: Conversation, settings, now: datetime) -> bool:
-    """No message for SESSION_IDLE_MINUTES: the next turn starts a fresh session."""
+    """No message for SESSION_IDLE_MINUTES (EMAIL_SESSION_IDLE_MINUTES by e-mail): the
+    next turn starts a fresh session."""
     last = conversation.last_activity_at
-    return last is not None and now - last >= timedelta(minutes=settings.session_idle_minutes)
+    minutes = (settings.email_session_idle_minutes if conversation.channel == "email"
+               else settings.session_idle_minutes)
+    return last is not None and now - last >= timedelta(minutes=minutes)
 
 
 def session_left(conversation: Conversation, settings, now: datetime) -> bool:
@@ -85,6 +89,24 @@ def show_menu(turn, greeting: bool = False) -> None:
         b = None  # the operator's API is down: greet without the name rather than fail
     turn.say("menu", greeting=greeting, name=b.first_name if b else None,
              options=menu_options(turn), operator=turn.settings.operator_name)
+
+
+# -- files the person sent -------------------------------------------------------------
+def answer_files(turn) -> None:
+    """Refused files are answered at once with the reason; accepted files nobody asked
+    for stay with the conversation (an attendant sees them) and the person is asked what
+    they are for. A state that asks for documents gets them in `turn.files` instead."""
+    message, c = turn.message, turn.conversation
+    for reason in dict.fromkeys(message.refused):
+        turn.say("attachments/refused", reason=reason, accepted=ACCEPTED_LABEL,
+                 max_megabytes=turn.settings.attachments_max_bytes // 2**20)
+    flow = turn.journeys.get(c.flow)
+    if message.files and not (flow is not None and flow.takes_files(c.state)):
+        turn.say("attachments/kept", count=len(message.files), in_flow=flow is not None,
+                 waiting=c.handoff == "waiting")
+    if (message.files or message.refused) and not message.payload and not (message.text or "").strip():
+        if not (flow is not None and flow.takes_files(c.state) and message.files):
+            turn.scratch["media_only"] = "file"
 
 
 # -- closings and misunderstandings ---------------------------------------------------

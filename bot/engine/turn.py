@@ -97,11 +97,14 @@ class Turn:
 
     # -- replying --------------------------------------------------------------------
     def say(self, template: str, /, **context) -> None:
-        """Queue text for the person; texts of one turn go out as one WhatsApp message."""
+        """Queue text for the person; texts of one turn go out as one WhatsApp message.
+        Templates may branch on `channel` (shorter texts by e-mail)."""
+        context.setdefault("channel", self.conversation.channel)
         self._texts.append(render(template, **context))
 
     def say_media(self, template: str, /, media: list[dict], **context) -> None:
         self.flush()
+        context.setdefault("channel", self.conversation.channel)
         outbox.enqueue_text(self.session, self.conversation, render(template, **context),
                             media=media)
 

@@ -25,7 +25,7 @@ def accept(runtime, incoming: Incoming) -> bool:
                 channel=incoming.channel, external_id=incoming.external_id,
                 conversation_key=incoming.conversation_key, sender=incoming.sender,
                 recipient=incoming.recipient, text=incoming.text, payload=incoming.payload,
-                attachments=[{"url": a.url, "content_type": a.content_type}
+                attachments=[{"url": a.url, "content_type": a.content_type, **a.extra}
                              for a in incoming.attachments],
                 raw=incoming.raw, received_at=clock.now(),
             ))

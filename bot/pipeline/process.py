@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import engine
 from bot.language.templates import render
-from bot.pipeline import context, media
+from bot.pipeline import context, media, team_replies
 from bot.pipeline.locks import conversation_lock, still_holding
 from bot.platform import clock, queueing
 from bot.services import outbox
@@ -92,6 +92,8 @@ def _record_failure(rt, key: str, exc: Exception) -> bool:
         msg.processed_at = clock.now()
         conversation = _conversation_for(s, rt, msg)
         msg.conversation_id = conversation.id
+        if team_replies.is_team_conversation(rt, conversation):
+            return True  # kept with its error for the attendants; a team gets no apology
         engine.give_up_journey(s, conversation)
         outbox.enqueue_text(s, conversation, render("generic_error"), author="system")
         conversation_id = conversation.id
@@ -121,6 +123,11 @@ def _process_next_once(rt, key: str):
         conversation = _conversation_for(s, rt, msg)
         conversation.last_inbound_at = msg.received_at
         msg.conversation_id = conversation.id
+        if team_replies.is_team_conversation(rt, conversation):
+            turn = _TeamMail(team_replies.handle(s, rt, conversation, msg), rt)
+            msg.status = "processed"
+            msg.processed_at = clock.now()
+            return conversation.id, turn
         files, refused = media.fetch(s, rt, conversation, msg)
         turn = engine.handle(s, rt, conversation, engine.Message(
             text=msg.text, payload=msg.payload, attachments=tuple(msg.attachments or ()),
@@ -129,6 +136,15 @@ def _process_next_once(rt, key: str):
         msg.status = "processed"
         msg.processed_at = clock.now()
         return conversation.id, turn
+
+
+class _TeamMail:
+    """A team's reply went into its case, not through a turn: what process_conversation
+    does after a turn (deliver what the case's journey told the beneficiary)."""
+
+    def __init__(self, conversation_ids: list[int], rt):
+        self.deferred = [lambda cid=cid: queueing.deliver_later(rt, cid)
+                         for cid in dict.fromkeys(conversation_ids)]
 
 
 def _conversation_for(s, rt, msg: InboundMessage) -> Conversation:

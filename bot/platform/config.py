@@ -185,6 +185,14 @@ class Settings:
     email_webhook_user: str = ""  # basic auth of POST /webhooks/email
     email_webhook_password: str = ""
     email_webhook_signing_key: str = ""  # Mailgun-style HMAC over timestamp + token
+    # Internal teams a case is handed to by e-mail (bot/services/teams.py); empty with no
+    # SMTP_HOST: equipe-<team>@planbot.localhost (.eml files); required with SMTP_HOST.
+    team_email_contas_medicas: str = ""
+    team_email_finance: str = ""
+    team_email_registration: str = ""
+    # People answer mail hours later: an e-mail conversation's session lasts this long
+    # without messages (SESSION_IDLE_MINUTES is for chat-speed channels).
+    email_session_idle_minutes: int = 1440
     # -- end of e-mail channel ---------------------------------------------------------
     # The attendants' console (handlers/console): cookies sent over https only (false for
     # a plain-http development server), queue colours after N minutes waiting (amber, red),
@@ -192,11 +200,7 @@ class Settings:
     console_secure_cookies: bool = True
     console_sla_minutes: tuple[int, ...] = (5, 15)
     business_hours: str = "seg-sex 08:00-18:00"
-    # -- document cases (bot/flows/cases: registration update, maioridade, troca) -------
-    # approved Twilio Content template for a case's status change outside WhatsApp's 24 h
-    # window; variables: 1 = protocol, 2 = the new status in words
-    content_case_sid: str = ""
-    # -- end of document cases ----------------------------------------------------------
+    content_case_sid: str = ""  # document cases (bot/flows/cases): template outside 24 h
     extra: dict = field(default_factory=dict)
 
     @property
@@ -401,6 +405,10 @@ def _email_settings(env: _EnvReader) -> dict:
         email_webhook_user=env.text("EMAIL_WEBHOOK_USER"),
         email_webhook_password=env.text("EMAIL_WEBHOOK_PASSWORD"),
         email_webhook_signing_key=env.text("EMAIL_WEBHOOK_SIGNING_KEY"),
+        team_email_contas_medicas=env.text("TEAM_EMAIL_CONTAS_MEDICAS"),
+        team_email_finance=env.text("TEAM_EMAIL_FINANCE"),
+        team_email_registration=env.text("TEAM_EMAIL_REGISTRATION"),
+        email_session_idle_minutes=env.integer("EMAIL_SESSION_IDLE_MINUTES", 1440),
     )
 
 
@@ -430,4 +438,24 @@ def email_problems(s: Settings) -> list[str]:
     if bool(s.email_webhook_user) != bool(s.email_webhook_password):
         problems.append("EMAIL_WEBHOOK_USER and EMAIL_WEBHOOK_PASSWORD go together: set both "
                         "or neither")
+    if s.email_session_idle_minutes < 1:
+        problems.append("EMAIL_SESSION_IDLE_MINUTES must be at least 1 (minutes), not "
+                        f"{s.email_session_idle_minutes}")
+    problems += _team_problems(s)
     return [p for p in problems if p]
+
+
+TEAM_SETTINGS = {"contas_medicas": "TEAM_EMAIL_CONTAS_MEDICAS", "finance": "TEAM_EMAIL_FINANCE",
+                 "registration": "TEAM_EMAIL_REGISTRATION"}
+
+
+def _team_problems(s: Settings) -> list[str]:
+    problems = []
+    for team, variable in TEAM_SETTINGS.items():
+        value = getattr(s, f"team_email_{team}")
+        if value:
+            problems.append(_address_problem(variable, value))
+        elif s.smtp_host:
+            problems.append(f"{variable} is required with SMTP_HOST: cases handed to that "
+                            "team are sent to it by e-mail")
+    return problems

@@ -3,13 +3,11 @@ OPERATOR_API_URL is set, otherwise the embedded tables."""
 from __future__ import annotations
 
 from .base import OperatorRegistry
+from .embedded import EmbeddedRegistry
+from .http import HttpRegistry
 
 
 def build_registry(settings, sessions) -> OperatorRegistry:
     if settings.operator_api_url:
-        from .http import HttpRegistry
-
         return HttpRegistry(settings.operator_api_url, settings.operator_api_token)
-    from .embedded import EmbeddedRegistry
-
     return EmbeddedRegistry(sessions)

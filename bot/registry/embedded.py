@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.language import phones
@@ -58,6 +58,13 @@ class EmbeddedRegistry:
         row = self.s.scalars(
             select(Beneficiary).join(BeneficiaryPhone)
             .where(BeneficiaryPhone.phone.in_(phones.variants(phone)))
+            .order_by(Beneficiary.holder_ref.is_not(None), Beneficiary.id)
+        ).first()
+        return _beneficiary(row) if row else None
+
+    def beneficiary_by_email(self, address: str) -> BeneficiaryInfo | None:
+        row = self.s.scalars(
+            select(Beneficiary).where(func.lower(Beneficiary.email) == address.strip().lower())
             .order_by(Beneficiary.holder_ref.is_not(None), Beneficiary.id)
         ).first()
         return _beneficiary(row) if row else None

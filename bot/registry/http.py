@@ -69,6 +69,11 @@ class HttpRegistry:
                 return _beneficiary(items[0])
         return None
 
+    def beneficiary_by_email(self, address: str) -> BeneficiaryInfo | None:
+        items = self._call("GET", "/beneficiaries",
+                           params={"email": address.strip().lower()}) or []
+        return _beneficiary(items[0]) if items else None
+
     def beneficiary_by_cpf(self, cpf: str) -> BeneficiaryInfo | None:
         items = self._call("GET", "/beneficiaries", params={"cpf": cpf}) or []
         return _beneficiary(items[0]) if items else None

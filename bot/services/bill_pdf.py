@@ -8,11 +8,21 @@ from bot.language.templates import render
 from bot.services.boleto import linha_digitavel
 
 
+# The PDF core fonts (Helvetica) are Latin-1: Portuguese fits, typography does not
+# ("Acordo 12 – parcela 1/5" failed the whole document).
+_TYPOGRAPHY = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"',
+                             "•": "-", "…": "...", "ª": "ª", "º": "º", "\u00a0": " "})
+
+
+def latin1(text: str) -> str:
+    return text.translate(_TYPOGRAPHY).encode("latin-1", "replace").decode("latin-1")
+
+
 def render_bill_pdf(bill: dict) -> bytes:
     """bill keys: payer_name, cpf, card_number, competence, description, due_date, amount,
     barcode (44 digits), operator_name, operator_ans_code, title_code."""
     linha = format_linha(linha_digitavel(bill["barcode"]))
-    lines = render("documents/boleto_pdf", linha=linha, **bill).splitlines()
+    lines = latin1(render("documents/boleto_pdf", linha=linha, **bill)).splitlines()
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)
     pdf.add_page()

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.services.attachments import MissingAttachment, store_from_settings
 from bot.services.bill_pdf import render_bill_pdf
 from bot.services.form_pdf import render_holder_change_form
-from storage.models import DocumentCase
+from storage.models import Attachment, DocumentCase
 
 
 def render(runtime, item: dict) -> bytes | None:
+    if item["kind"] == "attachment":
+        return _stored_file(runtime, item)
     if item["kind"] == "holder_change_form":
         return _holder_change_form(runtime, item["ref"])
     if item["kind"] != "bill":
@@ -42,3 +45,17 @@ def _holder_change_form(runtime, protocol: str) -> bytes | None:
     return render_holder_change_form({**form, "protocol": protocol,
                                       "operator_name": s.operator_name,
                                       "operator_ans_code": s.operator_ans_code})
+
+
+def _stored_file(runtime, item: dict) -> bytes | None:
+    """A file a person sent (bot.services.attachments), forwarded to a team; None once
+    retention removed it."""
+    with runtime.sessions() as session:
+        row = session.get(Attachment, int(item["id"]))
+        if row is None or row.deleted_at is not None:
+            return None
+        key = row.sha256
+    try:
+        return store_from_settings(runtime.settings).get(key)
+    except MissingAttachment:
+        return None

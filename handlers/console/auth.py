@@ -17,11 +17,12 @@ from urllib.parse import urlsplit
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from redis.exceptions import RedisError
 
+from bot.engine import accounts
 from bot.platform import clock
 from storage.db import transaction
 from storage.models import ConsoleUser
 
-from . import accounts, audit
+from . import audit
 
 SESSION_IDLE_SECONDS = 8 * 3600  # a working shift; every request extends it
 MAX_FAILURES = 5  # wrong passwords for one login before it is locked

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import click
 
+from bot.cli import command_runtime  # closes the embedded Redis when the command ends
+from bot.engine import accounts
 from storage.db import transaction
 from storage.models.console import ROLES
 
-from . import accounts, bp
-
-
-def _rt():
-    from bot.cli import _rt as command_runtime  # closes the embedded Redis when it ends
-
-    return command_runtime()
+from .auth import unlock
+from .blueprint import bp
 
 
 @bp.cli.command("create-user")
@@ -23,7 +20,7 @@ def _rt():
 def create_user(login: str, name: str, role: str, password: str):
     """Create a console account (and its attendant)."""
     try:
-        with transaction(_rt().sessions) as s:
+        with transaction(command_runtime().sessions) as s:
             user = accounts.create_user(s, login=login, name=name, password=password, role=role)
             login = user.login
     except accounts.AccountError as exc:
@@ -36,9 +33,7 @@ def create_user(login: str, name: str, role: str, password: str):
 @click.password_option("--password", prompt="Nova senha", confirmation_prompt="Repita a senha")
 def reset_password(login: str, password: str):
     """Set a new password; every session of the account ends and its lockout is lifted."""
-    from .auth import unlock
-
-    rt = _rt()
+    rt = command_runtime()
     try:
         with transaction(rt.sessions) as s:
             user = accounts.reset_password(s, login, password)

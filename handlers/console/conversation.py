@@ -10,15 +10,17 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from bot.engine import accounts
 from bot.engine import attendants as handoff
 from bot.language.text import storable
 from bot.platform import clock, queueing
 from bot.services import protocols
 from storage.db import MAX_ROW_ID, transaction
-from storage.models import Attendant, AuditEntry, ConsoleUser, Conversation
+from storage.models import Attendant, AuditEntry, ConsoleUser, Conversation, EmailBounce
 
-from . import accounts, audit, bp, customer, labels
+from . import audit, customer, labels
 from .auth import requires
+from .blueprint import bp
 from .canned import canned_replies
 from .masking import REVEALABLE, mask_address, mask_cpfs_in, masked, revealed
 
@@ -77,6 +79,7 @@ def _page(conversation_id: int, *, revealed_fields: dict | None = None, error: s
             colleagues=accounts.colleagues(s, except_id=g.viewer.id), audit_rows=audit_rows,
             users=users, address=mask_address(c.address), labels=labels,
             canned=canned_replies(rt.settings, view.beneficiary, c),
+            bounce=s.get(EmailBounce, c.address) if c.channel == "email" else None,
         )
         fields = {name: masked(name, view.beneficiary) for name in REVEALABLE} if view.beneficiary else {}
         fields.update(revealed_fields or {})

@@ -16,8 +16,9 @@ from bot.platform import clock
 from storage.db import transaction
 from storage.models import AuditEntry, InboundMessage, OutboundMessage, Protocol, ProtocolEvent
 
-from . import bp, labels
+from . import labels
 from .auth import requires
+from .blueprint import bp
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 90

@@ -14,8 +14,9 @@ from bot.platform.business_hours import is_open, next_opening
 from storage.db import transaction
 from storage.models import Attendant, Conversation, Protocol
 
-from . import bp, labels
+from . import labels
 from .auth import requires
+from .blueprint import bp
 from .masking import mask_address
 
 FILTERS = {"all": "Todas", "waiting": "Aguardando", "mine": "Minhas", "cases": "Casos devidos"}

@@ -20,8 +20,8 @@ from bot.services.attachments.links import view_token
 from storage.db import transaction
 from storage.models import CaseDocument, DocumentCase
 
-from . import bp
 from .auth import requires
+from .blueprint import bp
 
 KINDS = {"registration": "Atualização cadastral", "maioridade": "Maioridade",
          "troca_titularidade": "Troca de titularidade"}

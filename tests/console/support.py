@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from handlers.console import accounts
+from bot.engine import accounts
 from storage.db import transaction
 from storage.models import Conversation
 

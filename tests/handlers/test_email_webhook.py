@@ -18,12 +18,16 @@ from storage.models import (
     OutboundMessage,
 )
 from tests.conftest import drain
+from bot.channels.email.sender import plain
+from bot.services.attachments import LocalStore
 from tests.email_support import (
     basic_auth,
     fixture,
+    mail_with_files,
     multipart,
     post_raw_sendgrid,
     post_sendgrid,
+    small_pdf,
 )
 
 MARIA = "maria.silva@example.com.br"
@@ -154,14 +158,37 @@ def test_mail_from_a_bounced_address_makes_it_deliverable_again(client, rt):
     assert _count(rt, EmailBounce) == 0
 
 
-def test_attachments_are_written_and_referenced_never_public(client, rt, tmp_path):
-    assert _post_mime(client, fixture("with_attachment.eml")).status_code == 200
+def test_attachments_are_checked_and_stored_by_the_attachments_service(client, rt, tmp_path):
+    pdf = small_pdf()
+    raw = mail_with_files(MARIA, "Segue o comprovante.", message_id="<pdf-1@example.com.br>",
+                          files=(("comprovante.pdf", "application/pdf", pdf),))
+    assert _post_mime(client, raw).status_code == 200
     (row,) = _inbound(rt)
     (attachment,) = row.attachments
-    assert attachment["content_type"] == "application/pdf"
-    assert attachment["url"].startswith("attachment:sha256:")
-    digest = attachment["url"].rsplit(":", 1)[1]
-    assert (tmp_path / "attachments" / digest).read_bytes() == fixture("comprovante.bin")
+    assert attachment["content_type"] == "application/pdf" and attachment["kind"] == "pdf"
+    assert attachment["url"] == f"attachment:sha256:{attachment['sha256']}"
+    assert attachment["filename"] == "comprovante.pdf" and attachment["size"] == len(pdf)
+    assert LocalStore(tmp_path / "attachments").get(attachment["sha256"]) == pdf
+
+
+def test_an_unreadable_attachment_is_refused_with_its_reason_and_not_stored(client, rt, tmp_path):
+    assert _post_mime(client, fixture("with_attachment.eml")).status_code == 200
+    (row,) = _inbound(rt)
+    assert row.attachments == []
+    assert row.raw["refused_attachments"] == [{"filename": "comprovante.pdf",
+                                               "declared_type": "application/pdf",
+                                               "reason": "pdf_unreadable"}]
+    assert not (tmp_path / "attachments").exists() or not any(
+        p.is_file() for p in (tmp_path / "attachments").rglob("*"))
+
+
+def test_mail_larger_than_the_apps_2_mb_limit_is_accepted_on_the_email_webhook(client, rt):
+    big = mail_with_files(MARIA, "Fotos do pedido.", message_id="<big-1@example.com.br>",
+                          files=(("pedido.bin", "application/octet-stream", b"x" * 3_000_000),))
+    assert len(big) > 2 * 1024 * 1024
+    assert _post_mime(client, big).status_code == 200
+    (row,) = _inbound(rt)
+    assert row.raw["refused_attachments"][0]["reason"] in ("unsupported_type", "too_large")
 
 
 # -- threads --------------------------------------------------------------------------
@@ -228,7 +255,7 @@ def test_a_beneficiary_writes_by_email_and_the_answer_leaves_by_smtp_in_the_thre
     assert first["In-Reply-To"] == "<first-mail-1@example.com.br>"
     assert first["References"] == "<first-mail-1@example.com.br>"
     assert first["Subject"].startswith("Re: Boleto")
-    assert bodies[0].splitlines()[0] in first.get_body(("plain",)).get_content()
+    assert plain(bodies[0].splitlines()[0]) in first.get_body(("plain",)).get_content()
     assert smtp.handler.received[0]["to"] == [MARIA]
 
 
@@ -251,3 +278,18 @@ def test_protocol_in_the_subject_threads_for_its_owner_only(client, rt):
     assert maria.raw["thread"] == {"conversation_id": owner_id, "by": "protocol",
                                    "outbound_id": None, "protocol": "12345620261124000009"}
     assert "thread" not in jose.raw
+
+
+def test_attendants_see_that_a_bounced_address_is_undeliverable(client, rt, smtp):
+    from tests.engine.test_handoff import _token
+
+    bounced = _mail("naoexiste@example.com.br", "Quero falar com um atendente",
+                    message_id="<before-bounce@example.com.br>")
+    assert _post_mime(client, bounced).status_code == 200
+    drain(rt)  # a person asked: the conversation waits for an attendant
+    assert _post_mime(client, fixture("bounce_dsn.eml")).status_code == 200
+    auth = {"Authorization": f"Bearer {_token(rt)}"}
+    (item,) = client.get("/api/attendant/conversations", headers=auth).json["conversations"]
+    assert item["address"] == "naoexiste@example.com.br"
+    assert item["email_undeliverable"]["status"] == "5.1.1"
+    assert "User unknown" in item["email_undeliverable"]["diagnostic"]

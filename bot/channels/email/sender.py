@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from bot.channels.base import (
     AmbiguousSendError,
@@ -34,6 +35,7 @@ from bot.channels.base import (
     SendResult,
 )
 from bot.language.templates import TEMPLATE_DIR, render
+from bot.platform.config import SMTP_SECURITIES
 
 from .inbound import EmailAttachment
 from .threads import local_id
@@ -67,8 +69,23 @@ def html_environment() -> Environment:
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def paragraphs(body: str) -> list[list[str]]:
-    return [[line for line in block.split("\n")]
+# WhatsApp's *bold*: an asterisk pair around text, not touching another word character.
+WHATSAPP_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])")
+
+
+def plain(body: str) -> str:
+    """The text part: WhatsApp markup removed (an e-mail shows asterisks literally)."""
+    return WHATSAPP_BOLD.sub(r"\1", body)
+
+
+def html_line(line: str) -> Markup:
+    """One line for the HTML part: escaped, then *bold* as <strong>."""
+    return Markup(WHATSAPP_BOLD.sub(lambda m: f"<strong>{m.group(1)}</strong>",
+                                    str(escape(line))))
+
+
+def paragraphs(body: str) -> list[list[Markup]]:
+    return [[html_line(line) for line in block.split("\n")]
             for block in re.split(r"\n\s*\n", body.strip()) if block.strip()]
 
 
@@ -97,7 +114,7 @@ class EmailComposer:
             # a robot, so two of them cannot loop.
             mail["Auto-Submitted"] = "auto-replied"
             mail["X-Auto-Response-Suppress"] = "All"
-        context = dict(body=message.body, operator=self.operator, phone=self.phone)
+        context = dict(body=plain(message.body), operator=self.operator, phone=self.phone)
         mail.set_content(render("email/base.email.txt", **context) + "\n")
         mail.add_alternative(
             html_environment().get_template("email/base.email.html.j2").render(
@@ -126,8 +143,6 @@ class SmtpConfig:
 
     @classmethod
     def from_settings(cls, settings) -> "SmtpConfig":
-        from bot.platform.config import SMTP_SECURITIES
-
         security = settings.smtp_security
         return cls(host=settings.smtp_host, port=settings.smtp_port or SMTP_SECURITIES[security],
                    user=settings.smtp_user, password=settings.smtp_password, security=security)

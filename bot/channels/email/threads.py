@@ -42,11 +42,14 @@ def record_for(session: Session, row: OutboundMessage, secret: str, domain: str,
     if existing is not None:
         return existing
     conversation = session.get(Conversation, row.conversation_id)
-    last = _last_mail_from(session, conversation)
+    # A case sent to a team names its protocol in its own subject (bot.services.teams):
+    # one team conversation carries many cases, each its own thread.
+    case = _protocol_of_subject(row.subject)
+    last = _last_mail_from(session, conversation, case)
     raw = (last.raw or {}) if last is not None else {}
     their_id = raw.get("message_id") or None
     chain = [*raw.get("references", []), their_id] if their_id else []
-    protocol = (conversation.data or {}).get("protocol") if conversation else None
+    protocol = case or ((conversation.data or {}).get("protocol") if conversation else None)
     record = EmailSent(
         outbound_id=row.id, conversation_id=row.conversation_id,
         message_id=message_id_for(row, secret, domain), recipient=row.recipient.lower(),
@@ -59,15 +62,28 @@ def record_for(session: Session, row: OutboundMessage, secret: str, domain: str,
     return record
 
 
-def _last_mail_from(session: Session, conversation: Conversation | None):
+def _protocol_of_subject(subject: str | None) -> str | None:
+    found = PROTOCOL_IN_SUBJECT.search(subject or "")
+    return found.group(1) if found else None
+
+
+CASE_LOOKBACK = 200  # a team's recent mails searched for the case's last one
+
+
+def _last_mail_from(session: Session, conversation: Conversation | None,
+                    case: str | None = None):
     if conversation is None:
         return None
-    return session.scalars(
-        select(InboundMessage)
-        .where(InboundMessage.conversation_id == conversation.id,
-               InboundMessage.channel == "email", InboundMessage.status != "ignored")
-        .order_by(InboundMessage.id.desc()).limit(1)
-    ).first()
+    query = (select(InboundMessage)
+             .where(InboundMessage.conversation_id == conversation.id,
+                    InboundMessage.channel == "email", InboundMessage.status != "ignored")
+             .order_by(InboundMessage.id.desc()))
+    if case is None:
+        return session.scalars(query.limit(1)).first()
+    for mail in session.scalars(query.limit(CASE_LOOKBACK)):
+        if ((mail.raw or {}).get("thread") or {}).get("protocol") == case:
+            return mail
+    return None
 
 
 def subject_for(own: str | None, theirs: str | None, protocol: str | None,

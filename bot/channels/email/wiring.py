@@ -11,6 +11,7 @@ from typing import Callable
 
 from bot.channels.base import Outgoing, PermanentSendError
 from bot.language.formatting import brdate
+from bot.platform.config import EMBEDDED_EMAIL_FROM
 from storage.db import transaction
 from storage.models import EmailBounce, OutboundMessage
 
@@ -28,8 +29,6 @@ RenderDocument = Callable[[dict], "bytes | None"]
 
 
 def from_address(settings) -> str:
-    from bot.platform.config import EMBEDDED_EMAIL_FROM
-
     value = settings.email_from or EMBEDDED_EMAIL_FROM
     header = default.header_factory("from", value)
     if header.addresses[0].display_name:
@@ -79,7 +78,8 @@ class OutboxEmailDetails:
             raise PermanentSendError("document", f"document {item.get('kind')} "
                                                  f"{item.get('ref')} no longer exists")
         return EmailAttachment(filename=item.get("filename") or f"{item['kind']}.pdf",
-                               content_type="application/pdf", data=data)
+                               content_type=item.get("content_type") or "application/pdf",
+                               data=data)
 
 
 def build_sender(settings, sessions, render_document: RenderDocument, var_dir: Path):

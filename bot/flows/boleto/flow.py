@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.engine import Flow, MenuEntry, Turn, handle_idle
+from bot.flows.boleto import email_copy as email_copy_rules
 from bot.flows.negotiation import agreements as agreement_life
 from bot.flows.negotiation import rules as negotiation_rules
 from bot.flows.negotiation.rules import cash_offer, group_agreements
@@ -202,6 +203,8 @@ def another(turn: Turn) -> None:
     """Right after a bill from a list of several: "2" is the next bill of the same list,
     for a few minutes. Anything else is a fresh message."""
     try:
+        if clock.now() < _until(turn) and email_copy_rules.wanted(turn):
+            return email_copy_rules.send(turn)
         items = _load(turn) if clock.now() < _until(turn) else []
         chosen = _chosen(turn, items) if items else None
         if chosen is None:
@@ -311,15 +314,23 @@ def _deliver(turn: Turn, chosen: list[Item], listed: list[Item]) -> None:
     another = others[0] if bills and not overdue and others else None
     for item in paid:
         turn.say("boleto/paid", title=item.title)
+    offer = email_copy_rules.offer(turn) if bills and not overdue else None
     for index, (item, bill) in enumerate(bills):
-        _send_bill(turn, item, bill, another=another if index == len(bills) - 1 else None)
+        last = index == len(bills) - 1
+        _send_bill(turn, item, bill, another=another if last else None,
+                   email_offer=offer if last else None)
     notes = [f"2ª via enviada: {i.ref}" for i in payable] + \
             [f"título {i.ref} já pago; beneficiário informado" for i in paid]
     if overdue:
         return _overdue(turn, overdue, notes)
     _close(turn, "; ".join(notes))
+    if offer:
+        turn.remember(email_copy=[_media(i, b) for i, b in bills])
     if another:
         _offer_another(turn, listed)
+    elif offer:
+        turn.remember(another_until=(clock.now() + timedelta(minutes=ANOTHER_CHOICE_MINUTES)).isoformat())
+        turn.goto("email_copy")
     else:
         turn.end()
 
@@ -328,14 +339,31 @@ def _bill_of(turn: Turn, item: Item) -> Bill:
     return item.bill if item.bill is not None else turn.registry.bill_for_title(item.title.ref)
 
 
-def _send_bill(turn: Turn, item: Item, bill: Bill, another: int | None = None) -> None:
-    """`another`: the number of a bill still on the list, for "precisa de outro?"."""
+def _media(item: Item, bill: Bill) -> dict:
     filename = render("boleto/filename", title=item.title) if item.title else \
         render("negotiation/boleto_filename", agreement_id=item.agreement_id, kind=item.agreement_kind,
                number=item.number)
-    turn.say_media("boleto/bill", media=[{"kind": "bill", "ref": bill.ref, "filename": filename}],
+    return {"kind": "bill", "ref": bill.ref, "filename": filename}
+
+
+def _send_bill(turn: Turn, item: Item, bill: Bill, another: int | None = None,
+               email_offer: str | None = None) -> None:
+    """`another`: the number of a bill still on the list, for "precisa de outro?";
+    `email_offer`: the masked address on file, for "quer receber por e-mail?"."""
+    turn.say_media("boleto/bill", media=[_media(item, bill)],
                    bill=bill, title=item.title, linha=format_linha(bill.linha_digitavel),
-                   another=another, another_minutes=ANOTHER_CHOICE_MINUTES)
+                   another=another, another_minutes=ANOTHER_CHOICE_MINUTES,
+                   email_offer=email_offer)
+
+
+@flow.state("email_copy")
+def email_copy(turn: Turn) -> None:
+    """Right after the bill: "sim"/"e-mail" sends the PDF to the address on file, for a
+    few minutes; anything else is a fresh message."""
+    if clock.now() < _until(turn) and email_copy_rules.wanted(turn):
+        return email_copy_rules.send(turn)
+    turn.end()
+    handle_idle(turn)
 
 
 def _close(turn: Turn, note: str) -> None:

@@ -23,6 +23,8 @@ from .service import (
     attach_to_case,
     download_retry,
     receive,
+    record_stored,
+    stored_item,
 )
 from .store import (
     AttachmentStore,
@@ -37,6 +39,6 @@ __all__ = [
     "ACCEPTED_LABEL", "DOWNLOAD_RETRY_INTERVALS", "AttachmentStore", "DownloadError", "InboundMedia", "Inspection",
     "LocalStore", "MediaRefused", "MissingAttachment", "PurgeReport", "Received",
     "RetryableDownloadError", "S3Store", "StoreUnavailable", "ViewRefused", "attach_to_case",
-    "download_media", "download_retry", "inspect_bytes", "open_for_attendant", "purge_expired", "receive",
+    "download_media", "download_retry", "inspect_bytes", "open_for_attendant", "purge_expired", "receive", "record_stored", "stored_item",
     "record_view", "store_from_settings", "twilio_media_ref", "verify_view_token", "view_url",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.platform import clock
 from storage.models import Attachment, AttachmentView
 
+from .inspect import EXTENSIONS
 from .store import AttachmentStore, MissingAttachment
 
 SALT = "planbot-attachment-view"  # apart from outbound bills' links (bot/media.py)
@@ -104,6 +105,4 @@ def open_for_attendant(session: Session, store: AttachmentStore, settings, token
 def download_name(attachment: Attachment) -> str:
     """A file name for the viewer: never the person's own (it may carry their name or
     CPF into a browser's history), only the kind and our id."""
-    from .inspect import EXTENSIONS
-
     return f"anexo-{attachment.id}.{EXTENSIONS.get(attachment.mime, 'bin')}"

@@ -142,3 +142,32 @@ def attach_to_case(session: Session, attachment_ids: Iterable[int], case_ref: st
     for row in session.scalars(select(Attachment).where(Attachment.id.in_(list(attachment_ids)))):
         row.case_ref = case_ref
     session.flush()
+
+
+def record_stored(session: Session, item: dict, *, conversation_id: int | None,
+                  inbound_message_id: int | None, case_ref: str | None = None) -> Attachment:
+    """A file already checked and stored when it arrived (e-mail attachments, see
+    `stored_item`) becomes its row, once: a re-run finds the row it made before."""
+    existing = None
+    if inbound_message_id is not None:
+        existing = session.scalars(select(Attachment).where(
+            Attachment.inbound_message_id == inbound_message_id,
+            Attachment.sha256 == item["sha256"])).first()
+    if existing is not None:
+        if case_ref and not existing.case_ref:
+            existing.case_ref = case_ref
+        return existing
+    row = Attachment(sha256=item["sha256"], size=item["size"], mime=item["content_type"],
+                     kind=item["kind"], original_filename=_filename(item.get("filename")),
+                     conversation_id=conversation_id, inbound_message_id=inbound_message_id,
+                     case_ref=case_ref, created_at=clock.now())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def stored_item(inspection: Inspection, key: str, filename: str | None) -> dict:
+    """What an inbound row keeps of a checked and stored file (`record_stored` reads it)."""
+    return {"url": f"attachment:sha256:{key}", "content_type": inspection.mime,
+            "sha256": key, "size": inspection.size, "kind": inspection.kind,
+            "filename": _filename(filename)}

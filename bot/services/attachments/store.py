@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from bot.platform import config
+
 _KEY = re.compile(r"[0-9a-f]{64}")
 
 
@@ -248,5 +250,5 @@ def store_from_settings(settings, var_dir: str | os.PathLike | None = None) -> A
     if settings.attachments_dir:
         return LocalStore(settings.attachments_dir)
     if var_dir is None:
-        from bot.platform.config import VAR_DIR as var_dir
+        var_dir = config.VAR_DIR  # read now: tests and `serve` point it elsewhere
     return LocalStore(Path(var_dir) / "attachments")

@@ -159,3 +159,13 @@ def test_file_drop_writes_one_eml_per_row_and_a_resend_replaces_it(tmp_path):
 
     written = message_from_bytes((tmp_path / "mail" / files[1]).read_bytes(), policy=default)
     assert written["Message-ID"] == ids[6]
+
+
+def test_whatsapp_bold_is_plain_in_the_text_part_and_strong_in_the_html_part():
+    from bot.channels.email.sender import html_line, plain
+
+    line = "Valor: *R$ 1.234,56* até *05/12/2026*; 2*3 = 6 e <b>não</b> é HTML"
+    assert plain(line) == "Valor: R$ 1.234,56 até 05/12/2026; 2*3 = 6 e <b>não</b> é HTML"
+    assert str(html_line(line)) == ("Valor: <strong>R$ 1.234,56</strong> até "
+                                    "<strong>05/12/2026</strong>; 2*3 = 6 e "
+                                    "&lt;b&gt;não&lt;/b&gt; é HTML")
