@@ -8,7 +8,7 @@ from bot import runtime as runtime_module
 from bot.flows import catalog
 from bot.platform.config import Settings
 from bot.platform.logs import configure_logging
-from handlers import attendants, console, email, media, operator, retention, whatsapp
+from handlers import attendants, console, email, media, operator, retention, reviews, whatsapp
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(console.bp)
     app.register_blueprint(operator.bp)
     app.register_blueprint(retention.bp)
+    app.register_blueprint(reviews.bp)
 
     @app.get("/healthz")
     def health():

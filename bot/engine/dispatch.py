@@ -34,6 +34,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     # Someone waiting for a human who types "cancelar" wants out of the queue, not the
     # state's meaning of the word (e.g. cancelling an appointment).
     claimable = cmd is not None and conversation.handoff is None
+    sessions.answer_files(turn)
     if conversation.handoff == "waiting":
         if _handled_while_waiting(turn, cmd):
             turn.flush()
@@ -82,8 +83,12 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
 
 
 def _media_only(message: Message) -> str | None:
-    """'audio', 'image', 'video' or 'file' for a message with attachments and no text."""
+    """'audio', 'image', 'video' or 'file' for a message with attachments and no text
+    that the bot could not take as files (a voice note, a video, a channel without
+    downloads)."""
     if not message.attachments or message.payload or (message.text or "").strip():
+        return None
+    if message.files or message.refused:
         return None
     major = (message.attachments[0].get("content_type") or "").split("/", 1)[0].lower()
     return major if major in ("audio", "image", "video") else "file"

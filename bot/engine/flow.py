@@ -18,6 +18,18 @@ PayloadRoute = Callable[["Turn"], bool]
 
 
 @dataclass(frozen=True)
+class File:
+    """A file the person sent that was checked and stored (bot.services.attachments);
+    flows see only this, never where it came from."""
+
+    attachment_id: int
+    kind: str  # pdf | image
+    mime: str
+    size: int
+    filename: str | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     """The part of an inbound message a flow may look at."""
 
@@ -25,6 +37,8 @@ class Message:
     payload: str | None = None
     attachments: tuple = ()
     external_id: str | None = None
+    files: tuple[File, ...] = ()  # accepted and stored, in the message's order
+    refused: tuple[str, ...] = ()  # one refusal reason code per file not accepted
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,7 @@ class Flow:
         self.entry: Handler | None = None
         self.states: dict[str, Handler] = {}
         self.claims: dict[str, frozenset[str]] = {}  # state -> global commands it answers
+        self.file_states: set[str] = set()  # states whose question asks for files
         self.buttons: list[Button] = []
         self.due_work: list[Callable] = []
 
@@ -100,13 +115,17 @@ class Flow:
         self.entry = fn
         return fn
 
-    def state(self, name: str, *, claims: set[str] = frozenset()) -> Callable[[Handler], Handler]:
+    def state(self, name: str, *, claims: set[str] = frozenset(),
+              files: bool = False) -> Callable[[Handler], Handler]:
         """Register a state. `claims`: global commands ("cancel", ...) whose words this
         state's own prompt offers as answers ("responda *cancelar* para desmarcar"); the
-        engine hands them to the state instead of acting on them."""
+        engine hands them to the state instead of acting on them. `files`: the state asks
+        for documents, so files sent there are its answer (`turn.files`)."""
         def register(fn: Handler) -> Handler:
             self.states[name] = fn
             self.claims[name] = frozenset(claims)
+            if files:
+                self.file_states.add(name)
             return fn
         return register
 
@@ -133,6 +152,9 @@ class Flow:
         must be idempotent: a sweep can run on several workers at once and after a crash."""
         self.due_work.append(fn)
         return fn
+
+    def takes_files(self, state: str | None) -> bool:
+        return state in self.file_states
 
     def invite(self, conversation) -> None:
         """The entry point for a campaign invitation that has just gone out: the

@@ -8,6 +8,7 @@ from bot.engine.turn import Turn
 from bot.language import choices, intents
 from bot.registry.base import RegistryUnavailable
 from bot.services import protocols
+from bot.services.attachments import ACCEPTED_LABEL
 from storage.models import Conversation
 
 OFFER_HELP_AFTER_MISUNDERSTANDINGS = 2  # then the menu and a human are offered
@@ -88,6 +89,24 @@ def show_menu(turn, greeting: bool = False) -> None:
         b = None  # the operator's API is down: greet without the name rather than fail
     turn.say("menu", greeting=greeting, name=b.first_name if b else None,
              options=menu_options(turn), operator=turn.settings.operator_name)
+
+
+# -- files the person sent -------------------------------------------------------------
+def answer_files(turn) -> None:
+    """Refused files are answered at once with the reason; accepted files nobody asked
+    for stay with the conversation (an attendant sees them) and the person is asked what
+    they are for. A state that asks for documents gets them in `turn.files` instead."""
+    message, c = turn.message, turn.conversation
+    for reason in dict.fromkeys(message.refused):
+        turn.say("attachments/refused", reason=reason, accepted=ACCEPTED_LABEL,
+                 max_megabytes=turn.settings.attachments_max_bytes // 2**20)
+    flow = turn.journeys.get(c.flow)
+    if message.files and not (flow is not None and flow.takes_files(c.state)):
+        turn.say("attachments/kept", count=len(message.files), in_flow=flow is not None,
+                 waiting=c.handoff == "waiting")
+    if (message.files or message.refused) and not message.payload and not (message.text or "").strip():
+        if not (flow is not None and flow.takes_files(c.state) and message.files):
+            turn.scratch["media_only"] = "file"
 
 
 # -- closings and misunderstandings ---------------------------------------------------

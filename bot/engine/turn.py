@@ -56,6 +56,11 @@ class Turn:
         return normalize(self.message.text)
 
     @property
+    def files(self) -> tuple:
+        """The files of this message that were accepted and stored (engine.File)."""
+        return self.message.files
+
+    @property
     def choice(self) -> str:
         """What the person picked: the button/list id when there is one, else the text."""
         return self.message.payload or self.text

@@ -37,8 +37,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from bot.language.clock_times import clock_time, day_period, without_clock
+from bot.language.clock_times import clock_time, day_period
 from bot.language.clock_times import in_day_period as in_day_period  # re-exported
+from bot.language.clock_times import without_clock
 from bot.language.text import normalize
 
 

@@ -3,13 +3,14 @@ time and in arrival order, each in its own transaction with its replies (outbox)
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import engine
 from bot.language.templates import render
-from bot.pipeline import context, team_replies
+from bot.pipeline import context, media, team_replies
 from bot.pipeline.locks import conversation_lock, still_holding
 from bot.platform import clock, queueing
 from bot.services import outbox
@@ -27,6 +28,8 @@ def process_conversation(conversation_key: str) -> int:
             if lock is None:
                 return handled  # the holder re-checks for new messages after releasing
             while still_holding(lock) and (done := _process_next(rt, conversation_key)) is not None:
+                if done is LATER:
+                    return handled  # a job is scheduled for the message's next try
                 conversation_id, turn = done
                 handled += 1
                 for fn in turn.deferred:
@@ -45,11 +48,18 @@ def _has_pending(rt, key: str) -> bool:
 
 
 MAX_PROCESSING_ATTEMPTS = 3
+LATER = object()  # the oldest message waits for its files' next download try
 
 
 def _process_next(rt, key: str):
     try:
         return _process_next_once(rt, key)
+    except media.MediaNotReady as exc:
+        # Not a failure of the message: its files are not there yet. Nothing of the turn
+        # was kept; the message (and every later one, to keep the order) waits.
+        log.warning("media of %s not ready: %s", key, exc)
+        _postpone(rt, key, exc)
+        return LATER
     except Exception as exc:
         # The turn rolled back as a whole. A transient fault (database, registry) gets
         # retried; a message that keeps failing must not block the conversation forever:
@@ -91,11 +101,25 @@ def _record_failure(rt, key: str, exc: Exception) -> bool:
     return True
 
 
+def _postpone(rt, key: str, exc: Exception) -> None:
+    with transaction(rt.sessions) as s:
+        msg = _oldest_pending(s, key)
+        if msg is None:
+            return
+        msg.attempts = (msg.attempts or 0) + 1
+        msg.error = str(exc)[:2000]
+        delay = media.retry_delay(msg.attempts) or 0
+        msg.retry_at = clock.now() + timedelta(seconds=delay)
+    queueing.process_later(rt, key, delay=delay)
+
+
 def _process_next_once(rt, key: str):
     with transaction(rt.sessions) as s:
         msg = _oldest_pending(s, key)
         if msg is None:
             return None
+        if msg.retry_at is not None and msg.retry_at > clock.now():
+            return LATER  # woken early (the sweeper): the scheduled try will come
         conversation = _conversation_for(s, rt, msg)
         conversation.last_inbound_at = msg.received_at
         msg.conversation_id = conversation.id
@@ -104,9 +128,10 @@ def _process_next_once(rt, key: str):
             msg.status = "processed"
             msg.processed_at = clock.now()
             return conversation.id, turn
+        files, refused = media.fetch(s, rt, conversation, msg)
         turn = engine.handle(s, rt, conversation, engine.Message(
             text=msg.text, payload=msg.payload, attachments=tuple(msg.attachments or ()),
-            external_id=msg.external_id,
+            external_id=msg.external_id, files=files, refused=refused,
         ))
         msg.status = "processed"
         msg.processed_at = clock.now()

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from bot.pipeline import context
 from bot.pipeline.deliver import STALE_SENDING
 from bot.platform import clock, queueing
+from bot.services import attachments
 from storage.db import transaction
 from storage.models import InboundMessage, OutboundMessage
 
@@ -53,7 +54,21 @@ def _sweep(rt) -> dict:
     for conversation_id in outbound_ids:
         queueing.deliver_later(rt, conversation_id)
     _run_due_work(rt)
+    _purge_attachments(rt)
     return {"inbound": len(inbound_keys), "outbound": len(outbound_ids)}
+
+
+def _purge_attachments(rt) -> None:
+    """LGPD retention: files of cases closed ATTACHMENTS_RETENTION_DAYS ago are deleted
+    (rows and hashes stay). Idempotent; a failure waits for the next sweep."""
+    try:
+        with transaction(rt.sessions) as s:
+            report = attachments.purge_expired(s, attachments.store_from_settings(rt.settings),
+                                               rt.settings.attachments_retention_days)
+        if report.rows_marked:
+            log.info("attachments past retention: %s", report)
+    except Exception:
+        log.exception("attachment retention failed; the next sweep retries")
 
 
 def schedule_sweeper(rt) -> None:

@@ -208,6 +208,7 @@ class Settings:
     content_guide_sid: str = ""  # approved template: a guide's status changed
     content_dispute_sid: str = ""  # approved template: a dispute's result
     # -- end of procedures, guides and billing disputes --------------------------------
+    content_case_sid: str = ""  # document cases (bot/flows/cases): template outside 24 h
     extra: dict = field(default_factory=dict)
 
     @property
@@ -259,6 +260,7 @@ class Settings:
             console_sla_minutes=env.integers("CONSOLE_SLA_MINUTES", (5, 15)),
             business_hours=env.text("BUSINESS_HOURS", "seg-sex 08:00-18:00"),
             **_procedures_settings(env),
+            content_case_sid=env.text("TWILIO_CONTENT_CASE_SID"),
         )
         values.update(overrides)
         settings = cls(**values)

@@ -38,8 +38,9 @@ def _enqueue(runtime, func: str, *args, retry: Retry | None = None, delay: int =
         return False
 
 
-def process_later(runtime, conversation_key: str) -> bool:
-    return _enqueue(runtime, "bot.pipeline.process.process_conversation", conversation_key)
+def process_later(runtime, conversation_key: str, delay: int = 0) -> bool:
+    return _enqueue(runtime, "bot.pipeline.process.process_conversation", conversation_key,
+                    delay=delay)
 
 
 def _send_retry(runtime) -> Retry | None:

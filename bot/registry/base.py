@@ -266,4 +266,9 @@ class OperatorRegistry(Protocol):
     def dental_provider_by_cro(self, cro: str, uf: str) -> DentalProviderInfo | None: ...
     def dental_provider_by_contact(self, address: str) -> DentalProviderInfo | None:
         """By an E.164 phone (with or without a mobile's ninth digit) or an e-mail."""
+    def update_registration(self, beneficiary_ref: str, changes: dict,
+                            idempotency_key: str) -> None:
+        """Atualização cadastral: `changes` holds any of address {street, number,
+        complement, district, city, state, zip}, phone (E.164: becomes the main phone,
+        the others stay), email, name, marital_status."""
         ...

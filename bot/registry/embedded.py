@@ -228,6 +228,27 @@ class EmbeddedRegistry(EmbeddedProcedures, EmbeddedNetwork):
             select(Beneficiary).where(Beneficiary.id.in_(overdue)).order_by(Beneficiary.id))
         return [_beneficiary(r) for r in rows]
 
+    # -- registration update -------------------------------------------------------
+    def update_registration(self, beneficiary_ref: str, changes: dict,
+                            idempotency_key: str) -> None:
+        row = self._beneficiary_row(beneficiary_ref)
+        if row is None:
+            raise KeyError(beneficiary_ref)
+        if "address" in changes:
+            row.address = dict(changes["address"])
+        if "email" in changes:
+            row.email = changes["email"]
+        if "name" in changes:
+            row.name = changes["name"]
+        if "marital_status" in changes:
+            row.marital_status = changes["marital_status"]
+        if "phone" in changes:
+            new = changes["phone"]
+            row.phones = [new] + [p for p in (row.phones or []) if p != new]
+            if self.s.get(BeneficiaryPhone, (new, row.id)) is None:
+                self.s.add(BeneficiaryPhone(phone=new, beneficiary_id=row.id))
+        self.s.flush()
+
     # -- guides --------------------------------------------------------------------
     def guides(self, beneficiary_ref: str) -> list[GuideInfo]:
         rows = self.s.scalars(

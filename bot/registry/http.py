@@ -173,6 +173,12 @@ class HttpRegistry(HttpProcedures, HttpNetwork):
         items = self._call("GET", "/delinquents", params={"min_days": min_days}) or []
         return [_beneficiary(i) for i in items]
 
+    # -- registration update -------------------------------------------------------
+    def update_registration(self, beneficiary_ref: str, changes: dict,
+                            idempotency_key: str) -> None:
+        self._call("PATCH", f"/beneficiaries/{beneficiary_ref}", key=idempotency_key,
+                   json=changes)
+
     # -- guides --------------------------------------------------------------------
     def guides(self, beneficiary_ref: str) -> list[GuideInfo]:
         return [guide_from_json(g, beneficiary_ref)

@@ -7,7 +7,7 @@ declaring its least role (`auth.requires`); every form carries a CSRF token.
 """
 from __future__ import annotations
 
-from . import commands, conversation, dashboard, queue  # noqa: F401  (their views and CLI)
+from . import commands, conversation, dashboard, queue, reviews  # noqa: F401  (their views and CLI)
 from .blueprint import NAV, bp
 
 __all__ = ["NAV", "bp"]

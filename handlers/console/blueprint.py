@@ -21,6 +21,7 @@ bp = Blueprint("console", __name__, url_prefix="/console", static_folder="static
 NAV: list[tuple[str, str, str]] = [
     ("console.queue", "Fila", "attendant"),
     ("console.dashboard", "Painel", "supervisor"),
+    ("console.cases", "Documentos", "attendant"),
 ]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

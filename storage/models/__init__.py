@@ -1,6 +1,7 @@
 """All tables; importing this module registers every model on Base.metadata."""
 from .attachments import Attachment, AttachmentView
 from .base import Base
+from .cases import CaseDocument, DocumentCase
 from .console import AuditEntry, ConsoleUser
 from .core import (
     Attendant,
@@ -37,6 +38,7 @@ from .retention import (
 from .scheduling import Appointment
 
 __all__ = [
+    "CaseDocument", "DocumentCase",
     "Attachment", "AttachmentView", "EmailBounce", "EmailSent",
     "AuditEntry", "ConsoleUser",
     "Agreement", "Appointment", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",

@@ -58,6 +58,8 @@ class InboundMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
+    # Its files could not be fetched yet (bot/pipeline/media.py): not tried before this.
+    retry_at: Mapped[datetime | None]
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
 
 

@@ -26,6 +26,7 @@ class Beneficiary(Base):
     plan: Mapped[str] = mapped_column(String(120))
     card_number: Mapped[str] = mapped_column(String(30), unique=True)
     holder_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # None: titular
+    marital_status: Mapped[str | None] = mapped_column(String(30))  # atualização cadastral
 
 
 class BeneficiaryPhone(Base):

@@ -61,7 +61,7 @@ def _titles(turn: Turn) -> list:
     return turn.registry.titles(ref, ("open", "paid"), competence_from=since)
 
 
-@flow.state("bill")
+@flow.state("bill", files=True)
 def bill(turn: Turn) -> None:
     titles = [turn.registry.title(ref) for ref in turn.data["titles"]]
     photos, _ = files.documents(turn)

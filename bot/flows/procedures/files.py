@@ -1,9 +1,8 @@
 """Files that arrived with a message, as the journeys that ask for one read them.
 
-ONE adapter on purpose: today the Turn exposes `turn.message.attachments` (dicts with url
-and content_type, Twilio media URLs that need our credentials: never public); the inbound
-media wiring (w2-docs12) is adding `turn.files` (stored attachments). `received` prefers
-`turn.files` when the Turn has it, so pointing the journeys at it is this module only.
+ONE adapter: photos and PDFs are the turn's stored files (`turn.files`: checked by their
+bytes and kept in the attachment store by the pipeline, never public); anything else the
+message carried (a voice note, a video) is named by its declared type only, to be refused.
 """
 from __future__ import annotations
 
@@ -12,19 +11,14 @@ from bot.language.templates import render
 ACCEPTED = ("image/", "application/pdf")
 
 
-def _as_dict(item) -> dict:
-    if isinstance(item, dict):
-        return {k: item.get(k) for k in ("url", "content_type", "ref", "filename") if item.get(k)}
-    return {k: getattr(item, k) for k in ("url", "content_type", "ref", "filename")
-            if getattr(item, k, None)}
-
-
 def received(turn) -> list[dict]:
-    """Every file of this message: [{url|ref, content_type[, filename]}]."""
-    files = getattr(turn, "files", None)
-    if files is None:
-        files = turn.message.attachments or ()
-    return [_as_dict(f) for f in files]
+    """Every file of this message: [{attachment_id, content_type[, filename]}], then the
+    other media ({content_type}) the pipeline does not store."""
+    stored = [{"attachment_id": f.attachment_id, "content_type": f.mime,
+               **({"filename": f.filename} if f.filename else {})} for f in turn.files]
+    others = [{"content_type": a.get("content_type")} for a in (turn.message.attachments or ())
+              if not (a.get("content_type") or "").lower().startswith(ACCEPTED)]
+    return stored + others
 
 
 def documents(turn) -> tuple[list[dict], list[dict]]:

@@ -77,7 +77,7 @@ def _patient_chosen(turn: Turn, person) -> None:
 
 
 # -- the medical request ----------------------------------------------------------------
-@flow.state("document")
+@flow.state("document", files=True)
 def document(turn: Turn) -> None:
     accepted, other = files.documents(turn)
     if accepted:
@@ -92,7 +92,7 @@ def document(turn: Turn) -> None:
 
 
 # -- the requesting professional -------------------------------------------------------
-@flow.state("doctor")
+@flow.state("doctor", files=True)
 def doctor(turn: Turn) -> None:
     accepted, _ = files.documents(turn)
     if accepted and not turn.text.strip():  # another page of the request

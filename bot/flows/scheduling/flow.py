@@ -18,10 +18,23 @@ from bot.flows.scheduling import appointments
 from bot.flows.scheduling import confirm as confirmation
 from bot.flows.scheduling import slot_list
 from bot.flows.scheduling.form import (
-    NOT_UNDERSTOOD, OUTSIDE, Reading, advance, clear_rejected, explain, fill_form,
-    known_cities, missing_slot, outside_context, read_form, refuse, take_answer)
+    NOT_UNDERSTOOD,
+    OUTSIDE,
+    Reading,
+    advance,
+    clear_rejected,
+    explain,
+    fill_form,
+    known_cities,
+    missing_slot,
+    outside_context,
+    read_form,
+    refuse,
+    take_answer,
+)
 from bot.flows.scheduling.search import SEARCH_AGAIN, search
 from bot.flows.scheduling.specialties import match_outside, match_specialty
+
 # Importable from here as before the split.
 from bot.flows.scheduling.titles import slot_items as slot_items
 from bot.registry.base import RegistryUnavailable

@@ -1,11 +1,12 @@
-"""One head again after the journeys built side by side on 0010: procedures, guides and
+"""One head again after the journeys built side by side on 0010: registration and document
+cases (0011), procedures, guides and
 disputes (0013) and retention and cancellation (0014).
 
 Revision ID: 0016
-Revises: 0013, 0014
+Revises: 0011, 0013, 0014
 """
 revision = "0016"
-down_revision = ("0013", "0014")
+down_revision = ("0011", "0013", "0014")
 branch_labels = None
 depends_on = None
 

@@ -9,10 +9,12 @@ from sqlalchemy import select
 from bot.engine import attendants
 from storage.db import transaction
 from storage.models import BillingDispute, Protocol
+from tests.media_support import send_files
+from tests.services.attachments.samples import image_bytes as document_photo_bytes
 
 from ...conftest import MARIA, drain
 from ...email_support import post_raw_sendgrid
-from ..support import identified, media, protocol_in, protocol_row
+from ..support import identified, protocol_in, protocol_row
 from .conftest import CONTAS_MEDICAS, FINANCEIRO
 
 
@@ -92,7 +94,7 @@ def test_undue_charge_credit_on_future_bills_emails_finance(wa, rt, client, smtp
 
 def test_a_photo_of_the_boleto_and_free_text_are_enough(wa, rt, smtp):
     identified(wa, MARIA, "cobrança indevida")
-    replies = wa.say(MARIA, "", extra=media(content_type="image/jpeg"))
+    replies = send_files(wa, MARIA, [document_photo_bytes()])
     assert "Recebi a foto do boleto" in replies[-1]
     assert "não consigo ver imagens" not in replies[-1]
     replies = wa.say(MARIA, "ok")

@@ -6,6 +6,8 @@ from sqlalchemy import select
 
 from storage.db import transaction
 from storage.models import Beneficiary, Guide
+from tests.media_support import send_files
+from tests.services.attachments.samples import pdf_bytes
 
 from ...conftest import JOSE, MARIA
 from ..support import identified
@@ -23,8 +25,7 @@ def test_list_then_detail_of_the_chosen_guide(wa, rt):
     wa.say(MARIA, "autorizar exame")
     wa.say(MARIA, "116")
     wa.say(MARIA, "1")
-    wa.say(MARIA, "", extra={"NumMedia": "1", "MediaUrl0": "https://api.twilio.com/x/Media/ME1",
-                             "MediaContentType0": "application/pdf"})
+    send_files(wa, MARIA, [pdf_bytes()], kinds=["application/pdf"])
     wa.say(MARIA, "Dr. Paulo Nunes CRM 4321/MS")
     wa.say(MARIA, "hemograma")
     replies = wa.say(MARIA, "status da guia")
@@ -40,8 +41,7 @@ def test_a_guide_number_of_another_beneficiary_is_never_shown(wa, rt):
     wa.say(MARIA, "autorizar exame")
     wa.say(MARIA, "116")
     wa.say(MARIA, "1")
-    wa.say(MARIA, "", extra={"NumMedia": "1", "MediaUrl0": "https://api.twilio.com/x/Media/ME1",
-                             "MediaContentType0": "image/png"})
+    send_files(wa, MARIA, [pdf_bytes()], kinds=["application/pdf"])
     wa.say(MARIA, "Dr. Paulo Nunes CRM 4321/MS")
     wa.say(MARIA, "hemograma")
     # José's own guide, which Maria tries to open by number

@@ -13,9 +13,11 @@ from bot.registry.base import RegistryUnavailable
 from bot.registry.embedded import EmbeddedRegistry
 from storage.db import transaction
 from storage.models import Beneficiary, Guide, GuideTracking, ProcedureRequest
+from tests.media_support import send_files
+from tests.services.attachments.samples import image_bytes as document_photo_bytes
 
 from ...conftest import MARIA, drain
-from ..support import identified, media, protocol_in, protocol_row
+from ..support import identified, protocol_in, protocol_row
 
 
 def _until_procedure(wa, first="preciso autorizar um exame", patient="1"):
@@ -25,7 +27,7 @@ def _until_procedure(wa, first="preciso autorizar um exame", patient="1"):
     assert "Para quem é o procedimento?" in replies[-1] and "João Pedro" in replies[-1]
     replies = wa.say(MARIA, patient)
     assert "envie uma *foto* ou o *PDF* do pedido médico" in replies[-1]
-    replies = wa.say(MARIA, "", extra=media())
+    replies = send_files(wa, MARIA, [document_photo_bytes()])
     assert "não consigo ver imagens" not in replies[-1]
     assert "Recebi o pedido médico" in replies[-1]
     return number

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from storage.db import transaction
 from storage.models import Conversation
-
 from tests.conftest import MARIA
 
 IMPOSSIBLE = "não existe no calendário"
