@@ -40,7 +40,9 @@ flow = Flow(
     menu=MenuEntry(1, "2ª via de boleto"),
     intents=["2a via", "2 via", "segunda via", "segunda via do boleto", "2a via do boleto",
              "boleto", "boleto atrasado", "fatura", "mensalidade", "codigo de barras",
-             "linha digitavel", "pagar o plano", "boleto do mes"],
+             "linha digitavel", "pagar o plano", "boleto do mes",
+             # issue 11: written together, and an overdue one (no debt asked about)
+             "2via", "2avia", "segundavia", "boleto vencido", "boleto em atraso"],
 )
 
 
