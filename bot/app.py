@@ -8,7 +8,7 @@ from bot import runtime as runtime_module
 from bot.flows import catalog
 from bot.platform.config import Settings
 from bot.platform.logs import configure_logging
-from handlers import attendants, console, email, media, whatsapp
+from handlers import attendants, console, email, landing, media, whatsapp
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(attendants.bp)
     app.register_blueprint(email.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(landing.bp)
 
     @app.get("/healthz")
     def health():

@@ -165,6 +165,9 @@ READERS: dict[str, Callable[[str, dict], Any]] = {
     "bot.language.dates.parse_day_period": lambda text, ctx: parse_day_period(text),
     "bot.language.intents.yes_no": lambda text, ctx: yes_no(text),
     "bot.language.choices.single": lambda text, ctx: choices.single(text, len(ctx["options"])),
+    # Lists read by what each item is ("o vencido", "o das 15"): the options as shown.
+    "bot.language.choices.pick":
+        lambda text, ctx: choices.pick(text, ctx["options"], today=ctx.get("today")),
     "bot.flows.negotiation.rules.parse_installment_request":
         lambda text, ctx: parse_installment_request(text),
 }
