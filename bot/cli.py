@@ -196,13 +196,15 @@ def chat(phone: str, inline: bool | None):
         while True:
             try:
                 text = input(_PROMPT)
-            except (EOFError, KeyboardInterrupt):
+            except EOFError:
                 click.echo()
                 screen.settle()  # what the last messages get back is still shown
                 return
             accept(rt, Incoming(channel="chat", sender=phone, recipient="bot", text=text,
                                 external_id=f"chat-{uuid.uuid4()}"))
             screen.settle()
+    except KeyboardInterrupt:  # Ctrl-C at the prompt or while an answer is awaited
+        click.echo()
     finally:
         screen.stop()
 
