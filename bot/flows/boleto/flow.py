@@ -270,7 +270,7 @@ def _named(turn: Turn, items: list[Item | None]) -> list[Item | None] | None:
     # "o vencido", "esse mês", "o mais recente" (bot.language.choices); several fitting
     # ("esse mês" with two bills this month): asked which, as for a month's name.
     found = choices.described(turn.text, [_option(i, turn.today) for i in present], today=turn.today)
-    if len(found) > 1 and re.search(r"\bmes\b", normalize(turn.text)):
+    if len(found) > 1:
         turn.scratch["ask_which"] = True
     return [present[n - 1] for n in found] or None
 

@@ -18,16 +18,20 @@ def _listing(wa) -> str:
     return wa.say(MARIA, MARIA_CPF_START)[0]
 
 
+def _items(listing: str) -> list[str]:
+    return [line for line in listing.splitlines() if re.match(r"\d\. ", line)]
+
+
 def test_an_overdue_bill_is_marked_with_the_negotiation_up_front(wa):
     listing = _listing(wa)
-    overdue = [line for line in listing.splitlines() if "(vencido)" in line]
+    overdue = [line for line in _items(listing) if "(vencido)" in line]
     assert overdue and all(line.endswith("(vencido) → negociação") for line in overdue)
     assert "escolhendo um *(vencido)*, eu te levo para a negociação" in listing
 
 
 def test_o_vencido_picks_the_overdue_bill_and_leads_to_the_negotiation(wa):
     listing = _listing(wa)
-    assert len([line for line in listing.splitlines() if "(vencido)" in line]) == 1
+    assert len([line for line in _items(listing) if "(vencido)" in line]) == 1
     reply = wa.say(MARIA, "o q ta vencido")[0]
     assert "venceu em" in reply and "Quer negociar?" in reply
 
@@ -38,13 +42,15 @@ def test_esse_mes_with_two_bills_this_month_asks_which(wa):
     assert "Encontrei 2 boletos nesse mês" in which
 
 
-def test_o_mais_recente_sends_the_newest_competencia(wa):
+def test_o_mais_recente_with_two_bills_of_the_newest_month_asks_which_of_those(wa):
     listing = _listing(wa)
-    lines = [line for line in listing.splitlines() if re.match(r"\d\. ", line)]
-    newest = lines[0].split(" – ")[0].split(". ", 1)[1]  # newest competência first
-    reply = wa.say(MARIA, "o mais recente")[0]
-    assert "Linha digitável" in reply or "Encontrei" in reply, reply
-    assert newest.split("/")[0] in listing
+    newest = _items(listing)[0].split(" – ")[0].split(". ", 1)[1]  # newest first: "novembro/2026"
+    of_newest = [line for line in _items(listing) if f". {newest} – " in line]
+    which = wa.say(MARIA, "o mais recente")[0]
+    assert f"Encontrei {len(of_newest)} boletos nesse mês" in which
+    assert [line.split(". ", 1)[1] for line in _items(which)] == [
+        line.split(". ", 1)[1] for line in of_newest]
+    assert "Linha digitável" in wa.say(MARIA, "1")[0]
 
 
 def test_the_hint_names_a_month_of_the_list(wa):
