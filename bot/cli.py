@@ -241,8 +241,10 @@ class _Screen:
         self._thread.start()
 
     def stop(self) -> None:
+        """Let a job the thread is running finish (it is one transaction), then stop it:
+        nothing may use the runtime's connections once the command closes them."""
         self._stopping.set()
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=30)
 
     def settle(self) -> None:
         """Wait (a while) until every message sent so far is answered and shown."""
