@@ -10,6 +10,7 @@ from bot.flows.negotiation import rules as negotiation_rules
 from bot.flows.protocols import flow as protocols
 from bot.flows.scheduling import flow as scheduling
 from bot.flows.scheduling import my_appointments
+from bot.language import not_ours
 
 JOURNEYS = Journeys((
     boleto.flow,
@@ -33,3 +34,4 @@ def check(runtime) -> None:
     """Load what the journeys need from configuration now, so an invalid file stops the
     start-up with its reason instead of failing the first conversation."""
     negotiation_rules.of(runtime)
+    not_ours.load()  # config/language/not_ours.yaml
