@@ -175,11 +175,16 @@ def handle_idle(turn: Turn, *, fresh_start: bool = False) -> None:
 
 def _not_ours(turn: Turn, text: str) -> bool:
     """A request the bot cannot serve (config/language/not_ours.yaml): said honestly, a
-    person offered, no journey started."""
-    built = {name for f in turn.journeys for name in (f.name, f.journey) if name}
-    entry = not_ours.find(text, built=built)
+    person offered, no journey started. Once a journey for that label is built (its name
+    or protocol journey), the entry's words start it instead, until the entry is deleted."""
+    entry = not_ours.find(text)
     if entry is None:
         return False
+    built = next((f for f in turn.journeys if entry.label in (f.name, f.journey)), None)
+    if built is not None:
+        if not _screened(turn, built):
+            start_flow(turn, built)
+        return True
     offers.offer_person(turn, entry.template, entry.reason, what=entry.what)
     return True
 

@@ -10,8 +10,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
-
 import yaml
 
 from bot.language import phrases
@@ -69,12 +67,11 @@ def load(path: Path = TABLE) -> tuple[Entry, ...]:
     return loaded
 
 
-def find(text: str | None, *, built: Iterable[str] = (), path: Path = TABLE) -> Entry | None:
-    """The first entry the message matches, skipping labels a built journey has taken
-    (`built`: the names and protocol journeys of the deployment's flows)."""
+def find(text: str | None, *, path: Path = TABLE) -> Entry | None:
+    """The first entry the message matches. The engine starts the journey of that label
+    instead of answering when one is built (see the table's head)."""
     norm = normalize(text)
     if not norm:
         return None
     message = phrases.words(text)
-    taken = set(built)
-    return next((e for e in load(path) if e.label not in taken and e.matches(message, norm)), None)
+    return next((e for e in load(path) if e.matches(message, norm)), None)

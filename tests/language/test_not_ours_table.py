@@ -21,11 +21,6 @@ def test_requests_for_built_journeys_are_not_in_the_table():
         assert not_ours.find(text) is None, text
 
 
-def test_an_entry_taken_by_a_built_journey_is_skipped():
-    assert not_ours.find("quero cancelar meu plano").label == "cancelamento"
-    assert not_ours.find("quero cancelar meu plano", built={"cancelamento"}) is None
-
-
 def test_a_malformed_table_is_refused_with_its_reason(tmp_path):
     bad = tmp_path / "not_ours.yaml"
     bad.write_text("entries:\n  - label: x\n    phrases: [y]\n", encoding="utf-8")
