@@ -8,7 +8,17 @@ from bot import runtime as runtime_module
 from bot.flows import catalog
 from bot.platform.config import Settings
 from bot.platform.logs import configure_logging
-from handlers import attendants, console, email, media, operator, retention, reviews, whatsapp
+from handlers import (
+    attendants,
+    console,
+    email,
+    landing,
+    media,
+    operator,
+    retention,
+    reviews,
+    whatsapp,
+)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -30,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(operator.bp)
     app.register_blueprint(retention.bp)
     app.register_blueprint(reviews.bp)
+    app.register_blueprint(landing.bp)
 
     @app.get("/healthz")
     def health():

@@ -5,12 +5,12 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from bot.engine import handoff, identity
+from bot.engine import handoff, identity, offers
 from bot.engine import session as sessions
 from bot.engine.entry import start_flow
 from bot.engine.flow import Button, Flow, Message
 from bot.engine.turn import Turn
-from bot.language import intents
+from bot.language import intents, mood, not_ours, requests
 from bot.platform import clock
 from storage.models import Conversation
 
@@ -27,6 +27,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     expired = sessions.expire_idle_session(turn, now)
     conversation.last_activity_at = now
     if expired:
+        offers.forget_all(turn)
         turn.say("session_expired")
         expiry_note = turn._texts[-1]  # taken back if a standalone button answers
 
@@ -53,6 +54,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
     elif claimable and _answered_by_claiming_state(turn, cmd):
         pass
     elif cmd == "menu":
+        offers.forget_all(turn)
         if conversation.flow is not None:
             # Back to the menu is giving the journey up, as "sair" is: its protocol is
             # closed (never left "aberto"), an outcome already reached is kept.
@@ -60,6 +62,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
         turn.end()
         sessions.show_menu(turn)
     elif cmd == "cancel":
+        offers.forget_all(turn)
         was_in_flow = conversation.flow is not None
         if was_in_flow:
             turn.close_protocol("cancelado", "cancelado pelo beneficiário")
@@ -69,6 +72,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
         else:
             turn.say("cancelled" if was_in_flow else "nothing_to_cancel")
     elif cmd == "human":
+        offers.forget_all(turn)
         turn.escalate("pedido do beneficiário", owed=False)
     elif conversation.flow is None:
         handle_idle(turn, fresh_start=expired)
@@ -77,6 +81,7 @@ def handle(session: Session, runtime, conversation: Conversation, message: Messa
 
     if turn.scratch.get("media_only") and turn._retry is not None:
         turn._rejected = True
+    offers.offer_next_when_done(turn)
     sessions.settle_misunderstanding(turn)
     turn.flush()
     return turn
@@ -148,19 +153,18 @@ def handle_idle(turn: Turn, *, fresh_start: bool = False) -> None:
     if turn.scratch.get("media_only"):
         sessions.show_menu(turn)  # after "não consigo ouvir áudios… escreva o que precisa"
         return
+    if not fresh_start and offers.answered(turn, text, start_flow):
+        return
     option = None if fresh_start else sessions.menu_option(turn, text)
     if option is not None:
         start_flow(turn, option)
         return
-    match = intents.detect(text, turn.journeys.intent_table())
-    if match:
-        if not _screened(turn, turn.journeys[match.name]):
-            start_flow(turn, turn.journeys[match.name])
+    if not turn.message.payload and _not_ours(turn, text):
         return
-    recognized = [f for f in turn.journeys if f.hooks.recognizer and f.hooks.recognizer(text)]
-    if recognized:
-        if not _screened(turn, recognized[0]):
-            start_flow(turn, recognized[0])
+    if _route_requests(turn, text):
+        return
+    if not turn.message.payload and mood.angry(text):
+        offers.offer_person(turn, "not_ours/angry", "beneficiário insatisfeito", busy=False)
         return
     greeting = intents.is_greeting(text) or not text.strip()
     if fresh_start and not greeting and intents.closing(text) != "thanks":
@@ -174,6 +178,57 @@ def handle_idle(turn: Turn, *, fresh_start: bool = False) -> None:
     if identity.refused_while_blocked(turn):
         return  # more CPF digits typed during the lockout: no "não entendi" counting to a handoff
     turn.retry("not_understood_menu", options=sessions.menu_options(turn))
+
+
+def _not_ours(turn: Turn, text: str) -> bool:
+    """A request the bot cannot serve (config/language/not_ours.yaml): said honestly, a
+    person offered, no journey started. Once a journey for that label is built (its name
+    or protocol journey), the entry's words start it instead, until the entry is deleted."""
+    entry = not_ours.find(text)
+    if entry is None:
+        return False
+    built = next((f for f in turn.journeys if entry.label in (f.name, f.journey)), None)
+    if built is not None:
+        if not _screened(turn, built):
+            start_flow(turn, built)
+        return True
+    offers.offer_person(turn, entry.template, entry.reason, what=entry.what)
+    return True
+
+
+def route(turn: Turn, text: str) -> Flow | None:
+    """The journey a piece of free text asks for: an intent phrase, else a recognizer."""
+    match = intents.detect(text, turn.journeys.intent_table())
+    if match:
+        return turn.journeys[match.name]
+    return next((f for f in turn.journeys if f.hooks.recognizer and f.hooks.recognizer(text)), None)
+
+
+def _route_requests(turn: Turn, text: str) -> bool:
+    """Start the journey the message asks for. A message with two requests ("boleto de
+    dezembro e tb marcar pediatra") starts the first, says which comes next, and keeps
+    the second for when the first ends (bot/engine/offers.py)."""
+    whole = route(turn, text)
+    if whole is None:
+        return False
+    found: list[tuple[Flow, int]] = []  # each journey asked for, and the part asking first
+    pieces = requests.parts(text) if not turn.message.payload else []
+    for i, piece in enumerate(pieces):
+        flow = route(turn, piece)
+        if flow is not None and flow not in [f for f, _ in found]:
+            found.append((flow, i))
+    first = found[0][0] if found else whole
+    if _screened(turn, first):
+        return True
+    second = next(((f, i) for f, i in found if f is not first), None)
+    if second is None:
+        start_flow(turn, first)
+        return True
+    flow, at = second
+    note = ("next_request_noted", {"first": offers.label(first), "then": offers.label(flow)})
+    start_flow(turn, first, note=note, entry_text=" ".join(pieces[:at]))
+    offers.remember_next(turn, flow, " ".join(pieces[at:]))
+    return True
 
 
 def _screened(turn: Turn, flow: Flow) -> bool:
@@ -207,6 +262,11 @@ def _handle_in_flow(turn: Turn) -> None:
     handler(turn)
     if turn._retry is not None and not turn._rejected:
         _another_journey_instead(turn, flow)
+    if turn._retry is not None and not turn._rejected and mood.angry(turn.text):
+        # "😡", "ABSURDO": an apology and a person offered; the question still stands
+        # and the outburst does not count as a misunderstanding.
+        turn.say("not_ours/angry", busy=True)
+        turn._rejected = True
 
 
 def _another_journey_instead(turn: Turn, flow: Flow) -> None:

@@ -151,7 +151,10 @@ class Turn:
     def end(self) -> None:
         self.conversation.flow = None
         self.conversation.state = None
-        self.conversation.data = {}
+        # A second request of the message that started this journey outlives it (offered
+        # when it ends, bot/engine/offers.py); nothing else does.
+        self.conversation.data = {k: v for k, v in (self.conversation.data or {}).items()
+                                  if k in entry.CARRIED}
 
     def start_flow(self, name: str, **data) -> None:
         entry.start_flow(self, self.journeys[name], **data)

@@ -24,6 +24,7 @@ from bot.flows.retention import flow as retention
 from bot.flows.scheduling import flow as scheduling
 from bot.flows.scheduling import my_appointments
 from bot.flows.troca_titularidade import flow as troca_titularidade
+from bot.language import not_ours
 
 JOURNEYS = Journeys((
     boleto.flow,
@@ -64,3 +65,4 @@ def check(runtime) -> None:
     case_checklists.review_of(runtime)
     for kind in (maioridade.KIND, troca_titularidade.KIND):
         case_checklists.checklist_of(runtime, kind)
+    not_ours.load()  # config/language/not_ours.yaml

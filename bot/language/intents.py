@@ -5,9 +5,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from bot.language import mood
+from bot.language import phrases as phrase_matching
 from bot.language.text import normalize
 
 MENU_WORDS = {"menu", "inicio", "voltar ao menu", "menu principal", "opcoes", "0"}
@@ -19,7 +20,10 @@ HUMAN_PATTERN = re.compile(
     r"|(pessoa|gente) (de verdade|real)"
     r"|(falar|conversar) com (um |uma |o |a |algum |alguma )?(pessoa|alguem|gente|funcionari[oa]|responsavel"
     r"|supervisor(a)?|ser humano|central|equipe)"
-    r"|(quero|preciso de|prefiro) (um |uma )?(pessoa|ser humano))\b")
+    r"|(quero|preciso de|prefiro) (um |uma )?(pessoa|ser humano)"
+    r"|atendimento (com|de) (um |uma )?(pessoa|gente)"
+    r"|atendid[oa] por (um |uma )?(pessoa|gente|ser humano)"
+    r"|(passa|passe|passar|transfere|transferir) (pra|para|a) (alguem|uma pessoa|um humano))\b")
 GREETINGS = {"oi", "ola", "bom dia", "boa tarde", "boa noite", "hello", "opa", "e ai", "oie", "oii"}
 
 
@@ -57,34 +61,38 @@ def is_greeting(text: str) -> bool:
 class IntentMatch:
     name: str
     score: float
+    start: int = 0  # where the phrase begins, in words of the message
+    end: int = 0
 
 
 def detect(text: str, phrases: dict[str, list[str]], *, threshold: int = 86) -> IntentMatch | None:
     """Best intent for `text` among `phrases` ({intent: [phrase, ...]}).
 
-    An exact phrase (as whole words) beats a fuzzy one, and a longer phrase beats a shorter
-    one, so 'boleto atrasado' picks the bill journey over a bare 'atrasado'.
-    """
-    norm = normalize(text)
-    if not norm:
-        return None
-    padded = f" {norm} "
-    best: IntentMatch | None = None
+    Phrases are found word by word (`bot.language.phrases`): an exact phrase beats one
+    with a typo, and a longer phrase beats a shorter one, so 'boleto atrasado' picks the
+    bill journey over a bare 'atrasado'. `threshold=101` accepts exact phrases only."""
+    found = detect_all(text, phrases, threshold=threshold)
+    return max(found, key=lambda m: m.score) if found else None
+
+
+def detect_all(text: str, phrases: dict[str, list[str]], *, threshold: int = 86) -> list[IntentMatch]:
+    """Each intent's best match in `text`, in the order they appear in the message."""
+    message = phrase_matching.words(text)
+    if not message:
+        return []
+    found: list[IntentMatch] = []
     for name, options in phrases.items():
+        best: IntentMatch | None = None
         for phrase in options:
-            p = normalize(phrase)
-            if f" {p} " in padded:
-                score = 200 + len(p)
-            elif len(norm) >= 0.6 * len(p) and len(p) >= 5:
-                ratio = fuzz.partial_ratio(p, norm)
-                if ratio < threshold:
-                    continue
-                score = ratio + len(p) / 100
-            else:
+            match = phrase_matching.find(phrase, message)
+            if match is None:
                 continue
-            if best is None or score > best.score:
-                best = IntentMatch(name, score)
-    return best
+            score = phrase_matching.score(match)
+            if score >= threshold and (best is None or score > best.score):
+                best = IntentMatch(name, score, match.start, match.end)
+        if best is not None:
+            found.append(best)
+    return sorted(found, key=lambda m: (m.start, -m.score))
 
 
 # -- yes / no ------------------------------------------------------------------------
@@ -96,11 +104,24 @@ YES_PHRASES = frozenset({
     "esta certo", "ta certo", "esta correto", "ta correto", "esta", "ta", "pode ser", "pode",
     "ok", "okay", "confirmo", "confirmado", "claro", "exato", "perfeito", "positivo",
     "com certeza", "beleza", "blz", "yes", "sim sim", "tudo certo", "sim senhor", "sim senhora",
+    # the usual forms at a confirmation (issue 11)
+    "pode confirmar", "confirma", "confirmar", "isso e", "e isso", "pode ser sim", "pode sim",
+    "fechou", "fechado", "ta bom", "ta bom fechado", "ta fechado", "bora", "bora la", "vamos",
+    "vamos la", "uhum", "aham", "uhun", "quero sim", "quero", "ta certinho", "esta certinho",
+    "pode marcar", "pode fazer", "pode mandar", "manda", "tudo bem", "ok pode", "sim pode",
+    "ta otimo", "otimo", "show", "top", "perfeitamente", "isso mesmo e", "ta", "certo sim",
 })
+# "simm", "siiim", "okk": a word stretched by a held key.
+_STRETCHED_YES = re.compile(r"^(?:s+i+m+|o+k+|u+h+u+m+|a+h+a+m+)$")
+YES_EMOJI = frozenset("👍✅👌🆗")
+NO_EMOJI = frozenset("👎❌🚫")
 NO_PHRASES = frozenset({
     "nao", "n", "negativo", "errado", "incorreto", "esta errado", "ta errado",
     "nao esta certo", "nao ta certo", "nao esta correto", "nao ta correto", "nao e",
     "nao e esse", "nao e isso", "nao confere", "mudou", "nao nao",
+    "agora nao", "nao quero", "melhor nao", "nao obrigado", "nao obrigada", "nao precisa",
+    "nem", "deixa pra la", "deixa", "esquece", "nao pode", "de jeito nenhum", "nunca",
+    "nao quero nao", "nao nao quero", "nao confirmo", "negativo nao",
 })
 _CLAUSES = re.compile(r"\s*[,.;:!?]+\s*|\s+-\s+")
 # "sim, mas…", "ok, só que…", "fechou, não": what follows takes the yes back.
@@ -118,14 +139,26 @@ def yes_no(text: str | None, *, extra_yes: frozenset[str] | set[str] = frozenset
     The first clause decides; a yes followed by a "mas"/"não" clause is not clear."""
     parts = clauses(text)
     if not parts:
-        return None
+        return _emoji_answer(text)
     first, rest = parts[0], parts[1:]
     if first in NO_PHRASES:
         return False
-    is_yes = first in YES_PHRASES or first in extra_yes or (
+    is_yes = first in YES_PHRASES or first in extra_yes or bool(_STRETCHED_YES.match(first)) or (
         first.startswith("sim ") and not BUT.search(first))
     if is_yes and not any(BUT.search(part) for part in rest):
         return True
+    return None
+
+
+def _emoji_answer(text: str | None) -> bool | None:
+    """'👍', '👍🏻', '✅' alone: yes; '👎' alone: no."""
+    if not is_emoji_only(text):
+        return None
+    marks = set(text or "")
+    if marks & YES_EMOJI and not marks & NO_EMOJI:
+        return True
+    if marks & NO_EMOJI and not marks & YES_EMOJI:
+        return False
     return None
 
 
@@ -189,7 +222,7 @@ def closing(text: str | None) -> str | None:
     A "não" makes it a goodbye ("não, obrigada") unless it negates what follows
     ("não entendi", "não tá certo"): then it is no closing at all. A "sim" makes it a yes."""
     if is_emoji_only(text):
-        return "ack"
+        return None if mood.angry(text) else "ack"  # "😡" is no "Combinado! 😊"
     kinds: list = []
     for clause in clauses(text):
         found = _cover(clause.split())

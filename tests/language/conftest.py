@@ -1,5 +1,5 @@
-"""The corpus tests' reports, printed at the end of the run: their targets are xfail while
-the understanding code catches up, and an xfail shows no output of its own."""
+"""The corpus tests' reports (per-label precision and recall, misroutes, slot accuracy),
+printed at the end of the run whether the targets pass or fail."""
 from __future__ import annotations
 
 REPORTS: list[tuple[str, str]] = []  # (title, text), added by tests/language/test_corpus.py

@@ -33,18 +33,20 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 # Journeys the bot has: the label each is written with in the corpus.
 BUILT = ("boleto", "agendamento", "minhas_consultas", "negociacao", "protocolos", "atendente",
-         "procedimento", "status_guia", "contestacao")
+         "procedimento", "status_guia", "contestacao", "cancelamento", "atualizacao_cadastral",
+         "maioridade", "troca_titularidade")
 # Journeys not built yet (or not the bot's): a first message with one of these labels
 # must start no built journey at all.
-NOT_BUILT = ("atualizacao_cadastral", "maioridade", "troca_titularidade", "cancelamento", "prestador", "fora_de_escopo",
-             "saudacao", "raiva")
+NOT_BUILT = ("prestador", "fora_de_escopo", "saudacao", "raiva")
 # How a started journey shows in the database: the conversation's flow, or the protocol's
 # journey (a request for a person opens "atendimento_humano" and queues the conversation).
 FLOW_LABELS = {"segunda_via": "boleto", "agendamento": "agendamento",
                "minhas_consultas": "minhas_consultas", "negociacao": "negociacao",
                "protocolos": "protocolos", "atendente": "atendente",
                "procedimento": "procedimento", "status_guia": "status_guia",
-               "contestacao": "contestacao"}
+               "contestacao": "contestacao", "cancelamento": "cancelamento",
+               "registration": "atualizacao_cadastral", "maioridade": "maioridade",
+               "troca_titularidade": "troca_titularidade"}
 PROTOCOL_LABELS = {"segunda_via": "boleto", "agendamento": "agendamento",
                    "minhas_consultas": "minhas_consultas", "negociacao": "negociacao",
                    "atendimento_humano": "atendente"}
@@ -167,6 +169,9 @@ READERS: dict[str, Callable[[str, dict], Any]] = {
     "bot.language.dates.parse_day_period": lambda text, ctx: parse_day_period(text),
     "bot.language.intents.yes_no": lambda text, ctx: yes_no(text),
     "bot.language.choices.single": lambda text, ctx: choices.single(text, len(ctx["options"])),
+    # Lists read by what each item is ("o vencido", "o das 15"): the options as shown.
+    "bot.language.choices.pick":
+        lambda text, ctx: choices.pick(text, ctx["options"], today=ctx.get("today")),
     "bot.flows.negotiation.rules.parse_installment_request":
         lambda text, ctx: parse_installment_request(text),
 }

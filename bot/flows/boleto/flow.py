@@ -41,7 +41,9 @@ flow = Flow(
     menu=MenuEntry(1, "2ª via de boleto"),
     intents=["2a via", "2 via", "segunda via", "segunda via do boleto", "2a via do boleto",
              "boleto", "boleto atrasado", "fatura", "mensalidade", "codigo de barras",
-             "linha digitavel", "pagar o plano", "boleto do mes"],
+             "linha digitavel", "pagar o plano", "boleto do mes",
+             # issue 11: written together, and an overdue one (no debt asked about)
+             "2via", "2avia", "segundavia", "boleto vencido", "boleto em atraso"],
 )
 
 
@@ -112,7 +114,7 @@ def start(turn: Turn) -> None:
 
 def _show_list(turn: Turn, items: list[Item], *, month_not_found: bool = False) -> None:
     turn.say("boleto/choose", items=items, today=turn.today, any_paid=any(i.paid for i in items),
-             month_not_found=month_not_found)
+             any_overdue=any(i.overdue(turn.today) for i in items), month_not_found=month_not_found)
 
 
 def _unavailable_at_start(turn: Turn) -> None:
@@ -188,8 +190,12 @@ def choose(turn: Turn) -> None:
             # "2a via" again at the list: they are where they asked to be; show it again.
             return _show_list(turn, [i for i in items if i is not None])
         if chosen is None:
-            return turn.retry("boleto/choose_again", count=len(items))
-        if len(chosen) > 1 and _single_month(turn.text):
+            present = [i for i in items if i is not None]
+            # The hint names a month that is in the list, never a made-up one.
+            return turn.retry("boleto/choose_again", count=len(items),
+                              example=present[0].month if present else None,
+                              any_overdue=any(i.overdue(turn.today) for i in present))
+        if len(chosen) > 1 and (_single_month(turn.text) or turn.scratch.get("ask_which")):
             return _ask_which(turn, chosen)
         _deliver(turn, chosen, listed=[i for i in items if i])
     except RegistryUnavailable:
@@ -261,7 +267,21 @@ def _named(turn: Turn, items: list[Item | None]) -> list[Item | None] | None:
         if _PAIR & set(norm.split()) and len(wanted) != 2:
             return None  # "os dois" with three open bills: which two?
         return wanted
-    return _by_months(turn.text, present)
+    by_month = _by_months(turn.text, present)
+    if by_month:
+        return by_month
+    # "o vencido", "esse mês", "o mais recente" (bot.language.choices); several fitting
+    # ("esse mês" with two bills this month): asked which, as for a month's name.
+    found = choices.described(turn.text, [_option(i, turn.today) for i in present], today=turn.today)
+    if len(found) > 1:
+        turn.scratch["ask_which"] = True
+    return [present[n - 1] for n in found] or None
+
+
+def _option(item: Item, today: date) -> dict:
+    """An item as bot.language.choices.pick reads it."""
+    status = "pago" if item.paid else "vencido" if item.overdue(today) else "aberto"
+    return {"label": item.ref, "month": item.month, "status": status}
 
 
 def _by_months(text: str, items: list[Item]) -> list[Item] | None:

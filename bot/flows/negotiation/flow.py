@@ -44,7 +44,10 @@ flow = Flow(
     intents=["negociar", "negociacao", "negociar divida", "negociar debito", "tenho debito",
              "tenho debitos", "tenho divida", "estou devendo", "to devendo", "parcelar divida",
              "parcelar", "renegociar", "fazer acordo", "acordo", "debitos em atraso",
-             "mensalidades atrasadas", "quitar divida", "pagar divida"],
+             "mensalidades atrasadas", "quitar divida", "pagar divida",
+             # issue 11: a debt in the usual words
+             "quitar", "divida", "dividas", "o que devo", "atrasados", "em atraso",
+             "falta de pagamento"],
 )
 flow.hook("keeps")(lambda turn, other: _own_boleto(turn, other))
 flow.due(agreement_life.break_overdue_agreements)

@@ -24,7 +24,7 @@ flow = Flow(
              "liberar exame", "liberar guia", "liberacao de exame", "solicitar autorizacao",
              "autorizacao de internacao", "autorizar uma ressonancia", "pedir autorizacao",
              "pedir liberacao", "autorizacao previa", "precisa de autorizacao", "como autorizo",
-             "pedido do meu medico", "autorizacao para"],
+             "pedido do meu medico", "autorizacao para", "preciso liberar", "liberar uma guia"],
 )
 
 

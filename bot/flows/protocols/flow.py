@@ -13,7 +13,7 @@ def _list(turn: Turn) -> None:
 flow = Flow(
     "protocolos", journey=None, needs_identity=True, menu=MenuEntry(90, "Meus protocolos"),
     intents=["meus protocolos", "protocolos", "meu protocolo", "acompanhar protocolo",
-             "numero do protocolo", "status do protocolo"],
+             "numero do protocolo", "status do protocolo", "protocolo"],
 )
 flow.hook("aside")(_list)
 

@@ -45,7 +45,8 @@ flow = Flow(
     menu=MenuEntry(2, "Agendar consulta"),
     intents=["marcar consulta", "agendar consulta", "agendamento", "marcar uma consulta",
              "quero marcar", "consulta com", "marcar exame", "agendar", "marcar horario",
-             "preciso de um medico", "preciso de uma consulta", "marcar dentista"],
+             "preciso de um medico", "preciso de uma consulta", "marcar dentista",
+             "marcar um medico"],
 )
 # "preciso de um cardiologista"; "fisioterapia" too, for the screen to answer it
 flow.hook("recognizer")(

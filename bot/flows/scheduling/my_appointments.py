@@ -23,7 +23,12 @@ flow = Flow(
     menu=MenuEntry(3, "Minhas consultas (cancelar ou remarcar)"),
     intents=["minhas consultas", "minha consulta", "cancelar consulta", "desmarcar consulta",
              "remarcar consulta", "remarcar", "desmarcar", "mudar minha consulta",
-             "consultas agendadas", "meus agendamentos"],
+             "consultas agendadas", "meus agendamentos",
+             # issue 11: an appointment that exists (before a specialty's name starts a new one)
+             "consulta marcada", "consultas marcadas", "quais consultas", "cancelar agendamento",
+             "desmarcar agendamento", "horario da consulta", "ir na consulta", "ir a consulta",
+             "vou na consulta", "adiar consulta", "trocar dia da consulta", "mudar consulta",
+             "cancelar a consulta", "e que horas"],
 )
 
 ACTION = re.compile(r"^(cancela|cancelar|desmarca|desmarcar|remarcar|mudar)\s*(?:a\s*)?"

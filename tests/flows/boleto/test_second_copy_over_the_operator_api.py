@@ -64,7 +64,7 @@ def test_second_copy_from_the_operator_api(wa, rt, twilio, operator, client):
     lines = [l for l in listing.splitlines() if re.match(r"\d\. ", l)]
     assert lines == [
         "1. novembro/2026 – Contribuição – R$ 489,90 – vence 27/11/2026",
-        "2. outubro/2026 – Contribuição – R$ 503,80 – vence 27/10/2026 (vencido)",
+        "2. outubro/2026 – Contribuição – R$ 503,80 – vence 27/10/2026 (vencido) → negociação",
         "3. setembro/2026 – Contribuição – R$ 489,90 – *pago*",
     ]
     bill = wa.say(MARIA, "1")[0]

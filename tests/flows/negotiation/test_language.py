@@ -24,15 +24,18 @@ from bot.language.text import normalize
     ("não", False), ("Não.", False), ("nao, não está certo", False), ("errado", False),
     ("negativo", False), ("Não, agora moro na Rua A, 10", False),
     ("não sei", None), ("sim, mas mudei de casa", None), ("talvez", None), ("", None),
-    ("muito obrigado", None), ("nao quero", None),
+    ("muito obrigado", None),
+    # the usual forms (issue 11, tests/corpus/slots/yes_no.yaml): "não quero" is a no,
+    # "fechado" a yes, at every question
+    ("nao quero", False), ("fechado", True),
 ])
 def test_yes_no(text, expected):
     assert yes_no(text) is expected
 
 
 def test_extra_yes_words_are_per_question():
-    assert yes_no("fechado") is None
-    assert yes_no("fechado!", extra_yes=frozenset({"fechado"})) is True
+    assert yes_no("manda ver") is None
+    assert yes_no("manda ver!", extra_yes=frozenset({"manda ver"})) is True
 
 
 def test_after_yes_no_keeps_the_rest_as_written():

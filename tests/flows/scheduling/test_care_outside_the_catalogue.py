@@ -79,9 +79,10 @@ def test_asking_for_care_outside_the_catalogue_in_another_journey_keeps_it(wa, r
         "Se for uma das especialidades acima, é só dizer qual.",
         "Para marcar uma dessas especialidades, escreva *marcar consulta* quando terminar o "
         "assunto atual.")
+    # The hint names a month of the list (issue 11): the newest one, listed first.
     assert reply == busy + ("\n\nNão encontrei esse boleto. Responda com um número de 1 a 4 "
-                            "(ou vários, ex.: \"1 e 2\") ou com o mês (ex.: \"outubro\" ou "
-                            "\"10/2025\").")
+                            "(ou vários, ex.: \"1 e 2\") ou com o mês (ex.: \"novembro\" ou "
+                            "\"11/2026\"), ou \"o vencido\".")
     assert conversation_state(rt)[:3] == before[:3]
 
 

@@ -1,7 +1,6 @@
 """Yes in its usual forms at the scheduling confirmations (issue 11): "pode confirmar",
 "ta bom fechado", "isso é", "pode ser sim", "fechou", "bora", "confirmo", 👍. The
-confirmations read yes through bot.language.intents.yes_no (its own helper owns the
-phrases); the forms it does not read yet are xfail here until that lands."""
+confirmations read yes through bot.language.intents.yes_no."""
 from __future__ import annotations
 
 import pytest
@@ -9,19 +8,16 @@ import pytest
 from tests.conftest import MARIA
 from tests.scheduling_support import appointments, book
 
-YES_NO_PENDING = pytest.mark.xfail(
-    strict=False, reason="issue 11: bot.language.intents.yes_no does not read this yes yet "
-                         "(fixed on the intents helper's branch; passes after the merge)")
 YES_FORMS = [
     "confirmo",
     "sim",
-    pytest.param("pode confirmar", marks=YES_NO_PENDING),
-    pytest.param("ta bom fechado", marks=YES_NO_PENDING),
-    pytest.param("isso é", marks=YES_NO_PENDING),
-    pytest.param("pode ser sim", marks=YES_NO_PENDING),
-    pytest.param("fechou", marks=YES_NO_PENDING),
-    pytest.param("bora", marks=YES_NO_PENDING),
-    pytest.param("👍", marks=YES_NO_PENDING),
+    "pode confirmar",
+    "ta bom fechado",
+    "isso é",
+    "pode ser sim",
+    "fechou",
+    "bora",
+    "👍",
 ]
 
 
