@@ -1,14 +1,14 @@
 """The Flask app factory (wsgi.py stays a one-liner)."""
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask
 
 from bot import cli
 from bot import runtime as runtime_module
 from bot.flows import catalog
 from bot.platform.config import Settings
 from bot.platform.logs import configure_logging
-from handlers import attendants, console, email, media, whatsapp
+from handlers import attendants, console, email, media, ops, whatsapp
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -27,10 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(attendants.bp)
     app.register_blueprint(email.bp)
     app.register_blueprint(console.bp)
-
-    @app.get("/healthz")
-    def health():
-        return jsonify(status="ok")
+    app.register_blueprint(ops.bp)
 
     cli.register(app)
     return app

@@ -226,7 +226,7 @@ def _run_queued_jobs(rt) -> None:
     handlers = {signum: signal.getsignal(signum)
                 for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
-        InProcessWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
+        InProcessWorker(rt.queues, connection=rt.redis).work(burst=True, logging_level="WARNING")
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)

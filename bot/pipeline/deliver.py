@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from enum import Enum
 
@@ -15,8 +16,10 @@ from bot.channels.base import (
 )
 from bot.pipeline import context, invitations
 from bot.pipeline.locks import conversation_lock, still_holding
-from bot.platform import clock, queueing
+from bot.platform import clock, metrics, queueing
+from bot.platform.logs import log_context
 from bot.services.media_links import media_urls
+from bot.services.outreach import pacing
 from storage.db import transaction
 from storage.models import OutboundMessage
 
@@ -33,7 +36,13 @@ class Delivery(Enum):
 
 
 def deliver_conversation(conversation_id: int) -> int:
+    with log_context(conversation=conversation_id):
+        return _deliver_conversation(conversation_id)
+
+
+def _deliver_conversation(conversation_id: int) -> int:
     rt = context.runtime()
+    queueing.clear_wake_flag(rt, "out", conversation_id)
     sent = 0
     while True:
         with conversation_lock(rt, f"out:{conversation_id}") as lock:
@@ -102,19 +111,25 @@ def _deliver_one(rt, row_id: int) -> Delivery:
             row.attempts += 1
             row.sending_started_at = clock.now()
             outgoing = _outgoing(rt, row)
+            urgent = row.author != "system"
     if hold is not None:
         queueing.deliver_at(rt, conversation_id, hold)  # the sweeper covers a lost job
         return Delivery.HELD
+    if not verdict.campaign:
+        _wait_for_sender(rt, outgoing.channel, urgent)
     try:
         result = sender.send(outgoing)
-    except RetryableSendError:
+    except RetryableSendError as exc:
+        _count(outgoing.channel, "retry", exc)
         with transaction(rt.sessions) as s:
             row = s.get(OutboundMessage, row_id, with_for_update=True)
             row.status = "pending"  # the provider refused it: certainly not sent
         raise
-    except AmbiguousSendError:
+    except AmbiguousSendError as exc:
+        _count(outgoing.channel, "ambiguous", exc)
         raise  # stays "sending": once stale, the sweeper asks the provider before resending
     except PermanentSendError as exc:
+        _count(outgoing.channel, "failed", exc)
         with transaction(rt.sessions) as s:
             _mark_failed(s.get(OutboundMessage, row_id, with_for_update=True),
                          exc.code, exc.message)
@@ -123,7 +138,23 @@ def _deliver_one(rt, row_id: int) -> Delivery:
     with transaction(rt.sessions) as s:
         row = s.get(OutboundMessage, row_id, with_for_update=True)
         _mark_sent(row, result)
+    metrics.SENDS.labels(outgoing.channel, "sent", "").inc()
     return Delivery.SENT
+
+
+def _count(channel: str, result: str, exc: Exception) -> None:
+    metrics.SENDS.labels(channel, result, str(getattr(exc, "code", "") or "")[:20]).inc()
+
+
+def _wait_for_sender(rt, channel: str, urgent: bool) -> None:
+    """Never above the sender's messages-per-second: a reply waits its turn (a fraction
+    of a second at the limit, never behind a campaign's backlog)."""
+    if channel != "whatsapp":
+        return
+    key = pacing.sender_key(rt, channel)
+    while (wait := pacing.sender_wait(rt.redis, key, rt.settings.whatsapp_max_per_second,
+                                      urgent=urgent)) is not None:
+        time.sleep(min(wait.total_seconds(), 1.0))
 
 
 def _attempt_may_be_in_flight(row: OutboundMessage) -> bool:

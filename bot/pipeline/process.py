@@ -3,15 +3,19 @@ time and in arrival order, each in its own transaction with its replies (outbox)
 from __future__ import annotations
 
 import logging
+import time
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import engine
 from bot.language.templates import render
+from bot.channels.base import AmbiguousSendError, RetryableSendError
 from bot.pipeline import context
+from bot.pipeline.deliver import deliver_conversation
 from bot.pipeline.locks import conversation_lock, still_holding
-from bot.platform import clock, queueing
+from bot.platform import clock, metrics, queueing
+from bot.platform.logs import log_context
 from bot.services import outbox
 from storage.db import transaction
 from storage.models import Conversation, InboundMessage
@@ -20,7 +24,13 @@ log = logging.getLogger(__name__)
 
 
 def process_conversation(conversation_key: str) -> int:
+    with log_context(conversation=conversation_key):
+        return _process_conversation(conversation_key)
+
+
+def _process_conversation(conversation_key: str) -> int:
     rt = context.runtime()
+    queueing.clear_wake_flag(rt, "in", conversation_key)
     handled = 0
     while True:
         with conversation_lock(rt, f"in:{conversation_key}") as lock:
@@ -31,11 +41,29 @@ def process_conversation(conversation_key: str) -> int:
                 handled += 1
                 for fn in turn.deferred:
                     fn()
-                queueing.deliver_later(rt, conversation_id)
+                _deliver_now(rt, conversation_id)
         # A message stored while we held the lock may have seen it taken and given up:
         # look again now that it is free.
         if not _has_pending(rt, conversation_key):
             return handled
+
+
+def _deliver_now(rt, conversation_id: int) -> None:
+    """The turn's replies go out from this job: one job per message instead of two. A
+    send that must be retried is handed to a delivery job with RQ's retries (a row left
+    "sending" by an ambiguous failure waits for the sweeper, as always)."""
+    with log_context(conversation=conversation_id):
+        try:
+            deliver_conversation(conversation_id)
+        except (RetryableSendError, AmbiguousSendError) as exc:
+            log.info("reply of conversation %s not sent yet (%s): retried by a job",
+                     conversation_id, exc)
+            intervals = rt.settings.send_retry_intervals
+            queueing.deliver_later(rt, conversation_id, delay=intervals[0] if intervals else 0)
+        except Exception:
+            log.exception("delivering the replies of conversation %s failed: retried by a job",
+                          conversation_id)
+            queueing.deliver_later(rt, conversation_id)
 
 
 def _has_pending(rt, key: str) -> bool:
@@ -48,8 +76,12 @@ MAX_PROCESSING_ATTEMPTS = 3
 
 
 def _process_next(rt, key: str):
+    started = time.perf_counter()
     try:
-        return _process_next_once(rt, key)
+        done = _process_next_once(rt, key)
+        if done is not None:
+            metrics.TURN_SECONDS.observe(time.perf_counter() - started)
+        return done
     except Exception as exc:
         # The turn rolled back as a whole. A transient fault (database, registry) gets
         # retried; a message that keeps failing must not block the conversation forever:
@@ -98,12 +130,28 @@ def _process_next_once(rt, key: str):
         conversation.last_inbound_at = msg.received_at
         msg.conversation_id = conversation.id
         turn = engine.handle(s, rt, conversation, engine.Message(
-            text=msg.text, payload=msg.payload, attachments=tuple(msg.attachments or ()),
+            text=bounded_text(msg), payload=msg.payload, attachments=tuple(msg.attachments or ()),
             external_id=msg.external_id,
         ))
         msg.status = "processed"
         msg.processed_at = clock.now()
         return conversation.id, turn
+
+
+# A WhatsApp text has at most 4 096 characters; the webhook accepts up to 2 MB, and a
+# turn's reading of a huge text costs seconds of worker time per 100 kB.
+MAX_TURN_TEXT = 4096
+
+
+def bounded_text(msg: InboundMessage) -> str:
+    """What a turn reads of a message: its first MAX_TURN_TEXT characters. The stored row
+    keeps everything; the cut is logged."""
+    text = msg.text or ""
+    if len(text) <= MAX_TURN_TEXT:
+        return text
+    log.warning("message %s has %s characters: the turn reads the first %s",
+                msg.id, len(text), MAX_TURN_TEXT)
+    return text[:MAX_TURN_TEXT]
 
 
 def _conversation_for(s, rt, msg: InboundMessage) -> Conversation:

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 
 from bot.pipeline import context
 from bot.pipeline.deliver import STALE_SENDING
+from bot.pipeline.locks import LOCK_TIMEOUT
 from bot.platform import clock, queueing
 from storage.db import transaction
 from storage.models import InboundMessage, OutboundMessage
@@ -53,6 +54,36 @@ def _sweep(rt) -> dict:
     for conversation_id in outbound_ids:
         queueing.deliver_later(rt, conversation_id)
     _run_due_work(rt)
+    return {"inbound": len(inbound_keys), "outbound": len(outbound_ids)}
+
+
+def recover(rt) -> dict:
+    """The light sweep of every worker's maintenance tick (every few seconds): wakes only
+    work that should have been done by now — an inbound message waiting longer than a
+    conversation lock lives, a reply never attempted that old (its job died with a killed
+    worker or a Redis restart). Healthy traffic is younger and finds nothing here."""
+    now = clock.now()
+    older = now - timedelta(seconds=LOCK_TIMEOUT)
+    with transaction(rt.sessions) as s:
+        inbound_keys = list(s.scalars(
+            select(InboundMessage.conversation_key)
+            .where(InboundMessage.status == "received", InboundMessage.received_at < older)
+            .distinct()
+        ))
+        outbound_ids = list(s.scalars(
+            select(OutboundMessage.conversation_id).where(
+                OutboundMessage.status == "pending", OutboundMessage.attempts == 0,
+                OutboundMessage.created_at < older,
+                or_(OutboundMessage.not_before.is_(None), OutboundMessage.not_before <= now),
+            ).distinct()
+        ))
+    for key in inbound_keys:
+        queueing.process_later(rt, key)
+    for conversation_id in outbound_ids:
+        queueing.deliver_later(rt, conversation_id)
+    if inbound_keys or outbound_ids:
+        log.info("recovered %s conversations with messages waiting and %s with replies "
+                 "never attempted", len(inbound_keys), len(outbound_ids))
     return {"inbound": len(inbound_keys), "outbound": len(outbound_ids)}
 
 

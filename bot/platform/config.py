@@ -192,6 +192,11 @@ class Settings:
     console_secure_cookies: bool = True
     console_sla_minutes: tuple[int, ...] = (5, 15)
     business_hours: str = "seg-sex 08:00-18:00"
+    # -- pipeline throughput and operations (docs/operations.md) ------------------------
+    whatsapp_max_per_second: int = 80  # the WhatsApp sender's throughput at Twilio
+    metrics_token: str = ""  # bearer token of GET /metrics; empty: /metrics is off
+    worker_metrics_port: int = 0  # a worker's own /metrics on 127.0.0.1:<port>; 0: none
+    # -- end of pipeline throughput and operations ---------------------------------------
     extra: dict = field(default_factory=dict)
 
     @property
@@ -242,6 +247,7 @@ class Settings:
             not in ("0", "false", "no", "nao", "não"),
             console_sla_minutes=env.integers("CONSOLE_SLA_MINUTES", (5, 15)),
             business_hours=env.text("BUSINESS_HOURS", "seg-sex 08:00-18:00"),
+            **_pipeline_settings(env),
         )
         values.update(overrides)
         settings = cls(**values)
@@ -425,3 +431,16 @@ def email_problems(s: Settings) -> list[str]:
         problems.append("EMAIL_WEBHOOK_USER and EMAIL_WEBHOOK_PASSWORD go together: set both "
                         "or neither")
     return [p for p in problems if p]
+
+
+# -- pipeline throughput and operations ---------------------------------------------------
+def _pipeline_settings(env: _EnvReader) -> dict:
+    rate = env.integer("WHATSAPP_MAX_PER_SECOND", 80)
+    if rate < 1:
+        env.problems.append(f"WHATSAPP_MAX_PER_SECOND must be at least 1, not {rate}")
+        rate = 80
+    return dict(
+        whatsapp_max_per_second=rate,
+        metrics_token=env.text("METRICS_TOKEN"),
+        worker_metrics_port=env.integer("WORKER_METRICS_PORT", 0),
+    )
