@@ -120,9 +120,8 @@ def test_worker_dying_after_twilio_accepted_does_not_send_twice(wa, rt, twilio, 
 
     monkeypatch.setattr(deliver, "_mark_sent", dies_before_recording)
     wa.post(MARIA, "oi")
-    process.process_conversation(f"whatsapp:{MARIA}")
-    with pytest.raises(SystemExit):
-        deliver.deliver_conversation(1)
+    with pytest.raises(SystemExit):  # the turn's job delivers its replies itself
+        process.process_conversation(f"whatsapp:{MARIA}")
     assert len(twilio.created) == 1
     with transaction(rt.sessions) as s:
         row = s.scalars(select(OutboundMessage)).one()
@@ -219,15 +218,16 @@ def test_a_worker_rearms_the_sweeper_after_redis_lost_it(rt):
     assert len(_scheduled_sweepers(rt)) == 1
 
 
-def test_worker_maintenance_follows_the_sweep_interval(settings):
+def test_worker_maintenance_ticks_at_the_recovery_interval_or_the_sweep_interval(settings):
     from dataclasses import replace
 
-    from bot.pipeline.worker import worker_options
+    from bot.pipeline.worker import RECOVERY_INTERVAL, worker_options
 
     options = worker_options(replace(settings, sweep_interval_seconds=60))
-    assert options["maintenance_interval"] == 60
+    assert options["maintenance_interval"] == RECOVERY_INTERVAL
     # RQ runs maintenance between blocking dequeues of worker_ttl - 15 seconds
-    assert options["worker_ttl"] - 15 <= 60
+    assert options["worker_ttl"] - 15 <= RECOVERY_INTERVAL
+    assert worker_options(replace(settings, sweep_interval_seconds=2))["maintenance_interval"] == 2
 
 
 def test_two_workers_on_one_conversation_answer_a_burst_once_each_in_order(
@@ -252,13 +252,13 @@ def test_two_workers_on_one_conversation_answer_a_burst_once_each_in_order(
     outcome: dict = {}
 
     def worker_a():
-        outcome["a"] = process.process_conversation(key)
+        outcome["a"] = process.process_conversation(key, deliver=False)
 
     def worker_b():
         a_has_the_conversation.wait(30)
-        outcome["b"] = [process.process_conversation(key) for _ in range(3)]
+        outcome["b"] = [process.process_conversation(key, deliver=False) for _ in range(3)]
         wa.post(MARIA, "xyzzy")  # arrives while A holds the conversation
-        outcome["b"].append(process.process_conversation(key))
+        outcome["b"].append(process.process_conversation(key, deliver=False))
         b_is_done.set()
 
     threads = [threading.Thread(target=worker_a), threading.Thread(target=worker_b)]

@@ -23,12 +23,13 @@ from storage.models import Conversation, InboundMessage
 log = logging.getLogger(__name__)
 
 
-def process_conversation(conversation_key: str) -> int:
+def process_conversation(conversation_key: str, deliver: bool = True) -> int:
+    """The job: `deliver=False` leaves the replies to a delivery job (as before 0272)."""
     with log_context(conversation=conversation_key):
-        return _process_conversation(conversation_key)
+        return _process_conversation(conversation_key, deliver)
 
 
-def _process_conversation(conversation_key: str) -> int:
+def _process_conversation(conversation_key: str, deliver: bool) -> int:
     rt = context.runtime()
     queueing.clear_wake_flag(rt, "in", conversation_key)
     handled = 0
@@ -41,7 +42,10 @@ def _process_conversation(conversation_key: str) -> int:
                 handled += 1
                 for fn in turn.deferred:
                     fn()
-                _deliver_now(rt, conversation_id)
+                if deliver:
+                    _deliver_now(rt, conversation_id)
+                else:
+                    queueing.deliver_later(rt, conversation_id)
         # A message stored while we held the lock may have seen it taken and given up:
         # look again now that it is free.
         if not _has_pending(rt, conversation_key):
