@@ -46,7 +46,9 @@ class _Heartbeat(threading.Thread):
 def conversation_lock(rt, name: str, timeout: float = LOCK_TIMEOUT,
                       renew_every: float | None = None):
     """Hold a Redis lock or yield None at once: another worker already has the work."""
-    lock = rt.redis.lock(f"planbot:lock:{name}", timeout=timeout, blocking=False)
+    # thread_local=False: the heartbeat thread renews the token this thread took.
+    lock = rt.redis.lock(f"planbot:lock:{name}", timeout=timeout, blocking=False,
+                         thread_local=False)
     acquired = lock.acquire()
     heartbeat = None
     if acquired:
