@@ -173,7 +173,7 @@ MAX_BACKOFF = 10  # seconds between Redis checks while it is away
 
 
 def work_until_stopped(rt: runtime.Runtime, cls=PlanbotWorker, max_rounds: int | None = None,
-                       **work_options) -> int:
+                       with_scheduler: bool = True, **work_options) -> int:
     """RQ's worker loop, again and again until it is asked to stop: RQ's loop ends on an
     error of Redis while a job runs (and on a Redis timeout); then wait for Redis with
     backoff and start a new loop, whose first maintenance tick sweeps at once (everything
@@ -183,7 +183,7 @@ def work_until_stopped(rt: runtime.Runtime, cls=PlanbotWorker, max_rounds: int |
         rounds += 1
         worker = cls(rt.queues, connection=rt.redis, **worker_options(rt.settings))
         try:
-            worker.work(with_scheduler=True, **work_options)
+            worker.work(with_scheduler=with_scheduler, **work_options)
         except (RedisError, OSError) as exc:  # RQ's own teardown could not reach Redis
             log.warning("worker stopped by Redis: %s", exc)
         if getattr(worker, "_stop_requested", False) or work_options.get("burst"):
