@@ -73,7 +73,8 @@ def _enqueue(runtime, func: str, *args, retry: Retry | None = None, delay: int =
         elif delay:
             queue.enqueue_in(timedelta(seconds=delay), func, *args, retry=retry)
         else:
-            queue.enqueue(func, *args, retry=retry, failure_ttl=7 * 86400)
+            # result_ttl=0: nobody reads a pipeline job's result; keeping it costs Redis writes.
+            queue.enqueue(func, *args, retry=retry, failure_ttl=7 * 86400, result_ttl=0)
         return True
     except (RedisError, OSError) as exc:
         log.warning("could not enqueue %s%s (%s); the sweeper will retry", func, args, exc)
