@@ -24,6 +24,7 @@ MAX_MEDIA = 10
 MAX_SID_LENGTH = 120  # inbound_messages.external_id; Twilio's SIDs have 34 characters
 STATUS_RANK = {"accepted": 0, "queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 FINAL_FAILURES = {"failed", "undelivered"}
+EMPTY_TWIML = str(MessagingResponse())  # built once: every acknowledgement is the same
 
 
 class MalformedRequest(ValueError):
@@ -119,7 +120,7 @@ def _inbound():
     except MalformedRequest as exc:
         return _text(f"malformed Twilio request: {exc}", 400)
     accept(rt, incoming)
-    return Response(str(MessagingResponse()), mimetype="application/xml")
+    return Response(EMPTY_TWIML, mimetype="application/xml")
 
 
 @bp.post("/webhooks/whatsapp/status")
