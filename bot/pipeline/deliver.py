@@ -80,7 +80,15 @@ def _has_outgoing(rt, conversation_id: int) -> bool:
 
 
 def _deliver_one(rt, row_id: int) -> Delivery:
-    """Send one outbox row; raises to make RQ retry (later rows wait, keeping order)."""
+    """Send one outbox row; raises to make RQ retry (later rows wait, keeping order).
+    At the sender's limit a reply waits its turn (a fraction of a second), still pending:
+    never marked "sending" before it may really go."""
+    while isinstance(outcome := _try_deliver_one(rt, row_id), timedelta):
+        time.sleep(min(outcome.total_seconds(), 1.0))
+    return outcome
+
+
+def _try_deliver_one(rt, row_id: int) -> Delivery | timedelta:
     with transaction(rt.sessions) as s:
         row = s.get(OutboundMessage, row_id, with_for_update=True)
         if row.status not in ("pending", "sending"):
@@ -107,16 +115,15 @@ def _deliver_one(rt, row_id: int) -> Delivery:
             row.not_before = hold  # stays pending; not due again before its slot
             conversation_id = row.conversation_id
         else:
+            if not verdict.campaign and (wait := _sender_wait(rt, row)) is not None:
+                return wait  # stays as it was: nothing went out
             row.status = "sending"
             row.attempts += 1
             row.sending_started_at = clock.now()
             outgoing = _outgoing(rt, row)
-            urgent = row.author != "system"
     if hold is not None:
         queueing.deliver_at(rt, conversation_id, hold)  # the sweeper covers a lost job
         return Delivery.HELD
-    if not verdict.campaign:
-        _wait_for_sender(rt, outgoing.channel, urgent)
     try:
         result = sender.send(outgoing)
     except RetryableSendError as exc:
@@ -146,15 +153,14 @@ def _count(channel: str, result: str, exc: Exception) -> None:
     metrics.SENDS.labels(channel, result, str(getattr(exc, "code", "") or "")[:20]).inc()
 
 
-def _wait_for_sender(rt, channel: str, urgent: bool) -> None:
-    """Never above the sender's messages-per-second: a reply waits its turn (a fraction
-    of a second at the limit, never behind a campaign's backlog)."""
-    if channel != "whatsapp":
-        return
-    key = pacing.sender_key(rt, channel)
-    while (wait := pacing.sender_wait(rt.redis, key, rt.settings.whatsapp_max_per_second,
-                                      urgent=urgent)) is not None:
-        time.sleep(min(wait.total_seconds(), 1.0))
+def _sender_wait(rt, row: OutboundMessage) -> timedelta | None:
+    """Never above the sender's messages-per-second (campaigns are paced in
+    bot.pipeline.invitations): None to send now, else how long a reply waits."""
+    if row.channel != "whatsapp":
+        return None
+    return pacing.sender_wait(rt.redis, pacing.sender_key(rt, row.channel),
+                              rt.settings.whatsapp_max_per_second,
+                              urgent=row.author != "system")
 
 
 def _attempt_may_be_in_flight(row: OutboundMessage) -> bool:

@@ -61,7 +61,9 @@ def recover(rt) -> dict:
     """The light sweep of every worker's maintenance tick (every few seconds): wakes only
     work that should have been done by now — an inbound message waiting longer than a
     conversation lock lives, a reply never attempted that old (its job died with a killed
-    worker or a Redis restart). Healthy traffic is younger and finds nothing here."""
+    worker or a Redis restart), a send left "sending" past STALE_SENDING (settled with the
+    provider, never resent blindly). Healthy traffic is younger and finds nothing here;
+    replies waiting for RQ's retry intervals are left to them."""
     now = clock.now()
     older = now - timedelta(seconds=LOCK_TIMEOUT)
     with transaction(rt.sessions) as s:
@@ -72,8 +74,11 @@ def recover(rt) -> dict:
         ))
         outbound_ids = list(s.scalars(
             select(OutboundMessage.conversation_id).where(
-                OutboundMessage.status == "pending", OutboundMessage.attempts == 0,
-                OutboundMessage.created_at < older,
+                or_((OutboundMessage.status == "pending") & (OutboundMessage.attempts == 0)
+                    & (OutboundMessage.created_at < older),
+                    # a dead worker's send: checked with the provider once stale
+                    (OutboundMessage.status == "sending")
+                    & (OutboundMessage.sending_started_at < now - STALE_SENDING)),
                 or_(OutboundMessage.not_before.is_(None), OutboundMessage.not_before <= now),
             ).distinct()
         ))
