@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import engine
-from bot.language.templates import render
 from bot.channels.base import AmbiguousSendError, RetryableSendError
+from bot.language.templates import render
 from bot.pipeline import context
 from bot.pipeline.deliver import deliver_conversation
 from bot.pipeline.locks import conversation_lock, still_holding
