@@ -21,6 +21,7 @@ from rq import SimpleWorker, Worker
 from bot import runtime
 from bot.flows import catalog
 from bot.pipeline import context, process, sweep  # noqa: F401  (process: loaded before any job)
+from bot.language import templates
 from bot.platform import metrics  # noqa: F401  (its metrics exist from the start)
 from bot.platform.logs import configure_logging, mask_cpfs
 
@@ -163,6 +164,9 @@ def warm_up(rt: runtime.Runtime) -> None:
         client = getattr(sender, "client", None)
         if client is not None:
             client.messages  # noqa: B018  twilio imports its REST modules on first use
+    env = templates.environment()
+    for name in env.list_templates(extensions=["j2"]):
+        env.get_template(name)  # compiled once here, not by the first turns under load
     rt.sessions  # noqa: B018
     rt.registry  # noqa: B018
 
