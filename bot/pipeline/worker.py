@@ -21,7 +21,8 @@ from rq import SimpleWorker, Worker
 from bot import runtime
 from bot.flows import catalog
 from bot.pipeline import context, process, sweep  # noqa: F401  (process: loaded before any job)
-from bot.language import templates
+from bot.language import formatting, templates
+from bot.platform import calendar, clock
 from bot.platform import metrics  # noqa: F401  (its metrics exist from the start)
 from bot.platform.logs import configure_logging, mask_cpfs
 
@@ -167,6 +168,13 @@ def warm_up(rt: runtime.Runtime) -> None:
     env = templates.environment()
     for name in env.list_templates(extensions=["j2"]):
         env.get_template(name)  # compiled once here, not by the first turns under load
+    # Data libraries load lazily on first use (babel's pt_BR locale, phonenumbers' BR
+    # metadata, this year's holidays): paid here instead of by the first turns.
+    today = clock.today()
+    formatting.money(1234.56)
+    formatting.brdate(today)
+    formatting.phone(rt.settings.operator_phone)
+    calendar.is_business_day(today, rt.settings.operator_state)
     rt.sessions  # noqa: B018
     rt.registry  # noqa: B018
 
