@@ -32,24 +32,35 @@ def process_conversation(conversation_key: str, deliver: bool = True) -> int:
 def _process_conversation(conversation_key: str, deliver: bool) -> int:
     rt = context.runtime()
     queueing.clear_wake_flag(rt, "in", conversation_key)
+    up_to = _last_pending_id(rt, conversation_key)
+    if up_to is None:
+        return 0
     handled = 0
-    while True:
-        with conversation_lock(rt, f"in:{conversation_key}") as lock:
-            if lock is None:
-                return handled  # the holder re-checks for new messages after releasing
-            while still_holding(lock) and (done := _process_next(rt, conversation_key)) is not None:
-                conversation_id, turn = done
-                handled += 1
-                for fn in turn.deferred:
-                    fn()
-                if deliver:
-                    _deliver_now(rt, conversation_id)
-                else:
-                    queueing.deliver_later(rt, conversation_id)
-        # A message stored while we held the lock may have seen it taken and given up:
-        # look again now that it is free.
-        if not _has_pending(rt, conversation_key):
-            return handled
+    with conversation_lock(rt, f"in:{conversation_key}") as lock:
+        if lock is None:
+            return 0  # the holder looks for new messages after releasing
+        while still_holding(lock) and (
+                done := _process_next(rt, conversation_key, up_to)) is not None:
+            conversation_id, turn = done
+            handled += 1
+            for fn in turn.deferred:
+                fn()
+            if deliver:
+                _deliver_now(rt, conversation_id)
+            else:
+                queueing.deliver_later(rt, conversation_id)
+    # Messages stored since this job started (their own jobs may have found the lock
+    # taken and stood aside) get a job at the back of the queue: a person answering at
+    # once does not keep a worker from everybody else waiting (0272).
+    if _has_pending(rt, conversation_key):
+        queueing.process_later(rt, conversation_key)
+    return handled
+
+
+def _last_pending_id(rt, key: str) -> int | None:
+    with transaction(rt.sessions) as s:
+        return s.scalar(select(func.max(InboundMessage.id)).where(
+            InboundMessage.conversation_key == key, InboundMessage.status == "received"))
 
 
 def _deliver_now(rt, conversation_id: int) -> None:
@@ -79,10 +90,10 @@ def _has_pending(rt, key: str) -> bool:
 MAX_PROCESSING_ATTEMPTS = 3
 
 
-def _process_next(rt, key: str):
+def _process_next(rt, key: str, up_to: int | None = None):
     started = time.perf_counter()
     try:
-        done = _process_next_once(rt, key)
+        done = _process_next_once(rt, key, up_to)
         if done is not None:
             metrics.TURN_SECONDS.observe(time.perf_counter() - started)
         return done
@@ -96,12 +107,12 @@ def _process_next(rt, key: str):
         raise
 
 
-def _oldest_pending(s, key: str) -> InboundMessage | None:
-    return s.scalars(
-        select(InboundMessage)
-        .where(InboundMessage.conversation_key == key, InboundMessage.status == "received")
-        .order_by(InboundMessage.id).limit(1).with_for_update()
-    ).first()
+def _oldest_pending(s, key: str, up_to: int | None = None) -> InboundMessage | None:
+    query = select(InboundMessage).where(InboundMessage.conversation_key == key,
+                                         InboundMessage.status == "received")
+    if up_to is not None:
+        query = query.where(InboundMessage.id <= up_to)
+    return s.scalars(query.order_by(InboundMessage.id).limit(1).with_for_update()).first()
 
 
 def _record_failure(rt, key: str, exc: Exception) -> bool:
@@ -125,9 +136,9 @@ def _record_failure(rt, key: str, exc: Exception) -> bool:
     return True
 
 
-def _process_next_once(rt, key: str):
+def _process_next_once(rt, key: str, up_to: int | None = None):
     with transaction(rt.sessions) as s:
-        msg = _oldest_pending(s, key)
+        msg = _oldest_pending(s, key, up_to)
         if msg is None:
             return None
         conversation = _conversation_for(s, rt, msg)

@@ -33,15 +33,15 @@ def test_a_message_stored_after_the_job_started_gets_a_job_of_its_own(wa, rt, tw
     real = process._process_next_once
     posted = []
 
-    def another_message_arrives_mid_turn(rt_, key):
+    def another_message_arrives_mid_turn(rt_, key, *bound):
         if not posted:
             posted.append(wa.post(MARIA, "menu").status_code)
             assert rt.queue.count == 2  # the running job cleared its flag: a new wake-up
-        return real(rt_, key)
+        return real(rt_, key, *bound)
 
     monkeypatch.setattr(process, "_process_next_once", another_message_arrives_mid_turn)
     assert rt.queue.count == 1  # the first message's wake-up; this call plays its job
-    process.process_conversation(f"whatsapp:{MARIA}")
+    assert process.process_conversation(f"whatsapp:{MARIA}") == 1  # what was there at start
     drain(rt)
     assert posted == [200]
     assert len(twilio.bodies_to(MARIA)) == 2  # both answered, once each
@@ -79,3 +79,25 @@ def test_a_dead_holders_lock_lapses_within_the_short_timeout(rt):
     assert locks.LOCK_TIMEOUT <= 15
     with locks.conversation_lock(rt, "in:dead") as lock:
         assert lock is None  # still its holder's until then
+
+
+def test_a_job_answers_what_was_waiting_when_it_started_and_queues_the_rest_behind_others(
+        wa, rt, twilio, monkeypatch):
+    """Fairness: a person who answers at once gets their next turn from a new job at the
+    back of the queue, not from the worker that has them in hand."""
+    wa.post(MARIA, "oi")
+    real = process._process_next_once
+    posted = []
+
+    def answers_at_once(rt_, key, *bound):
+        done = real(rt_, key, *bound)
+        if done is not None and not posted:
+            posted.append(wa.post(MARIA, "menu").status_code)
+        return done
+
+    monkeypatch.setattr(process, "_process_next_once", answers_at_once)
+    rt.redis.flushdb()  # the first message's wake-up: played by this call
+    assert process.process_conversation(f"whatsapp:{MARIA}") == 1
+    assert rt.queue.count == 1  # the second message waits in the queue, behind others
+    drain(rt)
+    assert len(twilio.bodies_to(MARIA)) == 2
