@@ -1,7 +1,7 @@
 """The Flask app factory (wsgi.py stays a one-liner)."""
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask
 
 from bot import cli
 from bot import runtime as runtime_module
@@ -15,6 +15,7 @@ from handlers import (
     landing,
     media,
     operator,
+    ops,
     retention,
     reviews,
     whatsapp,
@@ -41,10 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(retention.bp)
     app.register_blueprint(reviews.bp)
     app.register_blueprint(landing.bp)
-
-    @app.get("/healthz")
-    def health():
-        return jsonify(status="ok")
+    app.register_blueprint(ops.bp)  # /healthz, /readyz, /metrics
 
     cli.register(app)
     return app

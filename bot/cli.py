@@ -274,7 +274,7 @@ class _Screen:
     def poll(self, *, prompt_after: bool) -> int:
         with self._lock:
             if self.inline:
-                _ThreadWorker([self.rt.queue], connection=self.rt.redis).work(
+                _ThreadWorker(self.rt.queues, connection=self.rt.redis).work(
                     burst=True, logging_level="WARNING")
             with transaction(self.rt.sessions) as s:
                 rows = s.execute(
@@ -365,16 +365,16 @@ def serve(port: int, worker_count: int):
         console_login = _demo_console_account(rt)
         # The console's cookie is Secure by default; serve listens on plain http on loopback.
         env.setdefault("CONSOLE_SECURE_COOKIES", "false")
-        children = [subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env,
-                                     cwd=ROOT) for _ in range(worker_count)]
+        children = [_start_worker(env) for _ in range(worker_count)]
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
              "--access-logfile", "-", "wsgi:app"], env=env, cwd=ROOT))
         _print_how_to_talk(port, rt, env["REDIS_URL"], embedded=redis_server is not None,
                            console_login=console_login)
-        while all(child.poll() is None for child in children):
+        while children[-1].poll() is None:
             time.sleep(1)
-        click.echo("a child process stopped; shutting down", err=True)
+            _restart_exited_workers(children, env)
+        click.echo("the web server stopped; shutting down", err=True)
         raise SystemExit(1)  # a supervisor running serve should see a failure
     except KeyboardInterrupt:
         pass
@@ -383,6 +383,24 @@ def serve(port: int, worker_count: int):
         if redis_server is not None:
             rt.close()  # our own connections first, or release() would count them
             redis_server.release(grace_seconds=STOP_GRACE_SECONDS)
+
+
+def _start_worker(env) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, cwd=ROOT)
+
+
+def _restart_exited_workers(children: list, env) -> None:
+    """`serve` supervises its workers as systemd's Restart=always would: one that exited
+    (a start-up failure it reported, a crash) is started again a second later. A start-up
+    refusal (bad configuration: exit status STARTUP_EXIT_CODE) ends `serve` instead."""
+    for i, child in enumerate(children[:-1]):
+        status = child.poll()
+        if status is None:
+            continue
+        if status == runtime.STARTUP_EXIT_CODE:
+            raise SystemExit(1)
+        click.echo(f"worker exited with status {status}; starting it again", err=True)
+        children[i] = _start_worker(env)
 
 
 def _prepare_database(rt) -> None:

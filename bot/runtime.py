@@ -30,7 +30,8 @@ from storage.db import session_factory
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAME = "planbot"
+QUEUE_NAME = "planbot"  # replies to people: always taken first
+BULK_QUEUE_NAME = "planbot-bulk"  # reminders, campaigns: when no reply is waiting
 # gunicorn's APP_LOAD_ERROR: its master stops ("App failed to load.") instead of
 # respawning web workers that can never start.
 STARTUP_EXIT_CODE = 4
@@ -79,6 +80,15 @@ class Runtime:
     @cached_property
     def queue(self) -> Queue:
         return Queue(QUEUE_NAME, connection=self.redis)
+
+    @cached_property
+    def bulk_queue(self) -> Queue:
+        return Queue(BULK_QUEUE_NAME, connection=self.redis)
+
+    @property
+    def queues(self) -> list[Queue]:
+        """In priority order, as workers listen to them."""
+        return [self.queue, self.bulk_queue]
 
     @cached_property
     def registry(self):

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from bot.channels.base import Attachment, Incoming
 from bot.language.text import storable
 from bot.pipeline.inbox import accept
-from bot.platform import clock
+from bot.platform import clock, metrics
 from storage.db import MAX_ROW_ID, transaction
 from storage.models import OutboundMessage
 
@@ -24,6 +24,7 @@ MAX_MEDIA = 10
 MAX_SID_LENGTH = 120  # inbound_messages.external_id; Twilio's SIDs have 34 characters
 STATUS_RANK = {"accepted": 0, "queued": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
 FINAL_FAILURES = {"failed", "undelivered"}
+EMPTY_TWIML = str(MessagingResponse())  # built once: every acknowledgement is the same
 
 
 class MalformedRequest(ValueError):
@@ -104,6 +105,11 @@ def parse_inbound(form) -> Incoming:
 
 @bp.post("/webhooks/whatsapp")
 def inbound():
+    with metrics.WEBHOOK_SECONDS.labels("whatsapp").time():
+        return _inbound()
+
+
+def _inbound():
     rt = _runtime()
     problem = _signature_problem(rt.settings)
     if problem:
@@ -114,7 +120,7 @@ def inbound():
     except MalformedRequest as exc:
         return _text(f"malformed Twilio request: {exc}", 400)
     accept(rt, incoming)
-    return Response(str(MessagingResponse()), mimetype="application/xml")
+    return Response(EMPTY_TWIML, mimetype="application/xml")
 
 
 @bp.post("/webhooks/whatsapp/status")
@@ -143,6 +149,19 @@ def status_callback():
     return Response(status=204)
 
 
+ERROR_CODE_LENGTH = OutboundMessage.__table__.c.error_code.type.length  # 20
+
+
+def _fitting_code(row: OutboundMessage, error_code: str | None) -> str | None:
+    """What fits the column; the whole code goes to the log (a status callback never
+    fails on what Twilio sends us)."""
+    if error_code and len(error_code) > ERROR_CODE_LENGTH:
+        log.warning("status callback of outbound %s: ErrorCode of %s characters kept as its "
+                    "first %s: %r", row.id, len(error_code), ERROR_CODE_LENGTH, error_code)
+        return error_code[:ERROR_CODE_LENGTH]
+    return error_code
+
+
 def apply_status(row: OutboundMessage, sid: str, status: str, error_code, error_message) -> None:
     """Statuses arrive out of order; never move a message backwards."""
     row.external_id = row.external_id or sid
@@ -151,7 +170,7 @@ def apply_status(row: OutboundMessage, sid: str, status: str, error_code, error_
     row.status_updated_at = clock.now()
     if status in FINAL_FAILURES:
         row.status = status
-        row.error_code = error_code or row.error_code
+        row.error_code = _fitting_code(row, error_code) or row.error_code
         row.error_message = error_message or row.error_message
         return
     if row.status in FINAL_FAILURES:

@@ -219,8 +219,8 @@ class WhatsApp:
 def drain(rt, rounds: int = 20) -> None:
     """Run queued jobs (and retries) in this process until nothing is left."""
     for _ in range(rounds):
-        InProcessWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
-        if rt.queue.count == 0:
+        InProcessWorker(rt.queues, connection=rt.redis).work(burst=True, logging_level="WARNING")
+        if all(queue.count == 0 for queue in rt.queues):
             return
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from enum import Enum
 
@@ -15,8 +16,10 @@ from bot.channels.base import (
 )
 from bot.pipeline import context, invitations
 from bot.pipeline.locks import conversation_lock, still_holding
-from bot.platform import clock, queueing
+from bot.platform import clock, metrics, queueing
+from bot.platform.logs import log_context
 from bot.services.media_links import media_urls
+from bot.services.outreach import pacing
 from storage.db import transaction
 from storage.models import OutboundMessage
 
@@ -33,7 +36,13 @@ class Delivery(Enum):
 
 
 def deliver_conversation(conversation_id: int) -> int:
+    with log_context(conversation=conversation_id):
+        return _deliver_conversation(conversation_id)
+
+
+def _deliver_conversation(conversation_id: int) -> int:
     rt = context.runtime()
+    queueing.clear_wake_flag(rt, "out", conversation_id)
     sent = 0
     while True:
         with conversation_lock(rt, f"out:{conversation_id}") as lock:
@@ -71,7 +80,15 @@ def _has_outgoing(rt, conversation_id: int) -> bool:
 
 
 def _deliver_one(rt, row_id: int) -> Delivery:
-    """Send one outbox row; raises to make RQ retry (later rows wait, keeping order)."""
+    """Send one outbox row; raises to make RQ retry (later rows wait, keeping order).
+    At the sender's limit a reply waits its turn (a fraction of a second), still pending:
+    never marked "sending" before it may really go."""
+    while isinstance(outcome := _try_deliver_one(rt, row_id), timedelta):
+        time.sleep(min(outcome.total_seconds(), 1.0))
+    return outcome
+
+
+def _try_deliver_one(rt, row_id: int) -> Delivery | timedelta:
     with transaction(rt.sessions) as s:
         row = s.get(OutboundMessage, row_id, with_for_update=True)
         if row.status not in ("pending", "sending"):
@@ -98,6 +115,8 @@ def _deliver_one(rt, row_id: int) -> Delivery:
             row.not_before = hold  # stays pending; not due again before its slot
             conversation_id = row.conversation_id
         else:
+            if not verdict.campaign and (wait := _sender_wait(rt, row)) is not None:
+                return wait  # stays as it was: nothing went out
             row.status = "sending"
             row.attempts += 1
             row.sending_started_at = clock.now()
@@ -107,14 +126,17 @@ def _deliver_one(rt, row_id: int) -> Delivery:
         return Delivery.HELD
     try:
         result = sender.send(outgoing)
-    except RetryableSendError:
+    except RetryableSendError as exc:
+        _count(outgoing.channel, "retry", exc)
         with transaction(rt.sessions) as s:
             row = s.get(OutboundMessage, row_id, with_for_update=True)
             row.status = "pending"  # the provider refused it: certainly not sent
         raise
-    except AmbiguousSendError:
+    except AmbiguousSendError as exc:
+        _count(outgoing.channel, "ambiguous", exc)
         raise  # stays "sending": once stale, the sweeper asks the provider before resending
     except PermanentSendError as exc:
+        _count(outgoing.channel, "failed", exc)
         with transaction(rt.sessions) as s:
             _mark_failed(s.get(OutboundMessage, row_id, with_for_update=True),
                          exc.code, exc.message)
@@ -123,7 +145,22 @@ def _deliver_one(rt, row_id: int) -> Delivery:
     with transaction(rt.sessions) as s:
         row = s.get(OutboundMessage, row_id, with_for_update=True)
         _mark_sent(row, result)
+    metrics.SENDS.labels(outgoing.channel, "sent", "").inc()
     return Delivery.SENT
+
+
+def _count(channel: str, result: str, exc: Exception) -> None:
+    metrics.SENDS.labels(channel, result, str(getattr(exc, "code", "") or "")[:20]).inc()
+
+
+def _sender_wait(rt, row: OutboundMessage) -> timedelta | None:
+    """Never above the sender's messages-per-second (campaigns are paced in
+    bot.pipeline.invitations): None to send now, else how long a reply waits."""
+    if row.channel != "whatsapp":
+        return None
+    return pacing.sender_wait(rt.redis, pacing.sender_key(rt, row.channel),
+                              rt.settings.whatsapp_max_per_second,
+                              urgent=row.author != "system")
 
 
 def _attempt_may_be_in_flight(row: OutboundMessage) -> bool:

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 class Verdict:
     skip: bool = False  # recorded as skipped, with the reason: never sent
     hold: datetime | None = None  # paced: come back at this moment
+    campaign: bool = False  # a campaign invitation (paced behind replies to people)
 
 
 SEND = Verdict()
@@ -40,8 +41,7 @@ def before_sending(rt, session, row: OutboundMessage) -> Verdict:
     if row.attempts:
         # Judged at its first attempt (and the conversation set then): a retry after a
         # provider error only needs its pace slot.
-        hold = pacing.hold_until(rt, session, row)
-        return SEND if hold is None else Verdict(hold=hold)
+        return Verdict(hold=_paced(rt, session, row), campaign=True)
     conversation = session.get(Conversation, row.conversation_id, with_for_update=True)
     campaign = session.get(Campaign, target.campaign_id)
     journey = rt.journeys.for_campaign(campaign.kind)
@@ -49,13 +49,24 @@ def before_sending(rt, session, row: OutboundMessage) -> Verdict:
               else _reason_to_skip(rt, session, conversation, row, journey))
     if reason is not None:
         _skip(row, target, reason)
-        return Verdict(skip=True)
-    hold = pacing.hold_until(rt, session, row)
+        return Verdict(skip=True, campaign=True)
+    hold = _paced(rt, session, row)
     if hold is not None:
-        return Verdict(hold=hold)
+        return Verdict(hold=hold, campaign=True)
     journey.invite(conversation)
     conversation.last_activity_at = clock.now()  # the answer belongs to a fresh session
-    return SEND
+    return Verdict(campaign=True)
+
+
+def _paced(rt, session, row: OutboundMessage) -> datetime | None:
+    """First the sender's own limit (a campaign only takes what replies leave free right
+    now, bot.services.outreach.pacing.sender_wait), then the campaign's pace."""
+    if row.channel == "whatsapp":
+        wait = pacing.sender_wait(rt.redis, pacing.sender_key(rt, row.channel),
+                                  rt.settings.whatsapp_max_per_second, urgent=False)
+        if wait is not None:
+            return clock.now() + wait
+    return pacing.hold_until(rt, session, row)
 
 
 def _reason_to_skip(rt, session, conversation: Conversation, row: OutboundMessage,

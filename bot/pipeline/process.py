@@ -3,16 +3,20 @@ time and in arrival order, each in its own transaction with its replies (outbox)
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import engine
+from bot.channels.base import AmbiguousSendError, RetryableSendError
 from bot.language.templates import render
 from bot.pipeline import context, media, team_replies
+from bot.pipeline.deliver import deliver_conversation
 from bot.pipeline.locks import conversation_lock, still_holding
-from bot.platform import clock, queueing
+from bot.platform import clock, metrics, queueing
+from bot.platform.logs import log_context
 from bot.services import outbox
 from storage.db import transaction
 from storage.models import Conversation, InboundMessage
@@ -20,25 +24,64 @@ from storage.models import Conversation, InboundMessage
 log = logging.getLogger(__name__)
 
 
-def process_conversation(conversation_key: str) -> int:
+def process_conversation(conversation_key: str, deliver: bool = True) -> int:
+    """The job: `deliver=False` leaves the replies to a delivery job (as before 0272)."""
+    with log_context(conversation=conversation_key):
+        return _process_conversation(conversation_key, deliver)
+
+
+def _process_conversation(conversation_key: str, deliver: bool) -> int:
     rt = context.runtime()
+    queueing.clear_wake_flag(rt, "in", conversation_key)
+    up_to = _last_pending_id(rt, conversation_key)
+    if up_to is None:
+        return 0
     handled = 0
-    while True:
-        with conversation_lock(rt, f"in:{conversation_key}") as lock:
-            if lock is None:
-                return handled  # the holder re-checks for new messages after releasing
-            while still_holding(lock) and (done := _process_next(rt, conversation_key)) is not None:
-                if done is LATER:
-                    return handled  # a job is scheduled for the message's next try
-                conversation_id, turn = done
-                handled += 1
-                for fn in turn.deferred:
-                    fn()
+    with conversation_lock(rt, f"in:{conversation_key}") as lock:
+        if lock is None:
+            return 0  # the holder looks for new messages after releasing
+        while still_holding(lock) and (
+                done := _process_next(rt, conversation_key, up_to)) is not None:
+            if done is LATER:
+                return handled  # a job is scheduled for the message's next try
+            conversation_id, turn = done
+            handled += 1
+            for fn in turn.deferred:
+                fn()
+            if deliver:
+                _deliver_now(rt, conversation_id)
+            else:
                 queueing.deliver_later(rt, conversation_id)
-        # A message stored while we held the lock may have seen it taken and given up:
-        # look again now that it is free.
-        if not _has_pending(rt, conversation_key):
-            return handled
+    # Messages stored since this job started (their own jobs may have found the lock
+    # taken and stood aside) get a job at the back of the queue: a person answering at
+    # once does not keep a worker from everybody else waiting (0272).
+    if _has_pending(rt, conversation_key):
+        queueing.process_later(rt, conversation_key)
+    return handled
+
+
+def _last_pending_id(rt, key: str) -> int | None:
+    with transaction(rt.sessions) as s:
+        return s.scalar(select(func.max(InboundMessage.id)).where(
+            InboundMessage.conversation_key == key, InboundMessage.status == "received"))
+
+
+def _deliver_now(rt, conversation_id: int) -> None:
+    """The turn's replies go out from this job: one job per message instead of two. A
+    send that must be retried is handed to a delivery job with RQ's retries (a row left
+    "sending" by an ambiguous failure waits for the sweeper, as always)."""
+    with log_context(conversation=conversation_id):
+        try:
+            deliver_conversation(conversation_id)
+        except (RetryableSendError, AmbiguousSendError) as exc:
+            log.info("reply of conversation %s not sent yet (%s): retried by a job",
+                     conversation_id, exc)
+            intervals = rt.settings.send_retry_intervals
+            queueing.deliver_later(rt, conversation_id, delay=intervals[0] if intervals else 0)
+        except Exception:
+            log.exception("delivering the replies of conversation %s failed: retried by a job",
+                          conversation_id)
+            queueing.deliver_later(rt, conversation_id)
 
 
 def _has_pending(rt, key: str) -> bool:
@@ -51,9 +94,13 @@ MAX_PROCESSING_ATTEMPTS = 3
 LATER = object()  # the oldest message waits for its files' next download try
 
 
-def _process_next(rt, key: str):
+def _process_next(rt, key: str, up_to: int | None = None):
+    started = time.perf_counter()
     try:
-        return _process_next_once(rt, key)
+        done = _process_next_once(rt, key, up_to)
+        if done is not None and done is not LATER:
+            metrics.TURN_SECONDS.observe(time.perf_counter() - started)
+        return done
     except media.MediaNotReady as exc:
         # Not a failure of the message: its files are not there yet. Nothing of the turn
         # was kept; the message (and every later one, to keep the order) waits.
@@ -70,12 +117,12 @@ def _process_next(rt, key: str):
         raise
 
 
-def _oldest_pending(s, key: str) -> InboundMessage | None:
-    return s.scalars(
-        select(InboundMessage)
-        .where(InboundMessage.conversation_key == key, InboundMessage.status == "received")
-        .order_by(InboundMessage.id).limit(1).with_for_update()
-    ).first()
+def _oldest_pending(s, key: str, up_to: int | None = None) -> InboundMessage | None:
+    query = select(InboundMessage).where(InboundMessage.conversation_key == key,
+                                         InboundMessage.status == "received")
+    if up_to is not None:
+        query = query.where(InboundMessage.id <= up_to)
+    return s.scalars(query.order_by(InboundMessage.id).limit(1).with_for_update()).first()
 
 
 def _record_failure(rt, key: str, exc: Exception) -> bool:
@@ -113,9 +160,9 @@ def _postpone(rt, key: str, exc: Exception) -> None:
     queueing.process_later(rt, key, delay=delay)
 
 
-def _process_next_once(rt, key: str):
+def _process_next_once(rt, key: str, up_to: int | None = None):
     with transaction(rt.sessions) as s:
-        msg = _oldest_pending(s, key)
+        msg = _oldest_pending(s, key, up_to)
         if msg is None:
             return None
         if msg.retry_at is not None and msg.retry_at > clock.now():
@@ -130,7 +177,7 @@ def _process_next_once(rt, key: str):
             return conversation.id, turn
         files, refused = media.fetch(s, rt, conversation, msg)
         turn = engine.handle(s, rt, conversation, engine.Message(
-            text=msg.text, payload=msg.payload, attachments=tuple(msg.attachments or ()),
+            text=bounded_text(msg), payload=msg.payload, attachments=tuple(msg.attachments or ()),
             external_id=msg.external_id, files=files, refused=refused,
         ))
         msg.status = "processed"
@@ -145,6 +192,22 @@ class _TeamMail:
     def __init__(self, conversation_ids: list[int], rt):
         self.deferred = [lambda cid=cid: queueing.deliver_later(rt, cid)
                          for cid in dict.fromkeys(conversation_ids)]
+
+
+# A WhatsApp text has at most 4 096 characters; the webhook accepts up to 2 MB, and a
+# turn's reading of a huge text costs seconds of worker time per 100 kB.
+MAX_TURN_TEXT = 4096
+
+
+def bounded_text(msg: InboundMessage) -> str:
+    """What a turn reads of a message: its first MAX_TURN_TEXT characters. The stored row
+    keeps everything; the cut is logged."""
+    text = msg.text or ""
+    if len(text) <= MAX_TURN_TEXT:
+        return text
+    log.warning("message %s has %s characters: the turn reads the first %s",
+                msg.id, len(text), MAX_TURN_TEXT)
+    return text[:MAX_TURN_TEXT]
 
 
 def _conversation_for(s, rt, msg: InboundMessage) -> Conversation:

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 
 from bot.pipeline import context
 from bot.pipeline.deliver import STALE_SENDING
+from bot.pipeline.locks import LOCK_TIMEOUT
 from bot.platform import clock, queueing
 from bot.services import attachments
 from storage.db import transaction
@@ -69,6 +70,39 @@ def _purge_attachments(rt) -> None:
             log.info("attachments past retention: %s", report)
     except Exception:
         log.exception("attachment retention failed; the next sweep retries")
+def recover(rt) -> dict:
+    """The light sweep of every worker's maintenance tick (every few seconds): wakes only
+    work that should have been done by now — an inbound message waiting longer than a
+    conversation lock lives, a reply never attempted that old (its job died with a killed
+    worker or a Redis restart), a send left "sending" past STALE_SENDING (settled with the
+    provider, never resent blindly). Healthy traffic is younger and finds nothing here;
+    replies waiting for RQ's retry intervals are left to them."""
+    now = clock.now()
+    older = now - timedelta(seconds=LOCK_TIMEOUT)
+    with transaction(rt.sessions) as s:
+        inbound_keys = list(s.scalars(
+            select(InboundMessage.conversation_key)
+            .where(InboundMessage.status == "received", InboundMessage.received_at < older)
+            .distinct()
+        ))
+        outbound_ids = list(s.scalars(
+            select(OutboundMessage.conversation_id).where(
+                or_((OutboundMessage.status == "pending") & (OutboundMessage.attempts == 0)
+                    & (OutboundMessage.created_at < older),
+                    # a dead worker's send: checked with the provider once stale
+                    (OutboundMessage.status == "sending")
+                    & (OutboundMessage.sending_started_at < now - STALE_SENDING)),
+                or_(OutboundMessage.not_before.is_(None), OutboundMessage.not_before <= now),
+            ).distinct()
+        ))
+    for key in inbound_keys:
+        queueing.process_later(rt, key)
+    for conversation_id in outbound_ids:
+        queueing.deliver_later(rt, conversation_id)
+    if inbound_keys or outbound_ids:
+        log.info("recovered %s conversations with messages waiting and %s with replies "
+                 "never attempted", len(inbound_keys), len(outbound_ids))
+    return {"inbound": len(inbound_keys), "outbound": len(outbound_ids)}
 
 
 def schedule_sweeper(rt) -> None:

@@ -209,6 +209,11 @@ class Settings:
     content_dispute_sid: str = ""  # approved template: a dispute's result
     # -- end of procedures, guides and billing disputes --------------------------------
     content_case_sid: str = ""  # document cases (bot/flows/cases): template outside 24 h
+    # -- pipeline throughput and operations (docs/operations.md) ------------------------
+    whatsapp_max_per_second: int = 80  # the WhatsApp sender's throughput at Twilio
+    metrics_token: str = ""  # bearer token of GET /metrics; empty: /metrics is off
+    worker_metrics_port: int = 0  # a worker's own /metrics on 127.0.0.1:<port>; 0: none
+    # -- end of pipeline throughput and operations ---------------------------------------
     extra: dict = field(default_factory=dict)
 
     @property
@@ -261,6 +266,7 @@ class Settings:
             business_hours=env.text("BUSINESS_HOURS", "seg-sex 08:00-18:00"),
             **_procedures_settings(env),
             content_case_sid=env.text("TWILIO_CONTENT_CASE_SID"),
+            **_pipeline_settings(env),
         )
         values.update(overrides)
         settings = cls(**values)
@@ -487,3 +493,16 @@ def procedures_problems(s: Settings) -> list[str]:
     if s.guide_poll_minutes < 0 or s.guide_alert_business_days < 0:
         problems.append("GUIDE_POLL_MINUTES and GUIDE_ALERT_BUSINESS_DAYS cannot be negative")
     return [p for p in problems if p]
+
+
+# -- pipeline throughput and operations ---------------------------------------------------
+def _pipeline_settings(env: _EnvReader) -> dict:
+    rate = env.integer("WHATSAPP_MAX_PER_SECOND", 80)
+    if rate < 1:
+        env.problems.append(f"WHATSAPP_MAX_PER_SECOND must be at least 1, not {rate}")
+        rate = 80
+    return dict(
+        whatsapp_max_per_second=rate,
+        metrics_token=env.text("METRICS_TOKEN"),
+        worker_metrics_port=env.integer("WORKER_METRICS_PORT", 0),
+    )

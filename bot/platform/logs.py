@@ -9,8 +9,12 @@ final line, for formatters that ignore `exc_text`.
 """
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
+import os
 import re
+from contextlib import contextmanager
 
 # Eleven digits, punctuated as a CPF or not, that are not part of a longer digit run.
 # Only a digit protects a number: letters, "_", "." or "-" around it do not
@@ -74,8 +78,12 @@ def configure_logging(level: int = logging.INFO) -> None:
     if _configured:
         return
     handler = logging.StreamHandler()
-    handler.setFormatter(CpfMaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if json_logs_wanted():
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(CpfMaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(CpfMaskingFilter())
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
@@ -84,3 +92,54 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin
     _configured = True
+
+
+# -- structured logs ------------------------------------------------------------------
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, conversation,
+# exception), CPFs masked like every other line. The conversation comes from
+# `log_context`, set by the pipeline around a conversation's work.
+
+_context: contextvars.ContextVar[dict] = contextvars.ContextVar("planbot_log_context", default={})
+
+
+@contextmanager
+def log_context(**fields):
+    token = _context.set({**_context.get(), **fields})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+class ContextFilter(logging.Filter):
+    """Puts the current `log_context` fields on every record (`record.conversation`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in _context.get().items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in _context.get():
+            entry[key] = getattr(record, key, None)
+        conversation = getattr(record, "conversation", None)
+        if conversation is not None:
+            entry["conversation"] = str(conversation)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return mask_cpfs(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+def json_logs_wanted() -> bool:
+    return os.environ.get("LOG_FORMAT", "").strip().lower() == "json"

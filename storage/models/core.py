@@ -93,6 +93,9 @@ class OutboundMessage(Base):
 
 class Protocol(Base):
     __tablename__ = "protocols"
+    # bot.services.protocols.recent_for: a beneficiary's latest protocols, newest first,
+    # read from the index (LIMIT n) instead of sorting all of them.
+    __table_args__ = (Index("ix_protocols_recent", "beneficiary_ref", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)

@@ -147,7 +147,7 @@ def test_identical_message_from_before_the_attempt_is_not_taken_for_ours(wa, rt,
 def test_connection_refused_is_retried_at_once(wa, rt, twilio, network):
     network.next_post(before=_raise(refused()))
     wa.post(MARIA, "oi")
-    process.process_conversation(KEY)
+    process.process_conversation(KEY, deliver=False)
     with pytest.raises(RetryableSendError):
         deliver.deliver_conversation(_conversation_id(rt))
     assert [r[0] for r in _rows(rt)] == ["pending"]  # certainly not at Twilio
@@ -234,7 +234,7 @@ def test_scheduled_message_ages_from_when_it_is_due(wa, rt, twilio):
 def _two_replies_queued(wa, rt) -> int:
     wa.post(MARIA, "oi")
     wa.post(MARIA, "xyzzy")
-    process.process_conversation(KEY)
+    process.process_conversation(KEY, deliver=False)
     return _conversation_id(rt)
 
 

@@ -191,7 +191,7 @@ def send_reminder(appointment_id: int) -> bool:
             appointment.reminder_status = "skipped"
             return False
         _queue_reminder(s, rt, conversation, appointment)
-    queueing.deliver_later(rt, conversation_id)
+    queueing.deliver_later(rt, conversation_id, bulk=True)
     return True
 
 

@@ -130,3 +130,43 @@ def hold_until(rt, session, row: OutboundMessage) -> datetime | None:
     now = clock.now()
     wait = take_slot(rt.redis, slot_key(rt, row.channel), str(row.id), rate, now)
     return None if wait is None else now + wait
+
+
+# -- the sender's own limit (every message, not only campaigns) ---------------------------
+# Twilio queues what a WhatsApp sender gets above its throughput (80 messages per second by
+# default) and fails it after a while: every send of the sender passes one GCRA. Replies to
+# people may run BURST_TOLERANCE ahead of the rate; campaign messages only half as far, so
+# the last half second of the sender's throughput is kept for replies and a campaign never
+# keeps them waiting: a campaign that finds the sender busy is held, a reply waits its
+# (short) turn
+# ([0274](../../../docs/decisions/0274-sender-pacing-replies-first.md)).
+
+# KEYS[1] the sender's GCRA time. ARGV: now, interval, tolerance (µs). 0: send now; else
+# the microseconds to wait before asking again.
+CAMPAIGN_SENDER_TOLERANCE = BURST_TOLERANCE / 2
+
+_SENDER_GCRA = """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local tolerance = tonumber(ARGV[3])
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
+if tat - now <= tolerance then
+  redis.call('SET', KEYS[1], string.format('%.0f', tat + interval), 'PX', math.floor((tat - now) / 1000) + 60000)
+  return 0
+end
+return tat - now - tolerance
+"""
+
+
+def sender_key(rt, channel: str) -> str:
+    return f"{slot_key(rt, channel)}:sender"
+
+
+def sender_wait(redis, key: str, rate_per_second: float, urgent: bool,
+                now: datetime | None = None) -> timedelta | None:
+    """None: send now (counted). Otherwise how long to wait before asking again."""
+    tolerance = BURST_TOLERANCE if urgent else CAMPAIGN_SENDER_TOLERANCE
+    wait = int(redis.register_script(_SENDER_GCRA)(
+        keys=[key], args=[_micros(now or clock.now()), interval_micros(rate_per_second),
+                          _whole_micros(tolerance)]))
+    return None if wait <= 0 else timedelta(microseconds=wait)

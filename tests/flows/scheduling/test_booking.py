@@ -106,11 +106,11 @@ def test_booking_puts_the_reminder_on_rqs_scheduler_at_the_right_time(wa, rt):
     [appointment] = appointments(rt)
     expected = clock.from_local(appointment.starts_at) - timedelta(hours=24)
     assert appointment.reminder_at == expected
-    scheduled = ScheduledJobRegistry(queue=rt.queue)
+    scheduled = ScheduledJobRegistry(queue=rt.bulk_queue)  # reminders: after replies
     job_id = f"reminder-{appointment.id}"
     assert scheduled.get_job_ids() == [job_id]
     assert scheduled.get_scheduled_time(job_id) == expected.replace(tzinfo=timezone.utc)
-    job = rt.queue.fetch_job(job_id)
+    job = rt.bulk_queue.fetch_job(job_id)
     assert job.func_name == "bot.flows.scheduling.appointments.send_reminder" and job.args == (appointment.id,)
 
 

@@ -1,0 +1,103 @@
+"""A burst queues one job per conversation, drained in order; the conversation lock is
+short and renewed while its holder works."""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+
+from bot.pipeline import locks, process
+from bot.platform import queueing
+from storage.db import transaction
+from storage.models import InboundMessage
+
+from ..conftest import MARIA, drain
+
+
+def test_a_burst_of_messages_queues_one_processing_job_that_answers_each_in_order(wa, rt, twilio):
+    for text in ("oi", "xyzzy", "menu"):
+        assert wa.post(MARIA, text).status_code == 200
+    assert rt.queue.count == 1  # not one no-op job per message
+    drain(rt)
+    bodies = twilio.bodies_to(MARIA)
+    assert len(bodies) == 3
+    assert "Como posso ajudar?" in bodies[0]
+    assert "não entendi" in bodies[1].lower()
+    assert "Como posso ajudar?" in bodies[2]
+    with transaction(rt.sessions) as s:
+        assert set(s.scalars(select(InboundMessage.status))) == {"processed"}
+
+
+def test_a_message_stored_after_the_job_started_gets_a_job_of_its_own(wa, rt, twilio, monkeypatch):
+    wa.post(MARIA, "oi")
+    real = process._process_next_once
+    posted = []
+
+    def another_message_arrives_mid_turn(rt_, key, *bound):
+        if not posted:
+            posted.append(wa.post(MARIA, "menu").status_code)
+            assert rt.queue.count == 2  # the running job cleared its flag: a new wake-up
+        return real(rt_, key, *bound)
+
+    monkeypatch.setattr(process, "_process_next_once", another_message_arrives_mid_turn)
+    assert rt.queue.count == 1  # the first message's wake-up; this call plays its job
+    assert process.process_conversation(f"whatsapp:{MARIA}") == 1  # what was there at start
+    drain(rt)
+    assert posted == [200]
+    assert len(twilio.bodies_to(MARIA)) == 2  # both answered, once each
+
+
+def test_delivery_wake_ups_are_deduplicated_until_the_job_starts(rt):
+    assert queueing.deliver_later(rt, 7) and queueing.deliver_later(rt, 7)
+    assert queueing.deliver_later(rt, 8)
+    assert rt.queue.count == 2
+    queueing.clear_wake_flag(rt, "out", 7)  # what the job does first
+    assert queueing.deliver_later(rt, 7)
+    assert rt.queue.count == 3
+
+
+def test_reminders_and_campaigns_wait_in_the_bulk_queue_behind_replies(rt):
+    queueing.deliver_later(rt, 9, bulk=True)
+    queueing.process_later(rt, "whatsapp:+5567999990000")
+    assert rt.bulk_queue.count == 1 and rt.queue.count == 1
+    assert [q.name for q in rt.queues] == ["planbot", "planbot-bulk"]  # workers' order
+
+
+def test_a_held_lock_is_renewed_by_its_heartbeat_past_its_timeout(rt):
+    with locks.conversation_lock(rt, "in:heartbeat", timeout=1, renew_every=0.1) as lock:
+        assert lock is not None
+        threading.Event().wait(1.6)  # longer than the timeout: only renewals keep it
+        assert rt.redis.get("planbot:lock:in:heartbeat") == lock.local.token
+        assert locks.still_holding(lock)
+    assert rt.redis.get("planbot:lock:in:heartbeat") is None  # released on exit
+
+
+def test_a_dead_holders_lock_lapses_within_the_short_timeout(rt):
+    dead = rt.redis.lock("planbot:lock:in:dead", timeout=locks.LOCK_TIMEOUT)
+    assert dead.acquire(blocking=False)  # taken and never renewed: its holder was killed
+    assert 0 < rt.redis.pttl("planbot:lock:in:dead") <= locks.LOCK_TIMEOUT * 1000
+    assert locks.LOCK_TIMEOUT <= 15
+    with locks.conversation_lock(rt, "in:dead") as lock:
+        assert lock is None  # still its holder's until then
+
+
+def test_a_job_answers_what_was_waiting_when_it_started_and_queues_the_rest_behind_others(
+        wa, rt, twilio, monkeypatch):
+    """Fairness: a person who answers at once gets their next turn from a new job at the
+    back of the queue, not from the worker that has them in hand."""
+    wa.post(MARIA, "oi")
+    real = process._process_next_once
+    posted = []
+
+    def answers_at_once(rt_, key, *bound):
+        done = real(rt_, key, *bound)
+        if done is not None and not posted:
+            posted.append(wa.post(MARIA, "menu").status_code)
+        return done
+
+    monkeypatch.setattr(process, "_process_next_once", answers_at_once)
+    rt.redis.flushdb()  # the first message's wake-up: played by this call
+    assert process.process_conversation(f"whatsapp:{MARIA}") == 1
+    assert rt.queue.count == 1  # the second message waits in the queue, behind others
+    drain(rt)
+    assert len(twilio.bodies_to(MARIA)) == 2
