@@ -18,11 +18,11 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask
 from rq import Worker
-from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import func, select
 
 from bot import runtime
 from bot.channels.base import Incoming
+from bot.chat_screen import PROMPT, ChatScreen
 from bot.engine import accounts
 from bot.engine import attendants as handoff
 from bot.flows.negotiation.campaign import CampaignError, start_negotiation_campaign
@@ -32,12 +32,11 @@ from bot.language import phones
 from bot.pipeline import context
 from bot.pipeline import sweep as sweeping
 from bot.pipeline.inbox import accept
-from bot.pipeline.worker import InProcessWorker
 from bot.platform.config import EMBEDDED_DATABASE_URL, ROOT, VAR_DIR
 from bot.platform.embedded_redis import start_embedded_redis
 from storage.db import transaction
 from storage.loader import RegistryFileError, load_file
-from storage.models import Beneficiary, Conversation, EmailSent, InboundMessage, OutboundMessage
+from storage.models import Beneficiary, Conversation, OutboundMessage
 
 DEMO_FILE = ROOT / "data" / "demo_operator.json"
 log = logging.getLogger(__name__)
@@ -197,12 +196,12 @@ def chat(phone: str, inline: bool | None):
         if conv:
             last_seen = s.scalar(select(func.max(OutboundMessage.id))
                                  .where(OutboundMessage.conversation_id == conv.id)) or 0
-    screen = _Screen(rt, phone, inline, last_seen)
+    screen = ChatScreen(rt, phone, inline, last_seen)
     screen.start()
     try:
         while True:
             try:
-                text = input(_PROMPT)
+                text = input(PROMPT)
             except EOFError:
                 click.echo()
                 screen.settle()  # what the last messages get back is still shown
@@ -214,122 +213,6 @@ def chat(phone: str, inline: bool | None):
         click.echo()
     finally:
         screen.stop()
-
-
-_PROMPT = "você> "
-
-
-class _ThreadWorker(InProcessWorker):
-    """The chat's jobs, run by the screen's thread: no signal handlers (only the main
-    thread may set them) and job timeouts by a timer instead of SIGALRM."""
-
-    death_penalty_class = TimerDeathPenalty
-
-    def _install_signal_handlers(self):
-        pass
-
-
-class _Screen:
-    """The person's WhatsApp screen: a background thread prints the bot's messages as they
-    are delivered — an attendant's reply or a release shows at once, not after the person's
-    next message. With no worker running (`--inline`) the same thread runs the queue."""
-
-    POLL_SECONDS = 0.2
-    SETTLE_SECONDS = 15  # how long the prompt waits for the answer to what was just sent
-
-    def __init__(self, rt, phone: str, inline: bool, last_seen: int):
-        self.rt, self.phone, self.inline, self.last_seen = rt, phone, inline, last_seen
-        with transaction(rt.sessions) as s:  # e-mails caused from now on are shown
-            self.last_mail = s.scalar(select(func.max(OutboundMessage.id))
-                                      .where(OutboundMessage.channel == "email")) or 0
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._prompting = threading.Event()  # the prompt is on screen: reprint it after
-        self._thread = threading.Thread(target=self._run, name="chat-screen", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Let a job the thread is running finish (it is one transaction), then stop it:
-        nothing may use the runtime's connections once the command closes them."""
-        self._stopping.set()
-        self._thread.join(timeout=30)
-
-    def settle(self) -> None:
-        """Wait (a while) until every message sent so far is answered and shown."""
-        deadline = time.monotonic() + self.SETTLE_SECONDS
-        while time.monotonic() < deadline and self._busy():
-            time.sleep(self.POLL_SECONDS)
-        self.poll(prompt_after=False)
-        self._prompting.set()
-
-    def _run(self) -> None:
-        while not self._stopping.wait(self.POLL_SECONDS):
-            try:
-                self.poll(prompt_after=self._prompting.is_set())
-            except Exception:  # a database hiccup: the next poll tries again
-                log.warning("chat screen: reading messages failed", exc_info=True)
-
-    def poll(self, *, prompt_after: bool) -> int:
-        with self._lock:
-            if self.inline:
-                _ThreadWorker(self.rt.queues, connection=self.rt.redis).work(
-                    burst=True, logging_level="WARNING")
-            with transaction(self.rt.sessions) as s:
-                rows = s.execute(
-                    select(OutboundMessage.id, OutboundMessage.body, OutboundMessage.media)
-                    .join(Conversation, Conversation.id == OutboundMessage.conversation_id)
-                    .where(Conversation.channel == "chat", Conversation.address == self.phone,
-                           OutboundMessage.id > self.last_seen,
-                           OutboundMessage.status.in_(("local", "sent")))
-                    .order_by(OutboundMessage.id)).all()
-                mails = _mails_sent_since(s, self.last_mail)
-            for row_id, body, media in rows:
-                self.last_seen = row_id
-                click.echo(("\r" if prompt_after else "") + click.style("bot> ", fg="green")
-                           + body.replace("\n", "\n     "))
-                for item in media or []:
-                    click.echo(f"     [anexo: {item.get('filename', item['kind'])}]")
-            for row_id, line in mails:
-                self.last_mail = row_id
-                click.echo(click.style(f"     {line}", fg="cyan"))
-            if rows and prompt_after:
-                click.echo(_PROMPT, nl=False)
-            return len(rows)
-
-    def _busy(self) -> bool:
-        """A message of this person not processed yet, or a reply not delivered yet."""
-        with transaction(self.rt.sessions) as s:
-            waiting_in = s.scalar(select(func.count(InboundMessage.id)).where(
-                InboundMessage.channel == "chat", InboundMessage.sender == self.phone,
-                InboundMessage.status == "received"))
-            waiting_out = s.scalar(
-                select(func.count(OutboundMessage.id))
-                .join(Conversation, Conversation.id == OutboundMessage.conversation_id)
-                .where(Conversation.channel == "chat", Conversation.address == self.phone,
-                       OutboundMessage.status.in_(("pending", "sending"))))
-        return bool(waiting_in or waiting_out)
-
-
-def _mails_sent_since(s, last_id: int) -> list[tuple[int, str]]:
-    """E-mails the conversation caused (a boleto by e-mail, a case sent to a team), as
-    "[e-mail para x@y: assunto (2 anexos)]" lines; the files are under var/mail."""
-    rows = s.execute(
-        select(OutboundMessage.id, OutboundMessage.recipient, OutboundMessage.subject,
-               OutboundMessage.media, EmailSent.subject)
-        .outerjoin(EmailSent, EmailSent.outbound_id == OutboundMessage.id)
-        .where(OutboundMessage.channel == "email", OutboundMessage.id > last_id,
-               OutboundMessage.status.in_(("local", "sent")))
-        .order_by(OutboundMessage.id)).all()
-    lines = []
-    for row_id, recipient, own_subject, media, sent_subject in rows:
-        files = len(media or [])
-        extra = f" ({files} anexo{'s' if files > 1 else ''})" if files else ""
-        lines.append((row_id, f"[e-mail para {recipient}: {sent_subject or own_subject or ''}{extra}]"))
-    return lines
-
-
 
 
 def _workers_running(rt) -> bool:

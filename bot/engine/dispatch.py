@@ -5,12 +5,12 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from bot.engine import handoff, identity, offers
+from bot.engine import handoff, identity, offers, routing
 from bot.engine import session as sessions
 from bot.engine.entry import start_flow
 from bot.engine.flow import Button, Flow, Message
 from bot.engine.turn import Turn
-from bot.language import intents, mood, not_ours, requests
+from bot.language import intents, mood
 from bot.platform import clock
 from storage.models import Conversation
 
@@ -159,9 +159,9 @@ def handle_idle(turn: Turn, *, fresh_start: bool = False) -> None:
     if option is not None:
         start_flow(turn, option)
         return
-    if not turn.message.payload and _not_ours(turn, text):
+    if not turn.message.payload and routing.answered_as_not_ours(turn, text):
         return
-    if _route_requests(turn, text):
+    if routing.start_what_it_asks(turn, text):
         return
     if not turn.message.payload and mood.angry(text):
         offers.offer_person(turn, "not_ours/angry", "beneficiário insatisfeito", busy=False)
@@ -180,61 +180,6 @@ def handle_idle(turn: Turn, *, fresh_start: bool = False) -> None:
     turn.retry("not_understood_menu", options=sessions.menu_options(turn))
 
 
-def _not_ours(turn: Turn, text: str) -> bool:
-    """A request the bot cannot serve (config/language/not_ours.yaml): said honestly, a
-    person offered, no journey started. Once a journey for that label is built (its name
-    or protocol journey), the entry's words start it instead, until the entry is deleted."""
-    entry = not_ours.find(text)
-    if entry is None:
-        return False
-    built = next((f for f in turn.journeys if entry.label in (f.name, f.journey)), None)
-    if built is not None:
-        if not _screened(turn, built):
-            start_flow(turn, built)
-        return True
-    offers.offer_person(turn, entry.template, entry.reason, what=entry.what)
-    return True
-
-
-def route(turn: Turn, text: str) -> Flow | None:
-    """The journey a piece of free text asks for: an intent phrase, else a recognizer."""
-    match = intents.detect(text, turn.journeys.intent_table())
-    if match:
-        return turn.journeys[match.name]
-    return next((f for f in turn.journeys if f.hooks.recognizer and f.hooks.recognizer(text)), None)
-
-
-def _route_requests(turn: Turn, text: str) -> bool:
-    """Start the journey the message asks for. A message with two requests ("boleto de
-    dezembro e tb marcar pediatra") starts the first, says which comes next, and keeps
-    the second for when the first ends (bot/engine/offers.py)."""
-    whole = route(turn, text)
-    if whole is None:
-        return False
-    found: list[tuple[Flow, int]] = []  # each journey asked for, and the part asking first
-    pieces = requests.parts(text) if not turn.message.payload else []
-    for i, piece in enumerate(pieces):
-        flow = route(turn, piece)
-        if flow is not None and flow not in [f for f, _ in found]:
-            found.append((flow, i))
-    first = found[0][0] if found else whole
-    if _screened(turn, first):
-        return True
-    second = next(((f, i) for f, i in found if f is not first), None)
-    if second is None:
-        start_flow(turn, first)
-        return True
-    flow, at = second
-    note = ("next_request_noted", {"first": offers.label(first), "then": offers.label(flow)})
-    start_flow(turn, first, note=note, entry_text=" ".join(pieces[:at]))
-    offers.remember_next(turn, flow, " ".join(pieces[at:]))
-    return True
-
-
-def _screened(turn: Turn, flow: Flow) -> bool:
-    return bool(not turn.message.payload and flow.hooks.screen and flow.hooks.screen(turn))
-
-
 def _handle_in_flow(turn: Turn) -> None:
     flow = turn.journeys.get(turn.conversation.flow)
     if flow is None:  # a flow removed by a deploy: start over rather than crash
@@ -246,7 +191,7 @@ def _handle_in_flow(turn: Turn) -> None:
         # "Na verdade quero marcar consulta" at the CPF question: the other journey, not a
         # wrong answer (nor a spent attempt). Identity is the conversation's, asked again there.
         target = None if turn.message.payload else _other_journey(turn, flow)
-        if target is not None and not _screened(turn, target):
+        if target is not None and not routing.screened(turn, target):
             turn.close_protocol("cancelado", "trocou de assunto")
             turn.end()
             start_flow(turn, target)
@@ -277,7 +222,7 @@ def _another_journey_instead(turn: Turn, flow: Flow) -> None:
     if flow.hooks.keeps is not None and flow.hooks.keeps(turn, target.name):
         turn._rejected = True
         return
-    if _screened(turn, target):
+    if routing.screened(turn, target):
         # Said why that cannot be done here; the current question still stands.
         turn._rejected = True
         return

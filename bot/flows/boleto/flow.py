@@ -15,10 +15,11 @@ from datetime import date, datetime, timedelta
 
 from bot.engine import Flow, MenuEntry, Turn, handle_idle
 from bot.flows.boleto import email_copy as email_copy_rules
+from bot.flows.boleto import months
 from bot.flows.negotiation import agreements as agreement_life
 from bot.flows.negotiation import rules as negotiation_rules
 from bot.flows.negotiation.rules import cash_offer, group_agreements
-from bot.language import choices, competence, intents
+from bot.language import choices, intents
 from bot.language.formatting import format_linha
 from bot.language.templates import render
 from bot.language.text import normalize
@@ -98,18 +99,18 @@ def start(turn: Turn) -> None:
         return turn.end()
     turn.remember(items=[i.key for i in items])
     entry = turn.data.get("entry_text") or ""
-    asked = _by_months(entry, items) if _mentions_month(entry) else None
+    asked = months.by_months(entry, items) if months.mentions_month(entry) else None
     try:
-        if asked and len(asked) > 1 and _single_month(entry):
+        if asked and len(asked) > 1 and months.single_month(entry):
             return _ask_which(turn, asked)
         if asked:  # no list was shown: nothing to pick "another" from
             return _deliver(turn, asked, listed=asked)
-        if len(items) == 1 and not _mentions_month(entry):
+        if len(items) == 1 and not months.mentions_month(entry):
             return _deliver(turn, items, listed=items)
     except RegistryUnavailable:
         return _unavailable_at_start(turn)
     turn.goto("choose")
-    _show_list(turn, items, month_not_found=_mentions_month(entry))
+    _show_list(turn, items, month_not_found=months.mentions_month(entry))
 
 
 def _show_list(turn: Turn, items: list[Item], *, month_not_found: bool = False) -> None:
@@ -186,7 +187,7 @@ def choose(turn: Turn) -> None:
     try:
         items = _load(turn)
         chosen = _chosen(turn, items)
-        if chosen is None and _asks_for_this_journey(turn) and not _mentions_month(turn.text):
+        if chosen is None and _asks_for_this_journey(turn) and not months.mentions_month(turn.text):
             # "2a via" again at the list: they are where they asked to be; show it again.
             return _show_list(turn, [i for i in items if i is not None])
         if chosen is None:
@@ -195,7 +196,7 @@ def choose(turn: Turn) -> None:
             return turn.retry("boleto/choose_again", count=len(items),
                               example=present[0].month if present else None,
                               any_overdue=any(i.overdue(turn.today) for i in present))
-        if len(chosen) > 1 and (_single_month(turn.text) or turn.scratch.get("ask_which")):
+        if len(chosen) > 1 and (months.single_month(turn.text) or turn.scratch.get("ask_which")):
             return _ask_which(turn, chosen)
         _deliver(turn, chosen, listed=[i for i in items if i])
     except RegistryUnavailable:
@@ -216,7 +217,7 @@ def another(turn: Turn) -> None:
         if chosen is None:
             turn.end()
             return handle_idle(turn)
-        if len(chosen) > 1 and _single_month(turn.text):
+        if len(chosen) > 1 and months.single_month(turn.text):
             return _ask_which(turn, chosen)
         _deliver(turn, chosen, listed=[i for i in items if i])
     except RegistryUnavailable:
@@ -267,7 +268,7 @@ def _named(turn: Turn, items: list[Item | None]) -> list[Item | None] | None:
         if _PAIR & set(norm.split()) and len(wanted) != 2:
             return None  # "os dois" with three open bills: which two?
         return wanted
-    by_month = _by_months(turn.text, present)
+    by_month = months.by_months(turn.text, present)
     if by_month:
         return by_month
     # "o vencido", "esse mês", "o mais recente" (bot.language.choices); several fitting
@@ -282,36 +283,6 @@ def _option(item: Item, today: date) -> dict:
     """An item as bot.language.choices.pick reads it."""
     status = "pago" if item.paid else "vencido" if item.overdue(today) else "aberto"
     return {"label": item.ref, "month": item.month, "status": status}
-
-
-def _by_months(text: str, items: list[Item]) -> list[Item] | None:
-    """'outubro', '10/2025', 'outubro e novembro': every item of those months."""
-    parts = [p for p in re.split(r",|\be\b", normalize(text)) if p.strip()]
-    found: list[Item] = []
-    for part in parts:
-        if not _mentions_month(part):
-            continue
-        matches = [i for i in items if competence.pick(part, [i.month]) is not None]
-        if not matches:
-            return None
-        found += [i for i in matches if i not in found]
-    return [i for i in items if i in found] or None
-
-
-_MONTH_WORD = re.compile(r"\b(?:" + "|".join(f"{m}|{m[:3]}" for m in competence.MONTHS) + r")\b")
-_NUMERIC_MONTH = re.compile(r"\b\d{1,2}\s*[/.-]\s*(?:\d{2}|\d{4})\b")
-
-
-def _mentions_month(text: str) -> bool:
-    norm = normalize(text)
-    return bool(_MONTH_WORD.search(norm) or _NUMERIC_MONTH.search(norm))
-
-
-def _single_month(text: str) -> bool:
-    """'dezembro' with two bills in December: ask which, never send one of them at random
-    ('outubro e novembro' names them all)."""
-    norm = normalize(text)
-    return len([p for p in re.split(r",|\be\b", norm) if _mentions_month(p)]) == 1
 
 
 def _ask_which(turn: Turn, items: list[Item]) -> None:
