@@ -18,4 +18,4 @@ def landing():
     except BuildError:  # a deployment without the console
         console = None
     return render_template("web/landing.html", operator=settings.operator_name,
-                           console=console, health=url_for("health"))
+                           console=console, health=url_for("ops.health"))

@@ -23,31 +23,30 @@ def _conversation(rt, phone: str = MARIA) -> Conversation:
         return c
 
 
-def test_a_billing_dispute_gets_an_honest_answer_not_the_2a_via(wa, rt):
+def test_a_billing_dispute_starts_the_dispute_not_the_2a_via(wa, rt):
     reply = wa.say(MARIA, "meu boleto veio com valor errado")[0]
-    assert "Ainda não consigo analisar contestação de cobrança por aqui" in reply
-    assert "atendente" in reply and "não entendi" not in reply
-    assert _journeys(rt) == [] and _conversation(rt).flow is None
+    assert "Protocolo de atendimento (contestação de cobrança)" in reply
+    assert _journeys(rt) == ["contestacao"]
 
 
 def test_accepting_the_offered_person_queues_the_conversation(wa, rt):
-    wa.say(MARIA, "cobraram a mais na minha mensalidade")
+    assert "atendente" in wa.say(MARIA, "qual o horario do laboratorio?")[0]
     reply = wa.say(MARIA, "pode ser sim")[0]
     assert "Protocolo" in reply and "atendentes" in reply
     assert _journeys(rt) == ["atendimento_humano"]
     c = _conversation(rt)
-    assert c.handoff == "waiting" and c.handoff_reason == "contestação de cobrança"
+    assert c.handoff == "waiting" and c.handoff_reason == "pergunta fora do que o bot atende"
 
 
 def test_declining_the_offered_person_ends_politely(wa, rt):
-    assert "cancelar o plano" in wa.say(MARIA, "quero cancelar o plano")[0]
+    assert "atendente" in wa.say(MARIA, "qual o horario do laboratorio?")[0]
     assert "Tudo bem" in wa.say(MARIA, "agora nao")[0]
     assert _journeys(rt) == [] and _conversation(rt).handoff is None
 
 
 def test_cancelling_the_plan_is_not_paying_it(wa, rt):
     wa.say(MARIA, "cancelar o plano")
-    assert _journeys(rt) == []
+    assert _journeys(rt) == ["cancelamento"]
 
 
 def test_a_provider_leaving_the_network_never_opens_a_beneficiary_journey(wa, rt):

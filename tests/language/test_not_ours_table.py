@@ -11,7 +11,7 @@ def test_entries_are_tried_in_order_provider_first():
     assert not_ours.find("SOU PRESTADOR E NINGUEM PAGA MEU FATURAMENTO").label == "prestador"
     assert not_ours.find("cobraram a mais no meu boleto").label == "contestacao"
     assert not_ours.find("minha guia ja foi liberada?").label == "status_guia"
-    assert not_ours.find("preciso liberar uma guia de exame").label == "status_guia"
+    assert not_ours.find("preciso liberar uma guia de exame").label == "procedimento"
     assert not_ours.find("autorizar exame").label == "procedimento"
 
 

@@ -29,7 +29,8 @@ flow = Flow(
              "cancelar plano", "cancelamento do plano", "cancelamento de plano",
              "quero cancelar o plano", "encerrar meu plano", "encerrar o plano",
              "sair do plano", "rescindir o contrato", "cancelar o contrato do plano",
-             "quero o cancelamento do plano"],
+             "quero o cancelamento do plano", "quero cancelar", "preciso cancelar",
+             "gostaria de cancelar"],
 )
 flow.due(registration.register_pending)
 
