@@ -113,3 +113,31 @@ def _give(turn, case, item: dict, ids: list[int], *, on_complete) -> None:
                          b.state if b else None)
     turn.say("cases/in_review", protocol=case.protocol, due=due)
     on_complete(turn, case)
+
+
+DOCUMENTS, WHICH_ITEM = "documents", "which_item"
+
+
+def add_document_states(flow) -> None:
+    """The two states every document journey shares: files arriving for its case, and
+    "which document is this file?" when unclear. The journey ends once the case is whole
+    (the review takes it from there)."""
+    def case_of(turn):
+        return records.by_id(turn.session, turn.data["case_id"])
+
+    def done(turn, case) -> None:
+        turn.end()
+
+    @flow.state(DOCUMENTS, files=True)
+    def documents(turn) -> None:
+        take(turn, case_of(turn), on_complete=done, which_state=WHICH_ITEM)
+
+    @flow.state(WHICH_ITEM, files=True)
+    def which_item(turn) -> None:
+        which(turn, case_of(turn), on_complete=done, documents_state=DOCUMENTS)
+
+
+def wait_for_documents(flow, conversation, case) -> None:
+    """A journey's entry point for a case waiting for documents again (after a rejection)."""
+    conversation.flow, conversation.state = flow.name, DOCUMENTS
+    conversation.data = {"protocol": case.protocol, "case_id": case.id}

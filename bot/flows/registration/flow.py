@@ -205,26 +205,10 @@ def _finish(turn: Turn) -> None:
     turn.goto("documents")
 
 
-def _case(turn: Turn):
-    return records.by_id(turn.session, turn.data["case_id"])
-
-
-def _done(turn: Turn, case) -> None:
-    turn.end()
-
-
-@flow.state("documents", files=True)
-def _documents(turn: Turn) -> None:
-    collect.take(turn, _case(turn), on_complete=_done, which_state="which_item")
-
-
-@flow.state("which_item", files=True)
-def _which_item(turn: Turn) -> None:
-    collect.which(turn, _case(turn), on_complete=_done, documents_state="documents")
+collect.add_document_states(flow)
 
 
 def resume_for_documents(conversation, case) -> None:
     """Entry point for the review: documents were rejected, the conversation waits for
     the new ones in this journey (used only when no other journey is running)."""
-    conversation.flow, conversation.state = flow.name, "documents"
-    conversation.data = {"protocol": case.protocol, "case_id": case.id}
+    collect.wait_for_documents(flow, conversation, case)

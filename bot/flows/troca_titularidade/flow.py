@@ -92,25 +92,9 @@ def _format_cpf(d: str) -> str:
     return f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}"
 
 
-def _case(turn: Turn):
-    return records.by_id(turn.session, turn.data["case_id"])
-
-
-def _done(turn: Turn, case) -> None:
-    turn.end()
-
-
-@flow.state("documents", files=True)
-def _documents(turn: Turn) -> None:
-    collect.take(turn, _case(turn), on_complete=_done, which_state="which_item")
-
-
-@flow.state("which_item", files=True)
-def _which_item(turn: Turn) -> None:
-    collect.which(turn, _case(turn), on_complete=_done, documents_state="documents")
+collect.add_document_states(flow)
 
 
 def resume_for_documents(conversation, case) -> None:
     """Entry point: the conversation waits for this case's documents again."""
-    conversation.flow, conversation.state = flow.name, "documents"
-    conversation.data = {"protocol": case.protocol, "case_id": case.id}
+    collect.wait_for_documents(flow, conversation, case)
