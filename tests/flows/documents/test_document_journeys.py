@@ -113,7 +113,9 @@ def test_troca_de_titularidade_sends_the_form_pre_filled_and_asks_for_it_signed(
     assert any("formulário de troca de titularidade já preenchido" in r for r in reply)
     assert "certidão de óbito" not in reply[-1] and "formulário de troca de titularidade assinado" in reply[-1]
     with transaction(rt.sessions) as s:
-        row = s.scalars(select(OutboundMessage).where(OutboundMessage.media != [])).first()
+        # JSON has no equality in PostgreSQL: the first row carrying media, read in Python
+        row = next(r for r in s.scalars(select(OutboundMessage).order_by(OutboundMessage.id))
+                   if r.media)
         media = row.media
     sent = [m for m in wa.twilio.created if m.get("MediaUrl")]
     url = sent[-1]["MediaUrl"]
