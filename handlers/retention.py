@@ -8,8 +8,8 @@ from datetime import date
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 
-from bot.engine import attendants as handoff
 from bot.flows.retention import cases, reports
+from handlers import attendants
 from storage.db import transaction
 from storage.models import OutboundMessage, RetentionCase, RetentionContact
 
@@ -20,14 +20,8 @@ def _rt():
     return current_app.extensions["planbot"]
 
 
-@bp.before_request
-def authenticate():
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    with transaction(_rt().sessions) as s:
-        attendant = handoff.attendant_for_token(s, token)
-    if attendant is None:
-        return jsonify(error="a valid attendant token is required (Authorization: Bearer …)"), 401
+# The attendants' bearer token, checked as the attendants' API checks it.
+bp.before_request(attendants.authenticate)
 
 
 @bp.post("/cases")

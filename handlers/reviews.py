@@ -15,7 +15,6 @@ import json
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from bot.engine import attendants as handoff
 from bot.flows.cases import checklist, review
 from bot.flows.documents.flow import RESUME
 from bot.platform import queueing
@@ -27,6 +26,7 @@ from bot.services.attachments import (
     store_from_settings,
 )
 from bot.services.attachments.links import download_name
+from handlers import attendants
 from storage.db import transaction
 from storage.models import DocumentCase
 
@@ -38,15 +38,8 @@ def _rt():
     return current_app.extensions["planbot"]
 
 
-@bp.before_request
-def authenticate():
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    with transaction(_rt().sessions) as s:
-        attendant = handoff.attendant_for_token(s, token)
-    if attendant is None:
-        return jsonify(error="a valid attendant token is required (Authorization: Bearer …)"), 401
-    g.attendant = attendant
+# The attendants' bearer token, checked as the attendants' API checks it.
+bp.before_request(attendants.authenticate)
 
 
 @bp.get(PREFIX)

@@ -3,11 +3,11 @@ templates/messages/documents/cancellation_pdf.j2. Drawn on demand from the store
 request (`cancellations`) and the registry, like the bills."""
 from __future__ import annotations
 
-from fpdf import FPDF
 from sqlalchemy import select
 
 from bot.language.templates import render
 from bot.platform import clock
+from bot.services.pdf_page import labelled_page
 from storage.models import Cancellation
 
 
@@ -33,22 +33,4 @@ def render_proof(runtime, protocol_number: str) -> bytes | None:
             requested=clock.to_local(row.requested_at),
             registered=clock.to_local(row.registered_at) if row.registered_at else None,
             dependents=names).splitlines()
-    return _pdf(lines)
-
-
-def _pdf(lines: list[str]) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 10, lines[0], new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=10)
-    for line in lines[1:]:
-        if "|" in line:
-            label, value = line.split("|", 1)
-            pdf.set_font("Helvetica", "B", 10)
-            pdf.cell(55, 7, label)
-            pdf.set_font("Helvetica", size=10)
-            pdf.multi_cell(0, 7, value, new_x="LMARGIN", new_y="NEXT")
-        else:
-            pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    return bytes(labelled_page(lines).output())

@@ -5,11 +5,7 @@ from __future__ import annotations
 from fpdf import FPDF
 
 from bot.language.templates import render
-
-
-def _latin1(text: str) -> str:
-    # fpdf2's core fonts are Latin-1: pt-BR fits; anything else (an emoji) is dropped.
-    return text.encode("latin-1", "ignore").decode("latin-1")
+from bot.services.pdf_page import latin1
 
 
 def render_holder_change_form(form: dict) -> bytes:
@@ -21,25 +17,25 @@ def render_holder_change_form(form: dict) -> bytes:
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
-    pdf.multi_cell(0, 8, _latin1(lines[0]), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, latin1(lines[0]), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     for line in lines[1:]:
         if line.startswith("## "):
             pdf.ln(3)
             pdf.set_font("Helvetica", "B", 11)
-            pdf.multi_cell(0, 7, _latin1(line[3:]), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 7, latin1(line[3:]), new_x="LMARGIN", new_y="NEXT")
         elif "|" in line:
             label, value = line.split("|", 1)
             pdf.set_font("Helvetica", "B", 10)
-            pdf.cell(60, 7, _latin1(label))
+            pdf.cell(60, 7, latin1(label))
             pdf.set_font("Helvetica", size=10)
-            pdf.multi_cell(0, 7, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 7, latin1(value), new_x="LMARGIN", new_y="NEXT")
         elif line.startswith("__"):
             pdf.ln(12)
             pdf.set_font("Helvetica", size=10)
             pdf.cell(0, 6, "_" * 60, new_x="LMARGIN", new_y="NEXT")
-            pdf.cell(0, 6, _latin1(line.strip("_ ")), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 6, latin1(line.strip("_ ")), new_x="LMARGIN", new_y="NEXT")
         else:
             pdf.set_font("Helvetica", size=10)
-            pdf.multi_cell(0, 6, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 6, latin1(line), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
