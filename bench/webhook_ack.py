@@ -72,9 +72,9 @@ class Bench:
         assert response.status_code == 200
 
     def process_all(self) -> None:
-        from bot.pipeline import jobs
+        from bot.pipeline.process import process_conversation
         for i in range(CONVERSATIONS):
-            jobs.process_conversation(f"whatsapp:+55679{i:08d}")
+            process_conversation(f"whatsapp:+55679{i:08d}", deliver=False)
 
     def close(self) -> None:
         if self.embedded_redis is not None:

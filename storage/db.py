@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, exc
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 # Integer primary keys are PostgreSQL int4: a larger id (from a URL or a callback) is no row,
@@ -29,9 +30,40 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _serialize_sqlite_writers(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        engine = create_engine(url, pool_size=10, max_overflow=10)
+        _ping_idle_connections(engine)
     _engines[url] = engine
     return engine
+
+
+# A connection back in the pool for less than this was working a moment ago: pinging it
+# on every checkout (pool_pre_ping) costs a round trip per transaction, a third of a
+# short one. One idle for longer may have been cut (server restart, proxy timeout) and is
+# pinged first; a failure in between invalidates the pool and the caller's unit of work
+# fails once, as it could between a ping and its first statement anyway.
+IDLE_PING_SECONDS = 5.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    # SQLAlchemy's documented custom pessimistic check: DisconnectionError from a checkout
+    # listener makes the pool discard the connection and try a fresh one.
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("idle_since", 0.0) < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def _serialize_sqlite_writers(engine: Engine) -> None:
@@ -78,3 +110,20 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+_autocommit: dict[Engine, Engine] = {}
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Connection]:
+    """A connection for one read that needs no transaction of its own ("is anything
+    pending?"): on PostgreSQL in autocommit, one round trip instead of BEGIN, the
+    statement and COMMIT. Never for a read a write depends on: use transaction()."""
+    engine = factory.kw["bind"]
+    if engine.dialect.name == "postgresql":
+        if engine not in _autocommit:
+            _autocommit[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+        engine = _autocommit[engine]
+    with engine.connect() as connection:
+        yield connection

@@ -20,7 +20,7 @@ from bot.platform import clock, metrics, queueing
 from bot.platform.logs import log_context
 from bot.services.media_links import media_urls
 from bot.services.outreach import pacing
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.models import OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,9 @@ def _due_outgoing(conversation_id: int):
 
 
 def _next_outgoing(rt, conversation_id: int) -> int | None:
-    with transaction(rt.sessions) as s:
-        return s.scalars(_due_outgoing(conversation_id).limit(1)).first()
+    # Outside a transaction: the row is taken FOR UPDATE, and re-checked, by its sender.
+    with reading(rt.sessions) as connection:
+        return connection.scalar(_due_outgoing(conversation_id).limit(1))
 
 
 def _has_outgoing(rt, conversation_id: int) -> bool:

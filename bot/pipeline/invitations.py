@@ -34,6 +34,8 @@ def before_sending(rt, session, row: OutboundMessage) -> Verdict:
     delivery's transaction, with the conversation locked, so a turn of the same
     conversation sees either no invitation at all or one whose answer it expects. Any
     other message goes out untouched."""
+    if row.author != "system":
+        return SEND  # a reply in a conversation: invitations are business-initiated rows
     target = session.scalars(select(CampaignTarget).where(
         CampaignTarget.outbound_id == row.id).with_for_update()).first()
     if target is None:

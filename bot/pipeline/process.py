@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -18,7 +19,7 @@ from bot.pipeline.locks import conversation_lock, still_holding
 from bot.platform import clock, metrics, queueing
 from bot.platform.logs import log_context
 from bot.services import outbox
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.models import Conversation, InboundMessage
 
 log = logging.getLogger(__name__)
@@ -33,10 +34,8 @@ def process_conversation(conversation_key: str, deliver: bool = True) -> int:
 def _process_conversation(conversation_key: str, deliver: bool) -> int:
     rt = context.runtime()
     queueing.clear_wake_flag(rt, "in", conversation_key)
-    up_to = _last_pending_id(rt, conversation_key)
-    if up_to is None:
-        return 0
     handled = 0
+    up_to = None  # the newest message pending when this job took its first (fairness, 0272)
     with conversation_lock(rt, f"in:{conversation_key}") as lock:
         if lock is None:
             return 0  # the holder looks for new messages after releasing
@@ -44,26 +43,22 @@ def _process_conversation(conversation_key: str, deliver: bool) -> int:
                 done := _process_next(rt, conversation_key, up_to)) is not None:
             if done is LATER:
                 return handled  # a job is scheduled for the message's next try
-            conversation_id, turn = done
             handled += 1
-            for fn in turn.deferred:
+            for fn in done.turn.deferred:
                 fn()
             if deliver:
-                _deliver_now(rt, conversation_id)
+                _deliver_now(rt, done.conversation_id)
             else:
-                queueing.deliver_later(rt, conversation_id)
+                queueing.deliver_later(rt, done.conversation_id)
+            up_to = up_to or done.newest_pending
+            if done.message_id >= up_to:
+                break  # nothing older is left: no transaction just to find that out
     # Messages stored since this job started (their own jobs may have found the lock
     # taken and stood aside) get a job at the back of the queue: a person answering at
     # once does not keep a worker from everybody else waiting (0272).
     if _has_pending(rt, conversation_key):
         queueing.process_later(rt, conversation_key)
     return handled
-
-
-def _last_pending_id(rt, key: str) -> int | None:
-    with transaction(rt.sessions) as s:
-        return s.scalar(select(func.max(InboundMessage.id)).where(
-            InboundMessage.conversation_key == key, InboundMessage.status == "received"))
 
 
 def _deliver_now(rt, conversation_id: int) -> None:
@@ -85,9 +80,10 @@ def _deliver_now(rt, conversation_id: int) -> None:
 
 
 def _has_pending(rt, key: str) -> bool:
-    with transaction(rt.sessions) as s:
-        return s.scalar(select(func.count()).select_from(InboundMessage).where(
-            InboundMessage.conversation_key == key, InboundMessage.status == "received")) > 0
+    with reading(rt.sessions) as connection:
+        return connection.scalar(select(InboundMessage.id).where(
+            InboundMessage.conversation_key == key, InboundMessage.status == "received"
+        ).limit(1)) is not None
 
 
 MAX_PROCESSING_ATTEMPTS = 3
@@ -160,6 +156,19 @@ def _postpone(rt, key: str, exc: Exception) -> None:
     queueing.process_later(rt, key, delay=delay)
 
 
+@dataclass(frozen=True)
+class Done:
+    conversation_id: int
+    turn: object  # engine.Turn, or _TeamMail: what runs after the commit (deferred)
+    message_id: int
+    newest_pending: int  # the newest message pending when this one was taken
+
+
+def _newest_pending(s, key: str) -> int:
+    return s.scalar(select(func.max(InboundMessage.id)).where(
+        InboundMessage.conversation_key == key, InboundMessage.status == "received"))
+
+
 def _process_next_once(rt, key: str, up_to: int | None = None):
     with transaction(rt.sessions) as s:
         msg = _oldest_pending(s, key, up_to)
@@ -167,6 +176,7 @@ def _process_next_once(rt, key: str, up_to: int | None = None):
             return None
         if msg.retry_at is not None and msg.retry_at > clock.now():
             return LATER  # woken early (the sweeper): the scheduled try will come
+        newest = up_to if up_to is not None else _newest_pending(s, key)
         conversation = _conversation_for(s, rt, msg)
         conversation.last_inbound_at = msg.received_at
         msg.conversation_id = conversation.id
@@ -174,7 +184,7 @@ def _process_next_once(rt, key: str, up_to: int | None = None):
             turn = _TeamMail(team_replies.handle(s, rt, conversation, msg), rt)
             msg.status = "processed"
             msg.processed_at = clock.now()
-            return conversation.id, turn
+            return Done(conversation.id, turn, msg.id, newest)
         files, refused = media.fetch(s, rt, conversation, msg)
         turn = engine.handle(s, rt, conversation, engine.Message(
             text=bounded_text(msg), payload=msg.payload, attachments=tuple(msg.attachments or ()),
@@ -182,7 +192,7 @@ def _process_next_once(rt, key: str, up_to: int | None = None):
         ))
         msg.status = "processed"
         msg.processed_at = clock.now()
-        return conversation.id, turn
+        return Done(conversation.id, turn, msg.id, newest)
 
 
 class _TeamMail:

@@ -242,10 +242,11 @@ def test_two_workers_on_one_conversation_answer_a_burst_once_each_in_order(
     real_next = process._process_next
 
     def first_turn_waits_for_b(rt_, key_, *bound):
+        done = real_next(rt_, key_, *bound)  # the first turn sets the job's bound
         if not a_has_the_conversation.is_set():
             a_has_the_conversation.set()
             assert b_is_done.wait(30)
-        return real_next(rt_, key_, *bound)
+        return done
 
     monkeypatch.setattr(process, "_process_next", first_turn_waits_for_b)
     outcome: dict = {}
