@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 from enum import Enum
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from bot.channels.base import (
     AmbiguousSendError,
@@ -35,22 +35,27 @@ class Delivery(Enum):
     HELD = "held"  # a paced campaign message postponed to its send slot
 
 
-def deliver_conversation(conversation_id: int) -> int:
+def deliver_conversation(conversation_id: int, woken: bool = True) -> int:
+    """The job (`woken`: it clears its wake-up flag first); a processing job that sends
+    its turn's replies itself calls it with woken=False."""
     with log_context(conversation=conversation_id):
-        return _deliver_conversation(conversation_id)
+        return _deliver_conversation(conversation_id, woken)
 
 
-def _deliver_conversation(conversation_id: int) -> int:
+def _deliver_conversation(conversation_id: int, woken: bool) -> int:
     rt = context.runtime()
-    queueing.clear_wake_flag(rt, "out", conversation_id)
+    if woken:
+        queueing.clear_wake_flag(rt, "out", conversation_id)
     sent = 0
     while True:
         with conversation_lock(rt, f"out:{conversation_id}") as lock:
             if lock is None:
                 return sent
+            fresh = True  # just acquired: no need to renew it before the first row
             while (row_id := _next_outgoing(rt, conversation_id)) is not None:
-                if not still_holding(lock):
+                if not fresh and not still_holding(lock):
                     return sent  # its new holder sends the rest, in order
+                fresh = False
                 outcome = _deliver_one(rt, row_id)
                 if outcome in (Delivery.IN_FLIGHT, Delivery.HELD):
                     return sent  # later rows wait behind it (sweeper / its own job)
@@ -59,21 +64,22 @@ def _deliver_conversation(conversation_id: int) -> int:
             return sent
 
 
-def _due_outgoing(conversation_id: int):
-    now = clock.now()
-    return (
-        select(OutboundMessage.id)
-        .where(OutboundMessage.conversation_id == conversation_id,
-               OutboundMessage.status.in_(("pending", "sending")),
-               or_(OutboundMessage.not_before.is_(None), OutboundMessage.not_before <= now))
-        .order_by(OutboundMessage.id)
-    )
+# Built once: building a statement per call costs more than running it (bench/load.py).
+_NEXT_DUE = (
+    select(OutboundMessage.id)
+    .where(OutboundMessage.conversation_id == bindparam("conversation_id"),
+           OutboundMessage.status.in_(("pending", "sending")),
+           or_(OutboundMessage.not_before.is_(None),
+               OutboundMessage.not_before <= bindparam("now")))
+    .order_by(OutboundMessage.id).limit(1)
+)
 
 
 def _next_outgoing(rt, conversation_id: int) -> int | None:
     # Outside a transaction: the row is taken FOR UPDATE, and re-checked, by its sender.
     with reading(rt.sessions) as connection:
-        return connection.scalar(_due_outgoing(conversation_id).limit(1))
+        return connection.scalar(_NEXT_DUE, {"conversation_id": conversation_id,
+                                             "now": clock.now()})
 
 
 def _has_outgoing(rt, conversation_id: int) -> bool:

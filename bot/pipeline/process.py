@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import engine
@@ -19,7 +19,7 @@ from bot.pipeline.locks import conversation_lock, still_holding
 from bot.platform import clock, metrics, queueing
 from bot.platform.logs import log_context
 from bot.services import outbox
-from storage.db import reading, transaction
+from storage.db import MAX_ROW_ID, reading, transaction
 from storage.models import Conversation, InboundMessage
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def _deliver_now(rt, conversation_id: int) -> None:
     "sending" by an ambiguous failure waits for the sweeper, as always)."""
     with log_context(conversation=conversation_id):
         try:
-            deliver_conversation(conversation_id)
+            deliver_conversation(conversation_id, woken=False)
         except (RetryableSendError, AmbiguousSendError) as exc:
             log.info("reply of conversation %s not sent yet (%s): retried by a job",
                      conversation_id, exc)
@@ -79,11 +79,14 @@ def _deliver_now(rt, conversation_id: int) -> None:
             queueing.deliver_later(rt, conversation_id)
 
 
+_ANY_PENDING = select(InboundMessage.id).where(
+    InboundMessage.conversation_key == bindparam("key"),
+    InboundMessage.status == "received").limit(1)
+
+
 def _has_pending(rt, key: str) -> bool:
     with reading(rt.sessions) as connection:
-        return connection.scalar(select(InboundMessage.id).where(
-            InboundMessage.conversation_key == key, InboundMessage.status == "received"
-        ).limit(1)) is not None
+        return connection.scalar(_ANY_PENDING, {"key": key}) is not None
 
 
 MAX_PROCESSING_ATTEMPTS = 3
@@ -113,12 +116,17 @@ def _process_next(rt, key: str, up_to: int | None = None):
         raise
 
 
+_OLDEST_PENDING = (
+    select(InboundMessage)
+    .where(InboundMessage.conversation_key == bindparam("key"),
+           InboundMessage.status == "received", InboundMessage.id <= bindparam("up_to"))
+    .order_by(InboundMessage.id).limit(1).with_for_update()
+)
+
+
 def _oldest_pending(s, key: str, up_to: int | None = None) -> InboundMessage | None:
-    query = select(InboundMessage).where(InboundMessage.conversation_key == key,
-                                         InboundMessage.status == "received")
-    if up_to is not None:
-        query = query.where(InboundMessage.id <= up_to)
-    return s.scalars(query.order_by(InboundMessage.id).limit(1).with_for_update()).first()
+    return s.scalars(_OLDEST_PENDING, {"key": key, "up_to": MAX_ROW_ID if up_to is None else up_to}
+                     ).first()
 
 
 def _record_failure(rt, key: str, exc: Exception) -> bool:
@@ -164,9 +172,12 @@ class Done:
     newest_pending: int  # the newest message pending when this one was taken
 
 
+_NEWEST_PENDING = select(func.max(InboundMessage.id)).where(
+    InboundMessage.conversation_key == bindparam("key"), InboundMessage.status == "received")
+
+
 def _newest_pending(s, key: str) -> int:
-    return s.scalar(select(func.max(InboundMessage.id)).where(
-        InboundMessage.conversation_key == key, InboundMessage.status == "received"))
+    return s.scalar(_NEWEST_PENDING, {"key": key})
 
 
 def _process_next_once(rt, key: str, up_to: int | None = None):
