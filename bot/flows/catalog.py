@@ -63,6 +63,7 @@ def check(runtime) -> None:
     retention_cadence.of(runtime)
     case_checklists.changes_of(runtime)
     case_checklists.review_of(runtime)
+    case_checklists.student_rule_of(runtime)
     for kind in (maioridade.KIND, troca_titularidade.KIND):
         case_checklists.checklist_of(runtime, kind)
     not_ours.load()  # config/language/not_ours.yaml

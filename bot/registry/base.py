@@ -17,13 +17,15 @@ class BeneficiaryInfo:
     ref: str
     name: str
     cpf: str
-    birth_date: date
+    birth_date: date | None  # None: a new holder registered by a troca, not completed yet
     phones: tuple[str, ...]
     email: str | None
     address: dict
     plan: str
     card_number: str
     holder_ref: str | None = None
+    status: str = "active"  # active | deceased | transferred (a troca ended the membership)
+    student_until: date | None = None  # maioridade: kept as a dependent student until then
 
     @property
     def first_name(self) -> str:
@@ -180,6 +182,14 @@ class DentalProviderInfo:
     included_on: date | None = None
 
 
+@dataclass(frozen=True)
+class NewHolder:
+    """Troca de titularidade: who the contract passes to, as the signed form names them."""
+
+    name: str
+    cpf: str  # 11 digits
+
+
 class SlotTaken(Exception):
     """Somebody else booked the slot first."""
 
@@ -271,4 +281,21 @@ class OperatorRegistry(Protocol):
         """Atualização cadastral: `changes` holds any of address {street, number,
         complement, district, city, state, zip}, phone (E.164: becomes the main phone,
         the others stay), email, name, marital_status."""
+        ...
+
+    # -- contract changes approved by the registration team (issue 12) -----------------
+    def continue_as_student(self, dependent_ref: str, valid_until: date, protocol: str,
+                            idempotency_key: str) -> None:
+        """Maioridade: the dependent stays in the contract as a student until
+        `valid_until` (renewed by a new case with a new proof of enrolment). A repeated key
+        changes nothing."""
+        ...
+    def transfer_holder(self, holder_ref: str, new_holder: NewHolder, holder_deceased: bool,
+                        effective_on: date, protocol: str, idempotency_key: str) -> str:
+        """Troca de titularidade: the contract passes to `new_holder` (a dependent of it is
+        promoted; anyone else is registered), the dependents follow the new holder, and the
+        former holder's membership ends on `effective_on` (deceased when the death
+        certificate was part of the case, transferred otherwise). Returns the new holder's
+        ref; a repeated key returns the same ref and changes nothing. ValueError: the
+        operator refuses (the CPF is in another contract, the holder is no longer one)."""
         ...

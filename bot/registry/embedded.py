@@ -31,15 +31,19 @@ from .base import (
     SlotTaken,
     TitleInfo,
 )
+from .embedded_contracts import EmbeddedContracts
 from .embedded_network import EmbeddedNetwork
 from .embedded_procedures import EmbeddedProcedures, guide_info
 
 # The embedded issuer is a demo bank agreement; a real operator issues through its API.
 DEMO_BANK_CODE = "001"
 DEMO_AGREEMENT = "123456"
+# Who a lookup finds: a holder whose membership a troca ended (deceased, transferred) is
+# kept for the record and reached by ref only.
+ACTIVE = Beneficiary.status == "active"
 
 
-class EmbeddedRegistry(EmbeddedProcedures, EmbeddedNetwork):
+class EmbeddedRegistry(EmbeddedProcedures, EmbeddedNetwork, EmbeddedContracts):
     def __init__(self, sessions: sessionmaker[Session], session: Session | None = None):
         self._sessions = sessions
         self._session = session
@@ -59,20 +63,20 @@ class EmbeddedRegistry(EmbeddedProcedures, EmbeddedNetwork):
         # The loader stores E.164 with the ninth digit; WhatsApp may deliver either spelling.
         row = self.s.scalars(
             select(Beneficiary).join(BeneficiaryPhone)
-            .where(BeneficiaryPhone.phone.in_(phones.variants(phone)))
+            .where(BeneficiaryPhone.phone.in_(phones.variants(phone)), ACTIVE)
             .order_by(Beneficiary.holder_ref.is_not(None), Beneficiary.id)
         ).first()
         return _beneficiary(row) if row else None
 
     def beneficiary_by_email(self, address: str) -> BeneficiaryInfo | None:
         row = self.s.scalars(
-            select(Beneficiary).where(func.lower(Beneficiary.email) == address.strip().lower())
+            select(Beneficiary).where(func.lower(Beneficiary.email) == address.strip().lower(), ACTIVE)
             .order_by(Beneficiary.holder_ref.is_not(None), Beneficiary.id)
         ).first()
         return _beneficiary(row) if row else None
 
     def beneficiary_by_cpf(self, cpf: str) -> BeneficiaryInfo | None:
-        row = self.s.scalars(select(Beneficiary).where(Beneficiary.cpf == cpf)).first()
+        row = self.s.scalars(select(Beneficiary).where(Beneficiary.cpf == cpf, ACTIVE)).first()
         return _beneficiary(row) if row else None
 
     def beneficiary(self, ref: str) -> BeneficiaryInfo | None:
@@ -81,7 +85,8 @@ class EmbeddedRegistry(EmbeddedProcedures, EmbeddedNetwork):
 
     def dependents(self, holder_ref: str) -> list[BeneficiaryInfo]:
         rows = self.s.scalars(
-            select(Beneficiary).where(Beneficiary.holder_ref == holder_ref).order_by(Beneficiary.id)
+            select(Beneficiary).where(Beneficiary.holder_ref == holder_ref, ACTIVE)
+            .order_by(Beneficiary.id)
         )
         return [_beneficiary(r) for r in rows]
 
@@ -263,6 +268,7 @@ def _beneficiary(row: Beneficiary) -> BeneficiaryInfo:
         ref=row.ref, name=row.name, cpf=row.cpf, birth_date=row.birth_date,
         phones=tuple(row.phones or ()), email=row.email, address=dict(row.address or {}),
         plan=row.plan, card_number=row.card_number, holder_ref=row.holder_ref,
+        status=row.status or "active", student_until=row.student_until,
     )
 
 

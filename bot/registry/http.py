@@ -23,6 +23,7 @@ from .base import (
     SlotTaken,
     TitleInfo,
 )
+from .http_contracts import HttpContracts
 from .http_network import HttpNetwork
 from .http_procedures import HttpProcedures, guide_from_json
 
@@ -31,7 +32,7 @@ class _NotOurBooking(Exception):
     """409 to a release: the slot is booked under another key now."""
 
 
-class HttpRegistry(HttpProcedures, HttpNetwork):
+class HttpRegistry(HttpProcedures, HttpNetwork, HttpContracts):
     def __init__(self, base_url: str, token: str, timeout: float = 10):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
@@ -188,9 +189,12 @@ class HttpRegistry(HttpProcedures, HttpNetwork):
 def _beneficiary(i: dict) -> BeneficiaryInfo:
     return BeneficiaryInfo(
         ref=str(i["ref"]), name=i["name"], cpf=i["cpf"],
-        birth_date=date.fromisoformat(i["birth_date"]), phones=tuple(i.get("phones", [])),
+        birth_date=date.fromisoformat(i["birth_date"]) if i.get("birth_date") else None,
+        phones=tuple(i.get("phones", [])),
         email=i.get("email"), address=i.get("address", {}), plan=i.get("plan", ""),
         card_number=i.get("card_number", ""), holder_ref=i.get("holder_ref"),
+        status=i.get("status") or "active",
+        student_until=date.fromisoformat(i["student_until"]) if i.get("student_until") else None,
     )
 
 

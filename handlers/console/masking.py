@@ -46,8 +46,8 @@ def revealed(field: str, beneficiary) -> str:
     if field == "cpf":
         d = digits(beneficiary.cpf)
         return f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}" if len(d) == 11 else beneficiary.cpf
-    if field == "birth_date":
-        return brdate(beneficiary.birth_date)
+    if field == "birth_date":  # None: a new holder a troca registered without it
+        return brdate(beneficiary.birth_date) if beneficiary.birth_date else "—"
     return beneficiary.card_number
 
 

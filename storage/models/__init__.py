@@ -24,6 +24,7 @@ from .registry import (
     Guide,
     IssuedBill,
     Provider,
+    RegContractChange,
     Slot,
 )
 from .retention import (
@@ -43,7 +44,7 @@ __all__ = [
     "AuditEntry", "ConsoleUser",
     "Agreement", "Appointment", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
     "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",
-    "Guide", "IssuedBill", "Provider", "Slot",
+    "Guide", "IssuedBill", "Provider", "RegContractChange", "Slot",
     "BillItem", "BillingDispute", "Coverage", "GuideEvent", "GuideTracking", "ProcedureRequest",
     "Cancellation", "RegCancellation", "RegDentalContact", "RegDentalProvider", "RegIndicator",
     "RetentionCase", "RetentionContact",

@@ -19,7 +19,7 @@ class Beneficiary(Base):
     ref: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(160))
     cpf: Mapped[str] = mapped_column(String(11), unique=True)
-    birth_date: Mapped[date]
+    birth_date: Mapped[date | None]  # None: a new holder registered from a troca (not asked)
     phones: Mapped[list] = mapped_column(default=list)  # E.164 strings
     email: Mapped[str | None] = mapped_column(String(254))
     address: Mapped[dict] = mapped_column(default=dict)  # street, number, district, city, state, zip
@@ -27,6 +27,11 @@ class Beneficiary(Base):
     card_number: Mapped[str] = mapped_column(String(30), unique=True)
     holder_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # None: titular
     marital_status: Mapped[str | None] = mapped_column(String(30))  # atualização cadastral
+    # -- contract changes applied after a document review (migration 0300) --
+    # active | deceased (troca after the holder's death) | transferred (troca, holder alive)
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    status_since: Mapped[date | None]  # the day a troca ended this row's membership
+    student_until: Mapped[date | None]  # maioridade: a dependent kept as a student until then
 
 
 class BeneficiaryPhone(Base):
@@ -152,3 +157,19 @@ class BillItem(Base):
     provider: Mapped[str | None] = mapped_column(String(160))
     patient_ref: Mapped[str | None] = mapped_column(String(64))
     amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class RegContractChange(Base):
+    """A contract change the registry applied (maioridade, troca de titularidade): the
+    operator's own history of it, and the record that makes a repeated write a no-op."""
+
+    __tablename__ = "reg_contract_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))  # maioridade | troca_titularidade
+    beneficiary_ref: Mapped[str] = mapped_column(String(64), index=True)
+    protocol: Mapped[str] = mapped_column(String(64))
+    effective_on: Mapped[date]
+    details: Mapped[dict] = mapped_column(default=dict)  # what changed (refs, dates)
+    applied_at: Mapped[datetime]

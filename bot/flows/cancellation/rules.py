@@ -62,11 +62,13 @@ class Profile:
     """What the conditions look at, from the operator registry."""
     loss_ratio_pct: Decimal | None
     days_late: int
-    age: int
+    age: int | None
     lives: int
 
 
-def age_on(birth: date, today: date) -> int:
+def age_on(birth: date | None, today: date) -> int | None:
+    if birth is None:  # a new holder a troca registered without it: no age condition holds
+        return None
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 

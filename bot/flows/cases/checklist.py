@@ -139,12 +139,36 @@ def load_checklist(kind: str, path: Path | str | None = None) -> Checklist:
     return Checklist(kind, items)
 
 
+@dataclass(frozen=True)
+class StudentRule:
+    """Maioridade approved: kept as a student `months` after the approval, at most until
+    the day before the `max_age` birthday."""
+
+    months: int
+    max_age: int
+
+
+def load_student_rule(path: Path | str | None = None) -> StudentRule:
+    path = Path(path or CONFIG_DIR / "documents" / "maioridade.yaml")
+    raw = _read(path).get("student_status")
+    if not isinstance(raw, dict):
+        raise ChecklistError(f"{path}: student_status {{months, max_age}} is required")
+    months, max_age = raw.get("months"), raw.get("max_age")
+    if not isinstance(months, int) or not isinstance(max_age, int) or months <= 0 or max_age <= 18:
+        raise ChecklistError(f"{path}: student_status needs months > 0 and max_age > 18, whole numbers")
+    return StudentRule(months, max_age)
+
+
 def checklist_of(runtime, kind: str) -> Checklist:
     return runtime.resource(f"checklist:{kind}", lambda: load_checklist(kind))
 
 
 def changes_of(runtime) -> dict[str, ChangeType]:
     return runtime.resource("registration_changes", load_changes)
+
+
+def student_rule_of(runtime) -> StudentRule:
+    return runtime.resource("maioridade_student", load_student_rule)
 
 
 def review_of(runtime) -> ReviewRules:

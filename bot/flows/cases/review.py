@@ -1,7 +1,7 @@
 """The registration team's review of a complete case, document by document.
 
 Every document approved → the change is applied through the operator interface (the
-registry) and the person told; a document rejected (a reason from config/cases/review.yaml
+registry, bot/flows/cases/apply.py) and the person told what changed; a document rejected (a reason from config/cases/review.yaml
 plus free text) → once nothing is pending, the person is told exactly which documents and
 why and asked for only those; the case keeps its protocol and history. Every status
 change reaches the person (a Content template outside WhatsApp's 24-hour window).
@@ -22,7 +22,7 @@ from bot.services import ocr, outbox, protocols
 from bot.services.attachments import StoreUnavailable, store_from_settings, view_url
 from storage.models import Attachment, CaseDocument, Conversation, DocumentCase
 
-from . import checklist, records
+from . import apply, checklist, records
 
 STATUS_WORDS = {"collecting": "aguardando documentos", "applied": "aprovada", "resubmit": "com documentos a reenviar",
                 "in_review": "em análise", "closed": "encerrada"}
@@ -167,23 +167,18 @@ def _keep_until(rt):
     return clock.now() + timedelta(days=checklist.review_of(rt).close_after_days)
 
 
-REGISTRY_FIELDS = ("address", "phone", "email", "name", "marital_status")
-
-
-def registry_value(code: str, value):
-    """What the registry stores for a collected value (marital status: the status)."""
-    return value["status"] if code == "marital_status" else value
-
-
 def _apply(s: Session, rt, case: DocumentCase) -> None:
-    values = {c["type"]: registry_value(c["type"], c["value"]) for c in case.changes
-              if c["type"] in REGISTRY_FIELDS}
-    if values:  # maioridade and troca change no field the registry interface has yet
-        rt.registry.bind(s).update_registration(case.beneficiary_ref, values,
-                                                idempotency_key=f"{case.protocol}:review")
-    records.close(s, case, "applied", "documentos aprovados: alteração aplicada")
+    """Every document approved: the change through the registry (bot/flows/cases/apply.py,
+    idempotency key `<protocol>:review`), the case closed, the person told what changed.
+    A write the operator refuses leaves everything as it was (one transaction) and the
+    reviewer is answered 409."""
+    try:
+        told, note = apply.apply_case(s, rt, case)
+    except apply.ApplyRefused as exc:
+        raise ReviewError(exc.code, 409) from exc
+    records.close(s, case, "applied", note)
     notify(s, rt, case, "cases/approved", kind=case.kind,
-           changes=[c["type"] for c in case.changes])
+           changes=[c["type"] for c in case.changes], **told)
 
 
 def _conversation(s: Session, case: DocumentCase) -> Conversation | None:

@@ -5,7 +5,7 @@ e-mail applied at once through the operator interface; the changes that need doc
 from __future__ import annotations
 
 from bot.engine import Flow, MenuEntry, Turn
-from bot.flows.cases import checklist, collect, records, review
+from bot.flows.cases import apply, checklist, collect, records
 from bot.language import choices, intents
 from bot.language.text import normalize
 from bot.registry.base import RegistryUnavailable
@@ -180,7 +180,7 @@ def _finish(turn: Turn) -> None:
     changes, chosen, given = _changes(turn), turn.data["chosen"], turn.data["values"]
     protocol = turn.data["protocol"]
     ref = turn.conversation.beneficiary_ref
-    at_once = {c: review.registry_value(c, given[c]) for c in chosen if changes[c].applied == "at_once"}
+    at_once = {c: apply.registry_value(c, given[c]) for c in chosen if changes[c].applied == "at_once"}
     if at_once:
         # The key names the protocol: a turn run again after a crash repeats it safely.
         try:
