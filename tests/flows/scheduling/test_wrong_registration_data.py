@@ -9,7 +9,7 @@ from storage.db import transaction
 from storage.models import Beneficiary, DocumentCase, Protocol
 from tests.conftest import JOSE, MARIA
 from tests.media_support import send_files
-from tests.scheduling_support import appointments, conversation_state, protocols
+from tests.scheduling_support import appointments, book, conversation_state, protocols
 from tests.services.attachments.samples import pdf_bytes
 
 
@@ -117,3 +117,19 @@ def test_later_for_the_documents_also_offers_the_search_back(wa, rt):
     wa.say(MARIA, "sim")
     reply = wa.say(MARIA, "depois eu mando")[0]
     assert "enviar documentos" in reply and "Vamos voltar ao agendamento" in reply
+
+
+def test_wrong_data_while_rescheduling_goes_back_to_moving_that_appointment(wa, rt):
+    book(wa)
+    wa.say(MARIA, "minhas consultas")
+    wa.say(MARIA, "remarcar 1")
+    wa.say(MARIA, "1")  # a new slot
+    reply = wa.say(MARIA, "meu telefone está errado")[0]
+    assert "novo telefone" in reply
+    wa.say(MARIA, "(67) 98888-1234")
+    assert "Vamos voltar ao agendamento de *Cardiologia*?" in wa.say(MARIA, "sim")[0]
+    listing = wa.say(MARIA, "sim")[0]
+    assert "Horários livres de *Cardiologia*" in listing
+    assert conversation_state(rt)[2].get("reschedule_id") == appointments(rt)[0].id
+    [appointment] = appointments(rt)
+    assert appointment.status == "booked"  # still the old one until a new slot is confirmed
