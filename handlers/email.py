@@ -11,6 +11,7 @@ import logging
 import time
 
 from flask import Blueprint, Response, current_app, request
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels.base import Attachment, Incoming
@@ -96,6 +97,9 @@ def _take(rt, mail: ParsedEmail) -> Response:
         _store_ignored(rt, mail, f"{found.kind}: {found.reason}")
         log.info("e-mail %s ignored (%s)", mail.external_id, found.kind)
         return _text(f"ignored: {found.kind}", 200)
+    if mail.attachments and _already_taken(rt, mail):
+        log.info("duplicate e-mail %s acknowledged", mail.external_id)
+        return _text("ok", 200)
     try:
         stored, refused = _store_attachments(rt, mail.attachments)
     except attachments.StoreUnavailable as exc:
@@ -166,21 +170,32 @@ def _mark_undeliverable(rt, mail: ParsedEmail, found: noise.Noise) -> None:
 
 
 def _store_attachments(rt, parts) -> tuple[tuple[Attachment, ...], list[dict]]:
-    """Each file checked by its bytes (type, size, readable) and put in the attachment
-    store (content-addressed: a retried POST stores nothing new) before the 200; refused
-    ones are listed with the reason, for the journey and the attendants."""
+    """Each file's type and size read from its bytes (`attachments.sniff`: cheap); what
+    passes is put in the attachment store (content-addressed: a retried POST stores
+    nothing new) before the 200, so a killed worker loses nothing. The full check (an
+    encrypted or broken PDF, a tiny or blank photo) is the worker's, as for WhatsApp
+    media (bot/pipeline/media.py), so the acknowledgement stays fast. Refused ones are
+    listed with the reason, never stored, for the journey and the attendants."""
     s = rt.settings
     store = attachments.store_from_settings(s)
     kept, refused = [], []
     for part in parts:
-        inspection = attachments.inspect_bytes(part.data, min_pixels=s.attachments_min_pixels,
-                                               max_bytes=s.attachments_max_bytes)
-        if not inspection.accepted:
+        sniffed = attachments.sniff(part.data, max_bytes=s.attachments_max_bytes)
+        if not sniffed.accepted:
             refused.append({"filename": part.filename, "declared_type": part.content_type,
-                            "reason": inspection.reasons[0]})
+                            "reason": sniffed.reasons[0]})
             continue
         key = store.put(part.data)  # StoreUnavailable: 503, the service posts again
-        item = attachments.stored_item(inspection, key, part.filename)
+        item = attachments.stored_item(sniffed, key, part.filename, checked=False)
         kept.append(Attachment(url=item.pop("url"), content_type=item.pop("content_type"),
                                extra=item))
     return tuple(kept), refused
+
+
+def _already_taken(rt, mail: ParsedEmail) -> bool:
+    """A retried POST of a mail already stored: acknowledged without touching the store
+    again (its files were stored the first time, and may since have been discarded)."""
+    with transaction(rt.sessions) as session:
+        return session.scalar(select(InboundMessage.id).where(
+            InboundMessage.channel == "email",
+            InboundMessage.external_id == mail.external_id).limit(1)) is not None

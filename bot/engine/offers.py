@@ -11,7 +11,9 @@ from __future__ import annotations
 from bot.language import intents
 
 PERSON = "offer_person"  # data key: the reason a person was offered
-NEXT = "next_request"  # data key: {"flow": name, "text": the words, "offered": bool}
+# data key: {"flow": name, "text": the words, "offered": bool}, and optionally "offer" (the
+# template that offers it, instead of "next_request_offer") and "about" (said with it)
+NEXT = "next_request"
 
 
 def offer_person(turn, template: str, reason: str, **context) -> None:
@@ -65,4 +67,5 @@ def offer_next_when_done(turn) -> None:
         turn.forget(NEXT)
         return
     turn.remember(**{NEXT: {**pending, "offered": True}})
-    turn.say("next_request_offer", label=label(flow))
+    turn.say(pending.get("offer") or "next_request_offer", label=label(flow),
+             about=pending.get("about"))

@@ -3,22 +3,36 @@
 `fetch` downloads, checks and stores each WhatsApp media item through
 bot.services.attachments, in the turn's transaction, and hands the engine what it may
 show a flow: the accepted files (engine.File) and a refusal reason for each of the
-others. A passing fault (Twilio still propagating the media, a timeout, the store down)
+others. E-mail attachments arrive already stored by the webhook (only their type and size
+read there, so the acknowledgement stays fast): here their stored bytes get the same full
+check, and the accepted ones become rows and files exactly like WhatsApp media; the bytes
+of a file refused now are discarded once the turn has committed (`discard`). A passing fault (Twilio still propagating the media, a timeout, the store down)
 raises MediaNotReady: the whole turn rolls back — no row attached, no "recebido" — and
 process.py tries the message again after DOWNLOAD_RETRY_INTERVALS. After the last try
 what still cannot be fetched is answered as "send it again" and the turn goes on.
 """
 from __future__ import annotations
 
+import logging
+from typing import NamedTuple
+
+from sqlalchemy import select
+
 from bot.engine import File
 from bot.services.attachments import (
     DOWNLOAD_RETRY_INTERVALS,
+    MissingAttachment,
     RetryableDownloadError,
     StoreUnavailable,
+    inspect_bytes,
     receive,
+    record_stored,
     store_from_settings,
 )
+from storage.db import transaction
 from storage.models import Attachment, Conversation, InboundMessage
+
+log = logging.getLogger(__name__)
 
 # Voice notes and videos are never documents: left to the engine's "escreva" answer.
 _NOT_DOCUMENTS = ("audio", "video")
@@ -27,6 +41,12 @@ DOWNLOAD_FAILED = "download_failed"
 
 class MediaNotReady(Exception):
     """Try this message again later (see DOWNLOAD_RETRY_INTERVALS)."""
+
+
+class Fetched(NamedTuple):
+    files: tuple[File, ...] = ()
+    refused: tuple[str, ...] = ()  # reason codes, as engine.Message.refused
+    discard: tuple[str, ...] = ()  # store keys of refused bytes, for `discard` after commit
 
 
 def retry_delay(attempts: int) -> int | None:
@@ -43,11 +63,12 @@ def documents_in(msg: InboundMessage) -> list[dict]:
             if (item.get("content_type") or "").split("/", 1)[0].lower() not in _NOT_DOCUMENTS]
 
 
-def fetch(s, rt, conversation: Conversation, msg: InboundMessage
-          ) -> tuple[tuple[File, ...], tuple[str, ...]]:
+def fetch(s, rt, conversation: Conversation, msg: InboundMessage) -> Fetched:
+    if msg.channel == "email":
+        return _stored_by_the_webhook(s, rt, conversation, msg)
     items = documents_in(msg)
     if not items:
-        return (), ()
+        return Fetched()
     last_try = retry_delay((msg.attempts or 0) + 1) is None
     store = store_from_settings(rt.settings)
     files, refused = [], []
@@ -64,7 +85,63 @@ def fetch(s, rt, conversation: Conversation, msg: InboundMessage
         if not received.accepted:
             refused.append(received.reason)
             continue
-        row = s.get(Attachment, received.attachment_id)
-        files.append(File(attachment_id=row.id, kind=row.kind, mime=row.mime, size=row.size,
-                          filename=row.original_filename))
-    return tuple(files), tuple(refused)
+        files.append(_file(s.get(Attachment, received.attachment_id)))
+    return Fetched(tuple(files), tuple(refused))
+
+
+def _file(row: Attachment) -> File:
+    return File(attachment_id=row.id, kind=row.kind, mime=row.mime, size=row.size,
+                filename=row.original_filename)
+
+
+def _stored_by_the_webhook(s, rt, conversation: Conversation, msg: InboundMessage) -> Fetched:
+    """An e-mail's files: refused by the webhook (type, size: never stored) or stored
+    there; these are checked in full now (mail stored before this check was introduced
+    came checked: `checked` absent). A row per accepted file, once per message however
+    often the turn runs (`record_stored`)."""
+    refused = [r["reason"] for r in (msg.raw or {}).get("refused_attachments", ())]
+    items = [i for i in msg.attachments or () if i.get("sha256")]
+    if not items:
+        return Fetched((), tuple(refused))
+    last_try = retry_delay((msg.attempts or 0) + 1) is None
+    store = store_from_settings(rt.settings)
+    files, discard = [], []
+    for item in items:
+        if item.get("checked") is False:
+            try:
+                inspection = inspect_bytes(store.get(item["sha256"]),
+                                           min_pixels=rt.settings.attachments_min_pixels,
+                                           max_bytes=rt.settings.attachments_max_bytes)
+            except StoreUnavailable as exc:
+                if not last_try:
+                    raise MediaNotReady(f"{type(exc).__name__}: {exc}") from exc
+                refused.append(DOWNLOAD_FAILED)
+                continue
+            except MissingAttachment:  # same bytes refused for another mail and discarded
+                refused.append(DOWNLOAD_FAILED)
+                continue
+            if not inspection.accepted:
+                refused.append(inspection.reasons[0])
+                discard.append(item["sha256"])
+                continue
+            item = {**item, "content_type": inspection.mime, "kind": inspection.kind}
+        row = record_stored(s, item, conversation_id=conversation.id, inbound_message_id=msg.id,
+                            case_ref=(conversation.data or {}).get("protocol"))
+        files.append(_file(row))
+    return Fetched(tuple(files), tuple(refused), tuple(discard))
+
+
+def discard(rt, keys) -> None:
+    """After the turn that refused them committed: bytes the webhook stored but the full
+    check refused are deleted (nothing kept that no row accounts for, so retention never
+    misses them), unless an attachment row uses the same bytes."""
+    store = store_from_settings(rt.settings)
+    for key in dict.fromkeys(keys):
+        with transaction(rt.sessions) as s:
+            used = s.scalar(select(Attachment.id).where(Attachment.sha256 == key).limit(1))
+        if used is not None:
+            continue
+        try:
+            store.delete(key)
+        except StoreUnavailable as exc:
+            log.warning("refused attachment %s… not discarded: %s", key[:12], exc)

@@ -196,11 +196,13 @@ def _process_next_once(rt, key: str, up_to: int | None = None):
             msg.status = "processed"
             msg.processed_at = clock.now()
             return Done(conversation.id, turn, msg.id, newest)
-        files, refused = media.fetch(s, rt, conversation, msg)
+        fetched = media.fetch(s, rt, conversation, msg)
         turn = engine.handle(s, rt, conversation, engine.Message(
             text=bounded_text(msg), payload=msg.payload, attachments=tuple(msg.attachments or ()),
-            external_id=msg.external_id, files=files, refused=refused,
+            external_id=msg.external_id, files=fetched.files, refused=fetched.refused,
         ))
+        if fetched.discard:  # after the commit: a rolled-back turn still finds the bytes
+            turn.deferred.append(lambda: media.discard(rt, fetched.discard))
         msg.status = "processed"
         msg.processed_at = clock.now()
         return Done(conversation.id, turn, msg.id, newest)

@@ -70,11 +70,11 @@ def test_menu_while_a_guarantee_case_waits_keeps_the_case_and_its_place(wa, rt, 
 
 
 def test_cancel_while_a_wrong_data_case_waits_says_the_case_goes_on(wa, rt):
-    wa.say(MARIA, "marcar cardiologia")
+    wa.say(MARIA, "marcar dermatologista")
     wa.say(MARIA, "116")
+    wa.say(MARIA, "ana")  # a dependent's data: corrected by a person
     wa.say(MARIA, "1")
-    wa.say(MARIA, "1")
-    wa.say(MARIA, "meus dados estão incorretos")
+    wa.say(MARIA, "os dados dela estão incorretos")
     [(number, _)] = protocols(rt).items()
     [reply] = wa.say(MARIA, "cancelar")
     assert f"Seu protocolo *{number}* continua aberto com a nossa equipe" in reply

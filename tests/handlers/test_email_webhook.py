@@ -158,7 +158,7 @@ def test_mail_from_a_bounced_address_makes_it_deliverable_again(client, rt):
     assert _count(rt, EmailBounce) == 0
 
 
-def test_attachments_are_checked_and_stored_by_the_attachments_service(client, rt, tmp_path):
+def test_attachments_are_sniffed_and_stored_by_the_webhook_for_the_worker_to_check(client, rt, tmp_path):
     pdf = small_pdf()
     raw = mail_with_files(MARIA, "Segue o comprovante.", message_id="<pdf-1@example.com.br>",
                           files=(("comprovante.pdf", "application/pdf", pdf),))
@@ -168,16 +168,31 @@ def test_attachments_are_checked_and_stored_by_the_attachments_service(client, r
     assert attachment["content_type"] == "application/pdf" and attachment["kind"] == "pdf"
     assert attachment["url"] == f"attachment:sha256:{attachment['sha256']}"
     assert attachment["filename"] == "comprovante.pdf" and attachment["size"] == len(pdf)
-    assert LocalStore(tmp_path / "attachments").get(attachment["sha256"]) == pdf
+    assert attachment["checked"] is False  # the full check is the worker's
+    assert LocalStore(tmp_path / "attachments").get(attachment["sha256"]) == pdf  # before the 200
 
 
-def test_an_unreadable_attachment_is_refused_with_its_reason_and_not_stored(client, rt, tmp_path):
+def test_an_unreadable_attachment_is_refused_by_the_worker_and_its_bytes_discarded(
+        client, rt, tmp_path, smtp):
     assert _post_mime(client, fixture("with_attachment.eml")).status_code == 200
     (row,) = _inbound(rt)
+    (attachment,) = row.attachments  # a PDF by its first bytes: stored before the 200
+    assert LocalStore(tmp_path / "attachments").exists(attachment["sha256"])
+    drain(rt)
+    reply = "\n".join(m.get_body(("plain",)).get_content() for m in smtp.messages)
+    assert "Não consegui abrir esse PDF" in reply
+    assert not any(p.is_file() for p in (tmp_path / "attachments").rglob("*"))
+
+
+def test_a_file_of_the_wrong_type_is_refused_by_the_webhook_and_never_stored(client, rt, tmp_path):
+    raw = mail_with_files(MARIA, "Segue.", message_id="<doc-1@example.com.br>",
+                          files=(("carta.docx", "application/msword", b"PK\x03\x04" + b"x" * 500),))
+    assert _post_mime(client, raw).status_code == 200
+    (row,) = _inbound(rt)
     assert row.attachments == []
-    assert row.raw["refused_attachments"] == [{"filename": "comprovante.pdf",
-                                               "declared_type": "application/pdf",
-                                               "reason": "pdf_unreadable"}]
+    assert row.raw["refused_attachments"] == [{"filename": "carta.docx",
+                                               "declared_type": "application/msword",
+                                               "reason": "unsupported_type"}]
     assert not (tmp_path / "attachments").exists() or not any(
         p.is_file() for p in (tmp_path / "attachments").rglob("*"))
 

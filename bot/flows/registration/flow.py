@@ -5,6 +5,7 @@ e-mail applied at once through the operator interface; the changes that need doc
 from __future__ import annotations
 
 from bot.engine import Flow, MenuEntry, Turn
+from bot.engine.offers import NEXT
 from bot.flows.cases import apply, checklist, collect, records
 from bot.language import choices, intents
 from bot.language.text import normalize
@@ -212,3 +213,17 @@ def resume_for_documents(conversation, case) -> None:
     """Entry point for the review: documents were rejected, the conversation waits for
     the new ones in this journey (used only when no other journey is running)."""
     collect.wait_for_documents(flow, conversation, case)
+
+
+def correct_then_return(turn: Turn, *, back_to: str, back_text: str, offer: str,
+                        about: str | None = None) -> None:
+    """Entry point for a journey that finds the person's own registration data wrong
+    before acting on it (scheduling's "meu telefone está errado"). This journey starts
+    with the words that said so, so the change they name is taken from them as from any
+    first message; identity already confirmed in the conversation is not asked again.
+    When it ends (change applied, case in review, or "depois") the person is offered
+    journey `back_to` with template `offer` (`about` said in it); "sim" starts it with
+    `back_text` as its first words (bot/engine/offers.py)."""
+    turn.start_flow(flow.name, entry_text=turn.text, **{NEXT: {
+        "flow": back_to, "text": back_text, "offered": False,
+        "offer": offer, "about": about}})

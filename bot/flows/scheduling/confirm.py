@@ -1,11 +1,12 @@
-"""A chosen slot: the confirmation of the data, then the booking (or another slot, or a
-person to correct wrong registration data)."""
+"""A chosen slot: the confirmation of the data, then the booking (or another slot, or the
+registration update when the data shown is wrong)."""
 from __future__ import annotations
 
 import re
 from datetime import datetime
 
 from bot.engine import Turn
+from bot.flows.registration import flow as registration
 from bot.flows.scheduling import appointments
 from bot.flows.scheduling.form import specialty_name
 from bot.flows.scheduling.search import SEARCH_AGAIN, search
@@ -13,6 +14,7 @@ from bot.language import intents
 from bot.language.templates import render
 from bot.platform import clock
 from bot.registry.base import RegistryUnavailable, SlotTaken
+from bot.services import protocols
 from storage.models import Appointment
 
 # Beyond bot.language.intents.yes_no's clause-by-clause reading ("Sim.", "sim, pode ser").
@@ -23,6 +25,8 @@ WRONG_DATA = re.compile(
     r"\b(?:dados?|nome|telefone|celular|nascimento|cadastro)\b.*\b(?:incorret|errad|desatualizad|"
     r"mudou|diferente)|\b(?:corrigir|atualizar|alterar)\b.*\b(?:dados?|cadastro|nome|telefone|"
     r"celular|nascimento)\b")
+# What the registration journey cannot change: a person corrects it with them.
+BIRTH_DATE = re.compile(r"\bnascimento\b|\bnasci\b|\bidade\b")
 
 
 def choose_slot(turn: Turn, slot_ref: str) -> None:
@@ -63,17 +67,42 @@ def confirm(turn: Turn) -> None:
 
 
 def wrong_data(turn: Turn) -> None:
-    """Registration updates are a later journey: a human corrects the data with the person,
-    who then books again. Nothing is booked with data the person says is wrong. The name
-    comes from the form, so this works with the operator's system down too."""
+    """Nothing is booked with data the person says is wrong. Their own data goes to the
+    registration update (bot/flows/registration), entered through its declared entry
+    point with what the message named ("meu telefone está errado": the phone); when it
+    ends, going back to this search is offered. A dependent's data, or a birth date
+    (not a change that journey makes), goes to a person, who then books again. The
+    patient's name comes from the form, so this works with the operator's system down."""
     patient = next((m["name"] for m in turn.data.get("family", [])
                     if m["ref"] == turn.data["patient"]), turn.data["patient"])
+    own = turn.data["patient"] == turn.conversation.beneficiary_ref
+    if own and not BIRTH_DATE.search(turn.norm):
+        return _update_registration(turn)
     number = turn.data.get("protocol")
     turn.escalate(f"dados cadastrais a corrigir antes de agendar ({specialty_name(turn)}) "
                   f"para {patient}", template="scheduling/wrong_data", patient_name=patient,
-                  own=turn.data["patient"] == turn.conversation.beneficiary_ref)
+                  own=own)
     turn.end()
     turn.remember(protocol=number)  # attendants see the case number
+
+
+def _update_registration(turn: Turn) -> None:
+    specialty, city = specialty_name(turn), turn.data.get("city")
+    if turn.data.get("reschedule_id"):  # back to moving that appointment, not a new one
+        back_to, back_text = "minhas_consultas", f"remarcar a consulta de {specialty}"
+    else:
+        back_to = turn.conversation.flow
+        back_text = (f"marcar {specialty or 'consulta'} para mim"
+                     + (f" em {city[0]}" if city else ""))
+    before = turn.protocol
+    turn.say("scheduling/wrong_data_update", specialty=specialty)
+    registration.correct_then_return(turn, back_to=back_to, back_text=back_text,
+                                     offer="scheduling/back_after_registration", about=specialty)
+    if before is not None and not protocols.is_closed(before):
+        # The search stops here (a new one starts when the person comes back); the
+        # registration update has its own protocol, named in this one's history.
+        protocols.set_status(before, "cancelado", "dados cadastrais a corrigir: seguiu para a "
+                             f"atualização cadastral, protocolo {turn.data.get('protocol')}")
 
 
 def _began(starts_at: datetime) -> bool:

@@ -13,7 +13,7 @@ from .download import (
     download_media,
     twilio_media_ref,
 )
-from .inspect import ACCEPTED_LABEL, Inspection, inspect_bytes
+from .inspect import ACCEPTED_LABEL, Inspection, inspect_bytes, sniff
 from .links import ViewRefused, open_for_attendant, record_view, verify_view_token, view_url
 from .retention import PurgeReport, purge_expired
 from .service import (
@@ -40,5 +40,5 @@ __all__ = [
     "LocalStore", "MediaRefused", "MissingAttachment", "PurgeReport", "Received",
     "RetryableDownloadError", "S3Store", "StoreUnavailable", "ViewRefused", "attach_to_case",
     "download_media", "download_retry", "inspect_bytes", "open_for_attendant", "purge_expired", "receive", "record_stored", "stored_item",
-    "record_view", "store_from_settings", "twilio_media_ref", "verify_view_token", "view_url",
+    "record_view", "sniff", "store_from_settings", "twilio_media_ref", "verify_view_token", "view_url",
 ]

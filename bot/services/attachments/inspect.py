@@ -78,6 +78,19 @@ def detect_mime(data: bytes) -> str | None:
 
 def inspect_bytes(data: bytes, *, min_pixels: int = DEFAULT_MIN_PIXELS,
                   max_bytes: int | None = None) -> Inspection:
+    first = sniff(data, max_bytes=max_bytes)
+    if not first.accepted:
+        return first
+    base = dict(size=first.size, sha256=first.sha256, mime=first.mime, kind=first.kind)
+    if first.kind == "pdf":
+        return Inspection(**base, **_pdf_facts(data))
+    return Inspection(**base, **_image_facts(data, min_pixels))
+
+
+def sniff(data: bytes, *, max_bytes: int | None = None) -> Inspection:
+    """The cheap part of `inspect_bytes` (emptiness, size, type from the first bytes),
+    for a webhook that must answer fast: what it refuses is never stored; what it lets
+    through is inspected in full by the worker (bot/pipeline/media.py)."""
     base = dict(size=len(data), sha256=hashlib.sha256(data).hexdigest())
     if not data:
         return Inspection(**base, mime=None, kind=None, reasons=(EMPTY,))
@@ -87,9 +100,7 @@ def inspect_bytes(data: bytes, *, min_pixels: int = DEFAULT_MIN_PIXELS,
         return Inspection(**base, mime=mime, kind=kind, reasons=(TOO_LARGE,))
     if kind is None:
         return Inspection(**base, mime=mime, kind=None, reasons=(UNSUPPORTED_TYPE,))
-    if kind == "pdf":
-        return Inspection(**base, mime=mime, kind=kind, **_pdf_facts(data))
-    return Inspection(**base, mime=mime, kind=kind, **_image_facts(data, min_pixels))
+    return Inspection(**base, mime=mime, kind=kind)
 
 
 def _pdf_facts(data: bytes) -> dict:

@@ -166,8 +166,11 @@ def record_stored(session: Session, item: dict, *, conversation_id: int | None,
     return row
 
 
-def stored_item(inspection: Inspection, key: str, filename: str | None) -> dict:
-    """What an inbound row keeps of a checked and stored file (`record_stored` reads it)."""
+def stored_item(inspection: Inspection, key: str, filename: str | None, *,
+                checked: bool = True) -> dict:
+    """What an inbound row keeps of a stored file (`record_stored` reads it). `checked`
+    False: only `sniff`ed (type and size) by the webhook; the worker inspects the stored
+    bytes in full before the file reaches a journey (bot/pipeline/media.py)."""
     return {"url": f"attachment:sha256:{key}", "content_type": inspection.mime,
             "sha256": key, "size": inspection.size, "kind": inspection.kind,
-            "filename": _filename(filename)}
+            "filename": _filename(filename), "checked": checked}

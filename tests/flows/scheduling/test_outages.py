@@ -103,13 +103,13 @@ def test_choosing_with_the_patient_record_unavailable_keeps_the_list(wa, rt, mon
     assert "Confira os dados da consulta" in wa.say(MARIA, "1")[0]
 
 
-def test_wrong_data_reaches_an_attendant_with_the_operator_api_down(wa, rt, monkeypatch):
+def test_wrong_data_starts_the_registration_update_with_the_operator_api_down(wa, rt, monkeypatch):
     _at_confirmation(wa)
     monkeypatch.setattr(EmbeddedRegistry, "beneficiary", _down)
     reply = wa.say(MARIA, "dados incorretos")[0]
-    assert "o horário ainda não foi reservado" in reply
+    assert "o horário ainda não foi reservado" in reply and "O que você quer atualizar?" in reply
     flow, state, data, handoff = conversation_state(rt)
-    assert handoff == "waiting" and appointments(rt) == []
+    assert (flow, state, handoff) == ("registration", "which", None) and appointments(rt) == []
 
 
 def test_cities_unavailable_while_filling_the_form_keeps_the_question(wa, rt, monkeypatch):

@@ -263,22 +263,24 @@ def test_list_titles_stay_distinct_and_clean_when_names_collide():
     assert all(len(t) <= 24 and t == t.strip() for t in titles)
 
 
-# -- item 13: "my data is wrong" ------------------------------------------------------------
+# -- item 13: "my data is wrong" (issue 12: the registration update, no longer a person) ---
 @pytest.mark.parametrize("answer", [{"body": "meus dados estão incorretos"},
                                     {"body": "Dados incorretos", "extra": {"ButtonPayload": "confirm:wrong_data"}}])
-def test_wrong_data_goes_to_a_human_without_booking(wa, rt, answer):
+def test_wrong_data_starts_the_registration_update_without_booking(wa, rt, answer):
     wa.say(MARIA, "marcar cardiologia")
     wa.say(MARIA, "116")
     wa.say(MARIA, "1")
     confirm = wa.say(MARIA, "1")[0]
     assert "*dados incorretos*" in confirm
     reply = wa.say(MARIA, answer["body"], extra=answer.get("extra"))[0]
-    assert "o horário ainda não foi reservado" in reply and "atendentes" in reply
+    assert "o horário ainda não foi reservado" in reply and "O que você quer atualizar?" in reply
     assert appointments(rt) == []
     flow, state, data, handoff = conversation_state(rt)
-    [(number, protocol)] = protocols(rt).items()
-    assert handoff == "waiting" and flow is None and data == {"protocol": number}
-    assert protocol == ("agendamento", "encaminhado", ["aberto", "encaminhado"])
+    assert (flow, state, handoff) == ("registration", "which", None)
+    [(old, scheduling), (new, registration)] = protocols(rt).items()
+    assert data["protocol"] == new and data["next_request"]["flow"] == "agendamento"
+    assert scheduling == ("agendamento", "cancelado", ["aberto", "cancelado"])
+    assert registration == ("atualizacao_cadastral", "aberto", ["aberto"])
 
 
 # -- round 2, item 15: the phone as people write it -----------------------------------------

@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-from bot.services.attachments.inspect import ACCEPTED_LABEL, inspect_bytes
+from bot.services.attachments.inspect import ACCEPTED_LABEL, inspect_bytes, sniff
 
 from . import samples
 
@@ -110,3 +110,12 @@ def test_an_empty_file_is_refused():
 
 def test_over_the_size_limit_is_refused():
     assert inspect_bytes(samples.pdf_bytes(), max_bytes=100).reasons == ("too_large",)
+
+
+def test_the_webhooks_sniff_reads_type_and_size_only_leaving_the_full_check_to_the_worker():
+    encrypted = samples.encrypted_pdf(user_password="segredo")
+    assert sniff(encrypted).accepted and sniff(encrypted).kind == "pdf"  # refused later, in full
+    assert not inspect_bytes(encrypted).accepted
+    assert sniff(samples.exe_bytes()).reasons == ("unsupported_type",)
+    assert sniff(samples.pdf_bytes(), max_bytes=10).reasons == ("too_large",)
+    assert sniff(b"").reasons == ("empty",)
