@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 from enum import Enum
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select, update
 
 from bot.channels.base import (
     AmbiguousSendError,
@@ -150,8 +150,7 @@ def _try_deliver_one(rt, row_id: int) -> Delivery | timedelta:
         log.warning("outbound %s failed permanently: %s", row_id, exc.code)
         return Delivery.NOT_SENT
     with transaction(rt.sessions) as s:
-        row = s.get(OutboundMessage, row_id, with_for_update=True)
-        _mark_sent(row, result)
+        _record_sent(s, row_id, result)
     metrics.SENDS.labels(outgoing.channel, "sent", "").inc()
     return Delivery.SENT
 
@@ -219,6 +218,28 @@ def _mark_sent(row: OutboundMessage, result) -> None:
     row.external_id = row.external_id or result.external_id
     row.sent_at = row.sent_at or clock.now()
     row.status_updated_at = clock.now()
+
+
+# _mark_sent as one statement (no SELECT ... FOR UPDATE first): a status callback that
+# got there before it (delivered, read) keeps its status.
+_RECORD_SENT = (
+    update(OutboundMessage).where(OutboundMessage.id == bindparam("row_id"))
+    .values(status=case((OutboundMessage.status.in_(("pending", "sending")),
+                         bindparam("status", type_=OutboundMessage.status.type)),
+                        else_=OutboundMessage.status),
+            external_id=func.coalesce(OutboundMessage.external_id,
+                                      bindparam("external_id", type_=OutboundMessage.external_id.type)),
+            sent_at=func.coalesce(OutboundMessage.sent_at,
+                                  bindparam("now", type_=OutboundMessage.sent_at.type)),
+            status_updated_at=bindparam("now", type_=OutboundMessage.sent_at.type))
+    .execution_options(synchronize_session=False)
+)
+
+
+def _record_sent(s, row_id: int, result) -> None:
+    s.execute(_RECORD_SENT, {"row_id": row_id, "external_id": result.external_id,
+                             "status": "local" if result.status == "local" else "sent",
+                             "now": clock.now()})
 
 
 def _outgoing(rt, row: OutboundMessage) -> Outgoing:

@@ -190,11 +190,13 @@ def _process_next_once(rt, key: str, up_to: int | None = None):
         newest = up_to if up_to is not None else _newest_pending(s, key)
         conversation = _conversation_for(s, rt, msg)
         conversation.last_inbound_at = msg.received_at
+        # Marked before the turn runs (one UPDATE at the turn's first flush, not two);
+        # a turn that fails rolls it back with everything else.
         msg.conversation_id = conversation.id
+        msg.status = "processed"
+        msg.processed_at = clock.now()
         if team_replies.is_team_conversation(rt, conversation):
             turn = _TeamMail(team_replies.handle(s, rt, conversation, msg), rt)
-            msg.status = "processed"
-            msg.processed_at = clock.now()
             return Done(conversation.id, turn, msg.id, newest)
         fetched = media.fetch(s, rt, conversation, msg)
         turn = engine.handle(s, rt, conversation, engine.Message(
@@ -203,8 +205,6 @@ def _process_next_once(rt, key: str, up_to: int | None = None):
         ))
         if fetched.discard:  # after the commit: a rolled-back turn still finds the bytes
             turn.deferred.append(lambda: media.discard(rt, fetched.discard))
-        msg.status = "processed"
-        msg.processed_at = clock.now()
         return Done(conversation.id, turn, msg.id, newest)
 
 

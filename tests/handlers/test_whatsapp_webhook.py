@@ -168,13 +168,13 @@ def test_status_callback_settles_a_message_left_sending_by_a_crash(wa, rt, clien
     from bot.pipeline import deliver, sweep
     from bot.platform import clock
 
-    real_mark = deliver._mark_sent
+    real_record = deliver._record_sent
 
-    def worker_dies_before_recording(row, result):
-        monkeypatch.setattr(deliver, "_mark_sent", real_mark)
+    def worker_dies_before_recording(s, row_id, result):
+        monkeypatch.setattr(deliver, "_record_sent", real_record)
         raise SystemExit("worker killed after Twilio accepted")
 
-    monkeypatch.setattr(deliver, "_mark_sent", worker_dies_before_recording)
+    monkeypatch.setattr(deliver, "_record_sent", worker_dies_before_recording)
     wa.post(MARIA, "oi")
     try:
         drain(rt)

@@ -108,16 +108,16 @@ def test_worker_dying_mid_processing_answers_once(wa, rt, twilio, monkeypatch):
 
 
 def test_worker_dying_after_twilio_accepted_does_not_send_twice(wa, rt, twilio, monkeypatch):
-    real_mark = deliver._mark_sent
+    real_record = deliver._record_sent
     state = {"died": False}
 
-    def dies_before_recording(row, result):
+    def dies_before_recording(s, row_id, result):
         if not state["died"]:
             state["died"] = True
             raise SystemExit("worker killed after Twilio accepted")
-        real_mark(row, result)
+        real_record(s, row_id, result)
 
-    monkeypatch.setattr(deliver, "_mark_sent", dies_before_recording)
+    monkeypatch.setattr(deliver, "_record_sent", dies_before_recording)
     wa.post(MARIA, "oi")
     with pytest.raises(SystemExit):  # the turn's job delivers its replies itself
         process.process_conversation(f"whatsapp:{MARIA}")
