@@ -83,8 +83,9 @@ def print_bursts(results: dict, args) -> None:
     print(f"  {'endpoint':<40}{'ack/s':>9}{'p50':>11}{'p99':>11}{'failed':>8}")
     names = {"bare": "(a) bare: signature + TwiML",
              "durable": "(b) bare + 1 INSERT committed",
-             "planbot": "planbot /webhooks/whatsapp"}
-    for key in ("bare", "durable", "planbot"):
+             "planbot": "planbot /webhooks/whatsapp",
+             "alone": "planbot, workers paused (web alone)"}
+    for key in ("bare", "durable", "planbot", "alone"):
         r = results[key]
         print(f"  {names[key]:<40}{r['rate']:9.1f}{ms(r['p50']):>11}{ms(r['p99']):>11}"
               f"{r['failures']:>8}")
@@ -92,6 +93,9 @@ def print_bursts(results: dict, args) -> None:
           f"p50 {app['p50'] / durable['p50']:.1f}x, p99 {app['p99'] / durable['p99']:.1f}x")
     print(f"  planbot / (a): throughput {app['rate'] / bare['rate']:.2f}x, "
           f"p50 {app['p50'] / bare['p50']:.1f}x, p99 {app['p99'] / bare['p99']:.1f}x")
+    alone = results["alone"]
+    print(f"  planbot, workers paused / (b): throughput {alone['rate'] / durable['rate']:.2f}x, "
+          f"p50 {alone['p50'] / durable['p50']:.1f}x, p99 {alone['p99'] / durable['p99']:.1f}x")
 
 
 async def main(args) -> None:
@@ -118,6 +122,15 @@ async def main(args) -> None:
                                    ("planbot", stack.web_url, "/webhooks/whatsapp")):
                 results[key] = await burst(url, path, clients=args.conversations,
                                            seconds=args.burst_seconds, senders=strangers)
+            # The same burst with the workers stopped: (a) and (b) start no turns, planbot's
+            # burst above shares the cores with the turns it starts.
+            stack.pause_workers(True)
+            try:
+                results["alone"] = await burst(stack.web_url, "/webhooks/whatsapp",
+                                               clients=args.conversations,
+                                               seconds=args.burst_seconds, senders=strangers)
+            finally:
+                stack.pause_workers(False)
             supervisor.cancel()
             print_conversations(run, verdict, args)
             print_bursts(results, args)

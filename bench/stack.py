@@ -198,6 +198,10 @@ class Stack:
     def kill_worker(self, number: int) -> None:
         _stop(self.pool[number].process, signal.SIGKILL)
 
+    def pause_workers(self, paused: bool) -> None:
+        """SIGSTOP / SIGCONT every worker: the web tier measured alone, as the floors are."""
+        _signal([w.process.pid for w in self.pool], signal.SIGSTOP if paused else signal.SIGCONT)
+
     def supervise(self, restart_delay: float = 1.0) -> int:
         """Restart any worker that exited (systemd's Restart=always, RestartSec=1).
         Call it often; returns how many it restarted."""
