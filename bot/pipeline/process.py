@@ -39,8 +39,10 @@ def _process_conversation(conversation_key: str, deliver: bool) -> int:
     with conversation_lock(rt, f"in:{conversation_key}") as lock:
         if lock is None:
             return 0  # the holder looks for new messages after releasing
-        while still_holding(lock) and (
+        fresh = True  # just acquired: no need to renew it before the first message
+        while (fresh or still_holding(lock)) and (
                 done := _process_next(rt, conversation_key, up_to)) is not None:
+            fresh = False
             if done is LATER:
                 return handled  # a job is scheduled for the message's next try
             handled += 1
