@@ -159,7 +159,7 @@ def handle_idle(turn: Turn, *, fresh_start: bool = False) -> None:
     if option is not None:
         start_flow(turn, option)
         return
-    if not turn.message.payload and routing.answered_as_not_ours(turn, text):
+    if not turn.message.payload and routing.answered_before_the_intents(turn, text):
         return
     if routing.start_what_it_asks(turn, text):
         return

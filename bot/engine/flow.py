@@ -7,6 +7,7 @@ registered by importing a module.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
@@ -45,6 +46,21 @@ class Message:
 class MenuEntry:
     order: int
     label: str
+
+
+@dataclass(frozen=True)
+class FirstWords:
+    """Words that name one journey outright ("maioridade", "cobraram a mais"): tried on a
+    first message before every journey's `intents` and before the out-of-scope answers,
+    journeys by `rank` (lowest first), the first that matches starting (decision 0320)."""
+
+    rank: int
+    phrases: tuple[str, ...] = ()  # found as bot.language.phrases finds them
+    patterns: tuple[str, ...] = ()  # regular expressions over the normalized text
+
+    def __post_init__(self) -> None:
+        for pattern in self.patterns:
+            re.compile(pattern)  # a bad one stops the start-up, not a first message
 
 
 @dataclass
@@ -90,13 +106,15 @@ class Button:
 
 class Flow:
     def __init__(self, name: str, *, journey: str | None, needs_identity: bool,
-                 intents: Iterable[str] = (), menu: MenuEntry | None = None,
+                 intents: Iterable[str] = (), first_words: FirstWords | None = None,
+                 menu: MenuEntry | None = None,
                  identity_alternatives: bool = False, identity_notice: str | None = None,
                  invitation: tuple[str, str] | None = None):
         self.name = name
         self.journey = journey  # the protocol's journey; None: no protocol of its own
         self.needs_identity = needs_identity
         self.intents = list(intents)
+        self.first_words = first_words
         self.menu = menu
         self.identity_alternatives = identity_alternatives
         self.identity_notice = identity_notice  # template said before the identity check
@@ -181,6 +199,9 @@ class Journeys:
         self._by_name = {f.name: f for f in self.flows}
         if len(self._by_name) != len(self.flows):
             raise ValueError("two journeys share a name")
+        ranks = [f.first_words.rank for f in self.flows if f.first_words]
+        if len(set(ranks)) != len(ranks):
+            raise ValueError("two journeys share a first-words rank")
 
     def __iter__(self) -> Iterator[Flow]:
         return iter(self.flows)
@@ -196,6 +217,9 @@ class Journeys:
 
     def menu(self) -> list[Flow]:
         return sorted((f for f in self.flows if f.menu is not None), key=lambda f: f.menu.order)
+
+    def by_first_words(self) -> list[Flow]:
+        return sorted((f for f in self.flows if f.first_words), key=lambda f: f.first_words.rank)
 
     def intent_table(self, *, besides: Flow | None = None) -> dict[str, list[str]]:
         return {f.name: f.intents for f in self.flows if f.intents and f is not besides}

@@ -1,21 +1,38 @@
-"""Free text with no journey running: which journey it asks for (one or two), what the
-bot honestly cannot do, and a journey's screen before it starts."""
+"""Free text with no journey running: which journey it asks for (one or two, or named
+outright by its first words), what the bot honestly cannot do, and a journey's screen
+before it starts."""
 from __future__ import annotations
 
 from bot.engine import offers
 from bot.engine.entry import start_flow
 from bot.engine.flow import Flow
 from bot.engine.turn import Turn
-from bot.language import intents, not_ours, requests
+from bot.language import intents, not_ours, phrases, requests
 
 
-def answered_as_not_ours(turn: Turn, text: str) -> bool:
-    """A request the bot cannot serve (config/language/not_ours.yaml): said honestly, a
-    person offered, no journey started. Once a journey for that label is built (its name
-    or protocol journey), the entry's words start it instead, until the entry is deleted."""
-    entry = not_ours.find(text)
-    if entry is None:
-        return False
+def answered_before_the_intents(turn: Turn, text: str) -> bool:
+    """What a first message is taken as before the journeys' intents are weighed, in this
+    order (decision 0320): a request the bot cannot serve (config/language/not_ours.yaml:
+    a provider) said honestly with a person offered; the first words of a journey
+    (`Flow.first_words`, by rank) starting it; then the entries tried after those (an
+    out-of-scope question)."""
+    entry = not_ours.find(text, after_journeys=False)
+    if entry is not None:
+        return _not_ours(turn, entry)
+    flow = next((f for f in turn.journeys.by_first_words()
+                 if phrases.mentions(text, f.first_words.phrases, f.first_words.patterns)), None)
+    if flow is not None:
+        if not screened(turn, flow):
+            start_flow(turn, flow)
+        return True
+    entry = not_ours.find(text, after_journeys=True)
+    return entry is not None and _not_ours(turn, entry)
+
+
+def _not_ours(turn: Turn, entry: not_ours.Entry) -> bool:
+    """Said honestly, a person offered, no journey started. Once a journey for that label
+    is built (its name or protocol journey), the entry's words start it instead, until
+    the entry is deleted (the table's head)."""
     built = next((f for f in turn.journeys if entry.label in (f.name, f.journey)), None)
     if built is not None:
         if not screened(turn, built):

@@ -33,18 +33,21 @@ class Entry:
     phrases: tuple[str, ...]
     patterns: tuple[re.Pattern, ...]
 
-    def matches(self, message: list[str], norm: str) -> bool:
-        return (any(phrases.find(p, message) is not None for p in self.phrases)
-                or any(p.search(norm) for p in self.patterns))
+    after_journeys: bool = False  # tried after the journeys' first words (decision 0320)
+
+    def matches(self, text: str) -> bool:
+        return phrases.mentions(text, self.phrases, self.patterns)
 
 
 def _entry(raw: dict, where: str) -> Entry:
-    allowed = {"label", "what", "template", "reason", "phrases", "patterns"}
+    allowed = {"label", "what", "template", "reason", "phrases", "patterns", "after_journeys"}
     if not isinstance(raw, dict) or not raw.get("label") or set(raw) - allowed:
         raise NotOursTableError(f"{where}: an entry is a mapping with a label and only {sorted(allowed)}")
     template = raw.get("template") or DEFAULT_TEMPLATE
     if template == DEFAULT_TEMPLATE and not raw.get("what"):
         raise NotOursTableError(f"{where}: `what` completes the default answer")
+    if not isinstance(raw.get("after_journeys", False), bool):
+        raise NotOursTableError(f"{where}: `after_journeys` is true or false")
     if not raw.get("phrases") and not raw.get("patterns"):
         raise NotOursTableError(f"{where}: no phrases and no patterns")
     try:
@@ -52,7 +55,8 @@ def _entry(raw: dict, where: str) -> Entry:
     except re.error as exc:
         raise NotOursTableError(f"{where}: bad pattern: {exc}") from exc
     return Entry(str(raw["label"]), str(raw.get("reason") or raw["label"]), template,
-                 raw.get("what"), tuple(str(p) for p in raw.get("phrases") or ()), patterns)
+                 raw.get("what"), tuple(str(p) for p in raw.get("phrases") or ()), patterns,
+                 raw.get("after_journeys", False))
 
 
 @lru_cache(maxsize=4)
@@ -68,11 +72,11 @@ def load(path: Path = TABLE) -> tuple[Entry, ...]:
     return loaded
 
 
-def find(text: str | None, *, path: Path = TABLE) -> Entry | None:
-    """The first entry the message matches. The engine starts the journey of that label
-    instead of answering when one is built (see the table's head)."""
-    norm = normalize(text)
-    if not norm:
+def find(text: str | None, *, after_journeys: bool | None = None, path: Path = TABLE) -> Entry | None:
+    """The first entry the message matches; with `after_journeys`, only among the entries
+    tried before (False) or after (True) the journeys' first words. The engine starts the
+    journey of that label instead of answering when one is built (see the table's head)."""
+    if not normalize(text):
         return None
-    message = phrases.words(text)
-    return next((e for e in load(path) if e.matches(message, norm)), None)
+    return next((e for e in load(path)
+                 if after_journeys in (None, e.after_journeys) and e.matches(text)), None)

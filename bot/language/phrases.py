@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 from rapidfuzz.distance import OSA
 
@@ -118,3 +119,11 @@ def score(match: PhraseMatch) -> float:
     if match.exact:
         return 200 + length
     return 100 - match.typos + min(length, 99) / 100
+
+
+def mentions(text: str | None, phrases: Iterable[str], patterns: Iterable[str | re.Pattern] = ()) -> bool:
+    """Whether any of `phrases` is found in `text` (as `find` finds it, typos and all) or
+    any of `patterns` in its normalized form (no accents, lower case)."""
+    message = words(text)
+    return (any(find(p, message) is not None for p in phrases)
+            or any(re.search(p, normalize(text)) for p in patterns))

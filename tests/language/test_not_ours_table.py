@@ -1,5 +1,6 @@
-"""config/language/not_ours.yaml: requests the bot cannot serve yet. The first entry that
-matches wins, and an entry a built journey has taken over is skipped."""
+"""config/language/not_ours.yaml: requests the bot cannot serve. The first entry that
+matches wins; a provider is tried before the journeys' first words, an out-of-scope
+question after them (decision 0320)."""
 from __future__ import annotations
 
 import pytest
@@ -9,15 +10,22 @@ from bot.language import not_ours
 
 def test_entries_are_tried_in_order_provider_first():
     assert not_ours.find("SOU PRESTADOR E NINGUEM PAGA MEU FATURAMENTO").label == "prestador"
-    assert not_ours.find("cobraram a mais no meu boleto").label == "contestacao"
-    assert not_ours.find("minha guia ja foi liberada?").label == "status_guia"
-    assert not_ours.find("preciso liberar uma guia de exame").label == "procedimento"
-    assert not_ours.find("autorizar exame").label == "procedimento"
+    assert not_ours.find("sou dentista, qual o horario de funcionamento?").label == "prestador"
+
+
+def test_an_out_of_scope_question_is_tried_after_the_journeys_first_words():
+    assert not_ours.find("onde fica a loja?", after_journeys=False) is None
+    assert not_ours.find("onde fica a loja?", after_journeys=True).label == "fora_de_escopo"
+    assert not_ours.find("sou dentista", after_journeys=True) is None
+    # "endereco (da)" is asked about; the registration's first words come before it
+    assert not_ours.find("mudei de endereco").label == "fora_de_escopo"
 
 
 def test_requests_for_built_journeys_are_not_in_the_table():
     for text in ("quero a 2a via do boleto", "marcar consulta", "cancelar a consulta de sexta",
-                 "quero negociar minha divida", "meus protocolos", "tenho uma duvida"):
+                 "quero negociar minha divida", "meus protocolos", "tenho uma duvida",
+                 "cobraram a mais no meu boleto", "minha guia ja foi liberada?", "autorizar exame",
+                 "meu filho fez 18", "trocar titular", "cancelar plano"):
         assert not_ours.find(text) is None, text
 
 

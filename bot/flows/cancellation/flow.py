@@ -14,7 +14,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.engine import Flow, MenuEntry, Turn, handle_idle
+from bot.engine import FirstWords, Flow, MenuEntry, Turn, handle_idle
 from bot.flows.cancellation import registration, rules
 from bot.language import intents
 from bot.platform import clock
@@ -31,6 +31,13 @@ flow = Flow(
              "sair do plano", "rescindir o contrato", "cancelar o contrato do plano",
              "quero o cancelamento do plano", "quero cancelar", "preciso cancelar",
              "gostaria de cancelar"],
+    first_words=FirstWords(40, phrases=("cancelar plano", "cancelar convenio",
+                                        "cancelamento do plano", "cancelamento do contrato",
+                                        "cancelamento do meu plano", "sair do plano",
+                                        "nao quero mais o plano", "rescindir", "rescisao",
+                                        "excluir dependente", "outro convenio"),
+                           patterns=(r"\b(?:tirar|excluir|remover) (?:o |a |meu |minha )?\w+ "
+                                     r"do plano\b",)),
 )
 flow.due(registration.register_pending)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.engine import Flow, MenuEntry, Turn
+from bot.engine import FirstWords, Flow, MenuEntry, Turn
 from bot.flows.disputes import credit, rules, team_mail, team_reply
 from bot.flows.procedures import files
 from bot.language import choices, competence
@@ -32,6 +32,14 @@ flow = Flow(
              "estorno", "contestacao", "cobranca que nao reconheco", "credito da contestacao",
              "veio mais caro", "muito mais caro", "mensalidade aumentou", "reajuste ta errado",
              "cobrando de novo", "valor da fatura", "diferente do contrato", "nao e minha"],
+    first_words=FirstWords(30, phrases=("contestar", "contestacao", "cobraram a mais",
+                                        "cobrado a mais", "cobrando a mais", "valor errado",
+                                        "cobrado errado", "mais caro", "mais cara", "duas vezes",
+                                        "cobranca duplicada", "cobrando de novo", "cobrando meu",
+                                        "tao cobrando", "estao cobrando", "nao reconheco",
+                                        "aumentou", "reajuste", "nao usei", "cobranca indevida",
+                                        "nao e minha", "estorno", "diferente do contrato",
+                                        "continua aparecendo", "continua em aberto", "ja paguei e")),
 )
 flow.hook("team_reply")(team_reply.on_team_reply)
 

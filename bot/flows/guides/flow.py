@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.engine import Flow, MenuEntry, Turn
+from bot.engine import FirstWords, Flow, MenuEntry, Turn
 from bot.flows.guides import updates
 from bot.language import choices
 from bot.registry.base import GuideInfo, RegistryUnavailable
@@ -25,6 +25,14 @@ flow = Flow(
              "andamento da guia", "acompanhar guia", "numero da guia", "ja saiu",
              "quando libera", "foi aprovada", "foi negada", "ainda ta em analise",
              "autorizacao do meu exame", "guia ja foi"],
+    first_words=FirstWords(50, phrases=("status da autorizacao", "ja foi autorizada",
+                                        "foi autorizada", "foi aprovada", "foi negada", "ja saiu",
+                                        "saiu a autorizacao", "ja liberaram", "liberada",
+                                        "em analise", "quando libera", "como ta a autorizacao"),
+                           # a guide named without asking to get one ("liberar uma guia" is
+                           # a new request, for procedures)
+                           patterns=(r"^(?!.*\b(?:(?:preciso|quero|queria|pedir|vou) "
+                                     r"(?:liberar|autorizar)|preciso de uma)\b).*\bguias?\b",)),
 )
 
 _GUIDE_NUMBER = re.compile(r"\b([A-Za-z]{0,3}\d{6,20})\b")

@@ -3,7 +3,7 @@ identity → which dependent → the checklist of config/documents/maioridade.ya
 over as many messages and days as it takes → the case into review."""
 from __future__ import annotations
 
-from bot.engine import Flow, Turn
+from bot.engine import FirstWords, Flow, Turn
 from bot.flows.cases import checklist, collect, records
 from bot.language import choices
 from bot.language.text import normalize
@@ -13,6 +13,10 @@ flow = Flow(
     intents=["maioridade", "meu filho fez 18 anos", "minha filha fez 18 anos",
              "dependente fez 18 anos", "dependente maior de idade", "manter dependente universitario",
              "dependente universitario"],
+    first_words=FirstWords(10, phrases=("maioridade", "idade limite", "limite de idade", "fez 18",
+                                        "fez 21", "fazer 18", "fazer 24", "fizer 18",
+                                        "completou 18", "completou 24", "ate que idade",
+                                        "ate 24 anos")),
 )
 flow.hook("on_leave")(collect.on_leave)
 KIND = "maioridade"

@@ -6,7 +6,7 @@ authorized (guide number, validity) or denied (reason and contract clause, in wr
 The operator's API down: the request is kept and registered when it is back."""
 from __future__ import annotations
 
-from bot.engine import Flow, MenuEntry, Turn
+from bot.engine import FirstWords, Flow, MenuEntry, Turn
 from bot.flows.procedures import files, registration, rules
 from bot.language import choices
 from bot.language.text import normalize
@@ -25,6 +25,9 @@ flow = Flow(
              "autorizacao de internacao", "autorizar uma ressonancia", "pedir autorizacao",
              "pedir liberacao", "autorizacao previa", "precisa de autorizacao", "como autorizo",
              "pedido do meu medico", "autorizacao para", "preciso liberar", "liberar uma guia"],
+    first_words=FirstWords(60, phrases=("autorizacao", "autorizar", "autorizo", "liberacao",
+                                        "liberar", "pedido medico", "pedido do meu medico",
+                                        "pedido do medico")),
 )
 
 

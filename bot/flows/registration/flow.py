@@ -4,7 +4,7 @@ e-mail applied at once through the operator interface; the changes that need doc
 (config/registration/changes.yaml) become a case for the registration team's review."""
 from __future__ import annotations
 
-from bot.engine import Flow, MenuEntry, Turn
+from bot.engine import FirstWords, Flow, MenuEntry, Turn
 from bot.engine.offers import NEXT
 from bot.flows.cases import apply, checklist, collect, records
 from bot.language import choices, intents
@@ -20,6 +20,14 @@ flow = Flow(
              "mudei de telefone", "trocar telefone", "trocar e-mail", "trocar email",
              "mudar email", "atualizar cadastro", "atualizacao cadastral", "casei e mudei de nome",
              "mudar meu nome", "alterar estado civil", "dados incorretos"],
+    first_words=FirstWords(70, phrases=("atualizar cadastro", "atualizacao cadastral",
+                                        "atualizar dados", "atualizar endereco",
+                                        "atualizar meus dados", "alterar dados", "alterar endereco",
+                                        "mudei de endereco", "mudar o endereco", "trocar o email",
+                                        "meu email mudou", "cep mudou", "corrigir meu nome",
+                                        "mudei de sobrenome", "atualizar telefone",
+                                        "endereco que vcs tem", "novo numero", "troquei de numero",
+                                        "dados cadastrais")),
 )
 KIND = "registration"
 ORDER = ("address", "phone", "email", "name", "marital_status")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from validate_docbr import CPF
 
-from bot.engine import Flow, Turn
+from bot.engine import FirstWords, Flow, Turn
 from bot.flows.cases import checklist, collect, records
 from bot.language import intents
 from bot.language.text import normalize
@@ -15,6 +15,11 @@ flow = Flow(
     "troca_titularidade", journey="troca_titularidade", needs_identity=True,
     intents=["troca de titularidade", "trocar o titular", "mudar o titular do plano",
              "transferir titularidade", "titular faleceu", "passar o plano para meu nome"],
+    first_words=FirstWords(20, phrases=("titularidade", "trocar titular", "troca de titular",
+                                        "mudar o titular", "ser a titular", "ser o titular",
+                                        "passar o plano", "passo o plano", "transferir plano",
+                                        "titular do plano", "era a titular", "era o titular",
+                                        "nome do meu ex", "plano no nome")),
 )
 flow.hook("on_leave")(collect.on_leave)
 KIND = "troca_titularidade"
