@@ -50,13 +50,17 @@ def _sweep(rt) -> dict:
                 or_(OutboundMessage.not_before.is_(None), OutboundMessage.not_before <= now),
             ).distinct()
         ))
+    _wake(rt, inbound_keys, outbound_ids)
+    _run_due_work(rt)
+    _purge_attachments(rt)
+    return {"inbound": len(inbound_keys), "outbound": len(outbound_ids)}
+
+
+def _wake(rt, inbound_keys: list[str], outbound_ids: list[int]) -> None:
     for key in inbound_keys:
         queueing.process_later(rt, key)
     for conversation_id in outbound_ids:
         queueing.deliver_later(rt, conversation_id)
-    _run_due_work(rt)
-    _purge_attachments(rt)
-    return {"inbound": len(inbound_keys), "outbound": len(outbound_ids)}
 
 
 def _purge_attachments(rt) -> None:
@@ -95,10 +99,7 @@ def recover(rt) -> dict:
                 or_(OutboundMessage.not_before.is_(None), OutboundMessage.not_before <= now),
             ).distinct()
         ))
-    for key in inbound_keys:
-        queueing.process_later(rt, key)
-    for conversation_id in outbound_ids:
-        queueing.deliver_later(rt, conversation_id)
+    _wake(rt, inbound_keys, outbound_ids)
     if inbound_keys or outbound_ids:
         log.info("recovered %s conversations with messages waiting and %s with replies "
                  "never attempted", len(inbound_keys), len(outbound_ids))
