@@ -20,7 +20,7 @@ from bot.platform import clock, metrics, queueing
 from bot.platform.logs import log_context
 from bot.services.media_links import media_urls
 from bot.services.outreach import pacing
-from storage.db import reading, transaction
+from storage.db import one_statement, reading, transaction
 from storage.models import OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ class Delivery(Enum):
     NOT_SENT = "not_sent"  # settled without sending: failed, expired, already handled
     IN_FLIGHT = "in_flight"  # a recent attempt may still be running: hands off
     HELD = "held"  # a paced campaign message postponed to its send slot
+    NONE_DUE = "none_due"  # nothing left to send now
+    LOCK_LOST = "lock_lost"  # another worker has the conversation now: hands off
 
 
 def deliver_conversation(conversation_id: int, woken: bool = True) -> int:
@@ -44,62 +46,64 @@ def deliver_conversation(conversation_id: int, woken: bool = True) -> int:
 
 def _deliver_conversation(conversation_id: int, woken: bool) -> int:
     rt = context.runtime()
-    if woken:
-        queueing.clear_wake_flag(rt, "out", conversation_id)
     sent = 0
+    wake_flag = queueing.wake_flag("out", conversation_id) if woken else None
     while True:
-        with conversation_lock(rt, f"out:{conversation_id}") as lock:
+        with conversation_lock(rt, f"out:{conversation_id}", clears=wake_flag) as lock:
             if lock is None:
                 return sent
-            fresh = True  # just acquired: no need to renew it before the first row
-            while (row_id := _next_outgoing(rt, conversation_id)) is not None:
-                if not fresh and not still_holding(lock):
-                    return sent  # its new holder sends the rest, in order
-                fresh = False
-                outcome = _deliver_one(rt, row_id)
-                if outcome in (Delivery.IN_FLIGHT, Delivery.HELD):
-                    return sent  # later rows wait behind it (sweeper / its own job)
+            first = True  # just acquired: no need to renew it before the first row
+            while (outcome := _deliver_one(rt, conversation_id, None if first else lock)
+                   ) is not Delivery.NONE_DUE:
+                first = False
+                if outcome in (Delivery.IN_FLIGHT, Delivery.HELD, Delivery.LOCK_LOST):
+                    return sent  # later rows wait behind it (sweeper / its own job / holder)
                 sent += outcome is Delivery.SENT
-        if not _has_outgoing(rt, conversation_id):
+                if not _has_outgoing(rt, conversation_id):
+                    break  # one read, not a transaction that finds nothing to take
+        # A row added meanwhile came with a job that found the lock taken and knocked;
+        # without a knock there is nothing new to look for (0277).
+        if not lock.knocked or not _has_outgoing(rt, conversation_id):
             return sent
+        wake_flag = None
 
 
 # Built once: building a statement per call costs more than running it (bench/load.py).
-_NEXT_DUE = (
-    select(OutboundMessage.id)
-    .where(OutboundMessage.conversation_id == bindparam("conversation_id"),
-           OutboundMessage.status.in_(("pending", "sending")),
-           or_(OutboundMessage.not_before.is_(None),
-               OutboundMessage.not_before <= bindparam("now")))
-    .order_by(OutboundMessage.id).limit(1)
-)
-
-
-def _next_outgoing(rt, conversation_id: int) -> int | None:
-    # Outside a transaction: the row is taken FOR UPDATE, and re-checked, by its sender.
-    with reading(rt.sessions) as connection:
-        return connection.scalar(_NEXT_DUE, {"conversation_id": conversation_id,
-                                             "now": clock.now()})
+_DUE = (OutboundMessage.conversation_id == bindparam("conversation_id"),
+        OutboundMessage.status.in_(("pending", "sending")),
+        or_(OutboundMessage.not_before.is_(None),
+            OutboundMessage.not_before <= bindparam("now")))
+_NEXT_DUE = select(OutboundMessage.id).where(*_DUE).order_by(OutboundMessage.id).limit(1)
+# The oldest due row, locked: found and taken in one statement.
+_CLAIM_NEXT_DUE = (select(OutboundMessage).where(*_DUE).order_by(OutboundMessage.id)
+                   .limit(1).with_for_update())
 
 
 def _has_outgoing(rt, conversation_id: int) -> bool:
-    return _next_outgoing(rt, conversation_id) is not None
+    with reading(rt.sessions) as connection:
+        return connection.scalar(_NEXT_DUE, {"conversation_id": conversation_id,
+                                             "now": clock.now()}) is not None
 
 
-def _deliver_one(rt, row_id: int) -> Delivery:
-    """Send one outbox row; raises to make RQ retry (later rows wait, keeping order).
+def _deliver_one(rt, conversation_id: int, lock=None) -> Delivery:
+    """Send the conversation's oldest due outbox row; raises to make RQ retry (later rows
+    wait, keeping order). `lock`: renewed (or found lost) before the row is taken.
     At the sender's limit a reply waits its turn (a fraction of a second), still pending:
     never marked "sending" before it may really go."""
-    while isinstance(outcome := _try_deliver_one(rt, row_id), timedelta):
+    while isinstance(outcome := _try_deliver_one(rt, conversation_id, lock), timedelta):
         time.sleep(min(outcome.total_seconds(), 1.0))
     return outcome
 
 
-def _try_deliver_one(rt, row_id: int) -> Delivery | timedelta:
+def _try_deliver_one(rt, conversation_id: int, lock=None) -> Delivery | timedelta:
     with transaction(rt.sessions) as s:
-        row = s.get(OutboundMessage, row_id, with_for_update=True)
-        if row.status not in ("pending", "sending"):
-            return Delivery.NOT_SENT
+        row = s.scalars(_CLAIM_NEXT_DUE, {"conversation_id": conversation_id,
+                                          "now": clock.now()}).first()
+        if row is None:
+            return Delivery.NONE_DUE
+        if lock is not None and not still_holding(lock):
+            return Delivery.LOCK_LOST  # its new holder sends the rest, in order
+        row_id = row.id
         sender = rt.sender(row.channel)
         if row.status == "sending":
             if _attempt_may_be_in_flight(row):
@@ -149,8 +153,8 @@ def _try_deliver_one(rt, row_id: int) -> Delivery | timedelta:
                          exc.code, exc.message)
         log.warning("outbound %s failed permanently: %s", row_id, exc.code)
         return Delivery.NOT_SENT
-    with transaction(rt.sessions) as s:
-        _record_sent(s, row_id, result)
+    with one_statement(rt.sessions) as connection:
+        _record_sent(connection, row_id, result)
     metrics.SENDS.labels(outgoing.channel, "sent", "").inc()
     return Delivery.SENT
 
@@ -236,8 +240,8 @@ _RECORD_SENT = (
 )
 
 
-def _record_sent(s, row_id: int, result) -> None:
-    s.execute(_RECORD_SENT, {"row_id": row_id, "external_id": result.external_id,
+def _record_sent(connection, row_id: int, result) -> None:
+    connection.execute(_RECORD_SENT, {"row_id": row_id, "external_id": result.external_id,
                              "status": "local" if result.status == "local" else "sent",
                              "now": clock.now()})
 

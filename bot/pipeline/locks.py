@@ -1,72 +1,166 @@
 """Per-conversation Redis locks: one worker at a time works on a conversation's messages.
 
-The lock is short (LOCK_TIMEOUT) and renewed by a heartbeat thread while its holder
-works, so a killed worker's conversations are free again within LOCK_TIMEOUT seconds
-instead of the two minutes a lock sized for the longest job would take
-([0271](../../docs/decisions/0271-short-renewed-conversation-locks.md)).
+The lock is short (LOCK_TIMEOUT) and renewed while its holder works, so a killed worker's
+conversations are free again within LOCK_TIMEOUT seconds instead of the two minutes a
+lock sized for the longest job would take
+([0271](../../docs/decisions/0271-short-renewed-conversation-locks.md)). One renewing
+thread per process serves every lock the process holds (a thread per lock cost more than
+the lock).
+
+A job that finds the lock taken stands aside and leaves a *knock*, in the same atomic
+step; the holder reads (and clears) it as it releases. A knock means work arrived that
+the holder may not have seen, so only a knocked holder looks again (`lock.knocked`),
+instead of every holder reading the database once more on the way out (0277).
 """
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
+import weakref
 from contextlib import contextmanager
 
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
+from redis.lock import Lock
 
 log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT = 15  # seconds a dead holder keeps a conversation; renewed every third of it
 RENEW_EVERY = LOCK_TIMEOUT / 3
 
+# Take the lock, or leave a knock for its holder: one step, so a knock is never left
+# just after the holder looked for one. A third key (the job's wake-up flag) is cleared
+# first, in the same round trip.
+_ACQUIRE_OR_KNOCK = """
+if #KEYS > 2 then redis.call('del', KEYS[3]) end
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+redis.call('set', KEYS[2], '1', 'PX', ARGV[2])
+return 0
+"""
+# Release if still ours; either way, take the knock. Returns owned * 2 + knocked.
+_RELEASE_AND_READ_KNOCK = """
+local owned = 0
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('del', KEYS[1])
+  owned = 2
+end
+return owned + redis.call('del', KEYS[2])
+"""
+_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-class _Heartbeat(threading.Thread):
-    """Renews a held lock every RENEW_EVERY seconds until stopped; remembers a loss."""
 
-    def __init__(self, lock, every: float):
-        super().__init__(daemon=True, name=f"lock-heartbeat {lock.name}")
-        self.lock, self.every = lock, every
-        self.stopped = threading.Event()
-        self.lost = False
+def _script(client, source: str):
+    per_client = _scripts.setdefault(client, {})
+    if source not in per_client:
+        per_client[source] = client.register_script(source)
+    return per_client[source]
 
-    def run(self) -> None:
-        while not self.stopped.wait(self.every):
-            try:
-                self.lock.reacquire()
-            except LockNotOwnedError:
-                self.lost = True  # still_holding() takes it back or gives up, in order
-                return
-            except RedisError as exc:  # Redis away: still_holding() will say so
-                log.warning("could not renew %s: %s", self.lock.name, exc)
 
-    def stop(self) -> None:
-        self.stopped.set()
+class KnockingLock(Lock):
+    """redis-py's Lock whose failed acquisitions knock, and whose release reads the knock."""
+
+    knocked = False
+    clears: str | None = None  # a key deleted as the lock is tried (a wake-up flag)
+
+    @property
+    def knock_key(self) -> str:
+        return f"{self.name}:knock"
+
+    def do_acquire(self, token) -> bool:
+        return bool(_script(self.redis, _ACQUIRE_OR_KNOCK)(
+            keys=[self.name, self.knock_key, *([self.clears] if self.clears else [])],
+            args=[token, int(self.timeout * 1000)]))
+
+    def do_release(self, expected_token) -> None:
+        result = _script(self.redis, _RELEASE_AND_READ_KNOCK)(
+            keys=[self.name, self.knock_key], args=[expected_token])
+        self.knocked = bool(result & 1)
+        if not result & 2:
+            raise LockNotOwnedError("Cannot release a lock that's no longer owned",
+                                    lock_name=self.name)
+
+
+class _Renewer:
+    """The process's one renewing thread: every held lock is renewed each `every`
+    seconds until dropped. Started on first use in each process (forked children too)."""
+
+    def __init__(self):
+        self._mutex = threading.Condition()
+        self._due: dict[KnockingLock, tuple[float, float]] = {}  # lock: (next renewal, every)
+        self._pid = None
+
+    def hold(self, lock: KnockingLock, every: float) -> None:
+        with self._mutex:
+            if self._pid != os.getpid():
+                self._due.clear()  # a forked child holds none of its parent's locks
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, daemon=True, name="lock-renewer").start()
+            self._due[lock] = (time.monotonic() + every, every)
+            self._mutex.notify()
+
+    def drop(self, lock: KnockingLock) -> None:
+        with self._mutex:
+            self._due.pop(lock, None)
+
+    def _run(self) -> None:
+        pid = os.getpid()
+        while True:
+            with self._mutex:
+                if self._pid != pid:
+                    return
+                now = time.monotonic()
+                due = [lock for lock, (at, _) in self._due.items() if at <= now]
+                for lock in due:
+                    self._due[lock] = (now + self._due[lock][1], self._due[lock][1])
+                if not due:
+                    soonest = min((at for at, _ in self._due.values()), default=now + 60)
+                    self._mutex.wait(soonest - now)
+                    continue
+            for lock in due:
+                self._renew(lock)
+
+    def _renew(self, lock: KnockingLock) -> None:
+        try:
+            lock.reacquire()
+        except LockNotOwnedError:
+            self.drop(lock)  # still_holding() takes it back or gives up, in order
+        except LockError:
+            pass  # released by its holder while this renewal was on its way
+        except RedisError as exc:  # Redis away: still_holding() will say so
+            log.warning("could not renew %s: %s", lock.name, exc)
+
+
+_renewer = _Renewer()
 
 
 @contextmanager
 def conversation_lock(rt, name: str, timeout: float = LOCK_TIMEOUT,
-                      renew_every: float | None = None):
-    """Hold a Redis lock or yield None at once: another worker already has the work."""
-    # thread_local=False: the heartbeat thread renews the token this thread took.
-    lock = rt.redis.lock(f"planbot:lock:{name}", timeout=timeout, blocking=False,
-                         thread_local=False)
+                      renew_every: float | None = None, clears: str | None = None):
+    """Hold a Redis lock or yield None at once: another worker already has the work (and
+    finds a knock when it releases). After the block, `lock.knocked` tells the holder
+    whether anyone stood aside meanwhile. `clears`: a key deleted just before the lock
+    is tried, in the same round trip (the job's wake-up flag)."""
+    # thread_local=False: the renewing thread renews the token this thread took.
+    lock = KnockingLock(rt.redis, f"planbot:lock:{name}", timeout=timeout, blocking=False,
+                        thread_local=False)
+    lock.clears = clears
     acquired = lock.acquire()
-    heartbeat = None
     if acquired:
-        heartbeat = _Heartbeat(lock, renew_every or timeout / 3)
-        heartbeat.start()
+        _renewer.hold(lock, renew_every or timeout / 3)
     try:
         yield lock if acquired else None
     finally:
-        if heartbeat is not None:
-            heartbeat.stop()
-            heartbeat.join(timeout=1)
         if acquired:
+            _renewer.drop(lock)
             try:
                 lock.release()
             except LockError:
                 log.warning("lock %s expired while held", name)
+                lock.knocked = True  # cannot tell whether anyone knocked: look again
             except RedisError as exc:
                 log.warning("lock %s not released (%s): it expires by itself", name, exc)
+                lock.knocked = True
 
 
 def still_holding(lock) -> bool:

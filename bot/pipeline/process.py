@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from bot import engine
 from bot.channels.base import AmbiguousSendError, RetryableSendError
@@ -33,15 +34,23 @@ def process_conversation(conversation_key: str, deliver: bool = True) -> int:
 
 def _process_conversation(conversation_key: str, deliver: bool) -> int:
     rt = context.runtime()
-    queueing.clear_wake_flag(rt, "in", conversation_key)
     handled = 0
     up_to = None  # the newest message pending when this job took its first (fairness, 0272)
-    with conversation_lock(rt, f"in:{conversation_key}") as lock:
+    look_again = False  # something may be pending that no job will come for
+    # The wake-up flag is cleared as the lock is tried, before the database is read:
+    # anything stored after that enqueues a new job; anything before is read by this one.
+    with conversation_lock(rt, f"in:{conversation_key}",
+                           clears=queueing.wake_flag("in", conversation_key)) as lock:
         if lock is None:
-            return 0  # the holder looks for new messages after releasing
+            return 0  # the holder finds this job's knock as it releases
         fresh = True  # just acquired: no need to renew it before the first message
-        while (fresh or still_holding(lock)) and (
-                done := _process_next(rt, conversation_key, up_to)) is not None:
+        while True:
+            if not (fresh or still_holding(lock)):
+                break
+            done = _process_next(rt, conversation_key, up_to)
+            if done is None or done is GAVE_UP:
+                look_again = done is GAVE_UP  # later messages may be waiting behind it
+                break
             fresh = False
             if done is LATER:
                 return handled  # a job is scheduled for the message's next try
@@ -55,10 +64,10 @@ def _process_conversation(conversation_key: str, deliver: bool) -> int:
             up_to = up_to or done.newest_pending
             if done.message_id >= up_to:
                 break  # nothing older is left: no transaction just to find that out
-    # Messages stored since this job started (their own jobs may have found the lock
-    # taken and stood aside) get a job at the back of the queue: a person answering at
-    # once does not keep a worker from everybody else waiting (0272).
-    if _has_pending(rt, conversation_key):
+    # Messages stored since this job started get a job at the back of the queue: a person
+    # answering at once does not keep a worker from everybody else waiting (0272). Their
+    # own jobs found the lock taken and knocked; without a knock nothing new came (0277).
+    if (look_again or lock.knocked) and _has_pending(rt, conversation_key):
         queueing.process_later(rt, conversation_key)
     return handled
 
@@ -93,6 +102,7 @@ def _has_pending(rt, key: str) -> bool:
 
 MAX_PROCESSING_ATTEMPTS = 3
 LATER = object()  # the oldest message waits for its files' next download try
+GAVE_UP = object()  # the oldest message failed for good (answered with an apology)
 
 
 def _process_next(rt, key: str, up_to: int | None = None):
@@ -114,7 +124,7 @@ def _process_next(rt, key: str, up_to: int | None = None):
         # the person gets an apology and the rest of their messages go on.
         log.exception("processing %s failed", key)
         if _record_failure(rt, key, exc):
-            return None
+            return GAVE_UP
         raise
 
 
@@ -174,22 +184,34 @@ class Done:
     newest_pending: int  # the newest message pending when this one was taken
 
 
-_NEWEST_PENDING = select(func.max(InboundMessage.id)).where(
-    InboundMessage.conversation_key == bindparam("key"), InboundMessage.status == "received")
+_pending = aliased(InboundMessage)
+# A job's first take: the oldest pending message, locked, and the newest one's id (what
+# the job answers before it lets others go first), in one statement.
+_OLDEST_AND_NEWEST_PENDING = (
+    select(InboundMessage,
+           select(func.max(_pending.id))
+           .where(_pending.conversation_key == bindparam("key"), _pending.status == "received")
+           .scalar_subquery())
+    .where(InboundMessage.conversation_key == bindparam("key"),
+           InboundMessage.status == "received")
+    .order_by(InboundMessage.id).limit(1).with_for_update(of=InboundMessage)
+)
 
 
-def _newest_pending(s, key: str) -> int:
-    return s.scalar(_NEWEST_PENDING, {"key": key})
+def _take_oldest(s, key: str, up_to: int | None) -> tuple[InboundMessage | None, int | None]:
+    if up_to is not None:
+        return _oldest_pending(s, key, up_to), up_to
+    found = s.execute(_OLDEST_AND_NEWEST_PENDING, {"key": key}).first()
+    return (found[0], found[1]) if found is not None else (None, None)
 
 
 def _process_next_once(rt, key: str, up_to: int | None = None):
     with transaction(rt.sessions) as s:
-        msg = _oldest_pending(s, key, up_to)
+        msg, newest = _take_oldest(s, key, up_to)
         if msg is None:
             return None
         if msg.retry_at is not None and msg.retry_at > clock.now():
             return LATER  # woken early (the sweeper): the scheduled try will come
-        newest = up_to if up_to is not None else _newest_pending(s, key)
         conversation = _conversation_for(s, rt, msg)
         conversation.last_inbound_at = msg.received_at
         # Marked before the turn runs (one UPDATE at the turn's first flush, not two);

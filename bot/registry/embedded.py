@@ -34,6 +34,7 @@ from .base import (
 from .embedded_contracts import EmbeddedContracts
 from .embedded_network import EmbeddedNetwork
 from .embedded_procedures import EmbeddedProcedures, guide_info
+from .reads import LOOKUP
 
 # The embedded issuer is a demo bank agreement; a real operator issues through its API.
 DEMO_BANK_CODE = "001"
@@ -64,19 +65,22 @@ class EmbeddedRegistry(EmbeddedProcedures, EmbeddedNetwork, EmbeddedContracts):
         row = self.s.scalars(
             select(Beneficiary).join(BeneficiaryPhone)
             .where(BeneficiaryPhone.phone.in_(phones.variants(phone)), ACTIVE)
-            .order_by(Beneficiary.holder_ref.is_not(None), Beneficiary.id)
+            .order_by(Beneficiary.holder_ref.is_not(None), Beneficiary.id),
+            execution_options=LOOKUP,
         ).first()
         return _beneficiary(row) if row else None
 
     def beneficiary_by_email(self, address: str) -> BeneficiaryInfo | None:
         row = self.s.scalars(
             select(Beneficiary).where(func.lower(Beneficiary.email) == address.strip().lower(), ACTIVE)
-            .order_by(Beneficiary.holder_ref.is_not(None), Beneficiary.id)
+            .order_by(Beneficiary.holder_ref.is_not(None), Beneficiary.id),
+            execution_options=LOOKUP,
         ).first()
         return _beneficiary(row) if row else None
 
     def beneficiary_by_cpf(self, cpf: str) -> BeneficiaryInfo | None:
-        row = self.s.scalars(select(Beneficiary).where(Beneficiary.cpf == cpf, ACTIVE)).first()
+        row = self.s.scalars(select(Beneficiary).where(Beneficiary.cpf == cpf, ACTIVE),
+                             execution_options=LOOKUP).first()
         return _beneficiary(row) if row else None
 
     def beneficiary(self, ref: str) -> BeneficiaryInfo | None:
@@ -86,12 +90,13 @@ class EmbeddedRegistry(EmbeddedProcedures, EmbeddedNetwork, EmbeddedContracts):
     def dependents(self, holder_ref: str) -> list[BeneficiaryInfo]:
         rows = self.s.scalars(
             select(Beneficiary).where(Beneficiary.holder_ref == holder_ref, ACTIVE)
-            .order_by(Beneficiary.id)
+            .order_by(Beneficiary.id), execution_options=LOOKUP,
         )
         return [_beneficiary(r) for r in rows]
 
     def _beneficiary_row(self, ref: str) -> Beneficiary | None:
-        return self.s.scalars(select(Beneficiary).where(Beneficiary.ref == ref)).first()
+        return self.s.scalars(select(Beneficiary).where(Beneficiary.ref == ref),
+                              execution_options=LOOKUP).first()
 
     # -- financial -----------------------------------------------------------------
     def titles(self, beneficiary_ref: str, statuses: tuple[str, ...] = ("open",),
@@ -103,7 +108,7 @@ class EmbeddedRegistry(EmbeddedProcedures, EmbeddedNetwork, EmbeddedContracts):
         )
         if competence_from is not None:
             stmt = stmt.where(FinancialTitle.competence >= competence_from)
-        rows = self.s.scalars(stmt)
+        rows = self.s.scalars(stmt, execution_options=LOOKUP)
         return [_title(r, beneficiary_ref) for r in rows]
 
     def title(self, ref: str) -> TitleInfo | None:

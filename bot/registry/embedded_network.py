@@ -8,9 +8,15 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from bot.language import phones
-from storage.models import RegCancellation, RegDentalContact, RegDentalProvider, RegIndicator
+from storage.models import (
+    RegCancellation,
+    RegDentalContact,
+    RegDentalProvider,
+    RegIndicator,
+)
 
 from .base import DentalProviderInfo
+from .reads import LOOKUP
 
 
 class EmbeddedNetwork:
@@ -32,7 +38,8 @@ class EmbeddedNetwork:
         return row.loss_ratio_pct if row is not None else None
 
     def dental_provider(self, ref: str) -> DentalProviderInfo | None:
-        row = self.s.scalars(select(RegDentalProvider).where(RegDentalProvider.ref == ref)).first()
+        row = self.s.scalars(select(RegDentalProvider).where(RegDentalProvider.ref == ref),
+                             execution_options=LOOKUP).first()
         return dental_info(row) if row else None
 
     def dental_provider_by_cro(self, cro: str, uf: str) -> DentalProviderInfo | None:
@@ -44,7 +51,8 @@ class EmbeddedNetwork:
         spellings = contact_spellings(address)
         ref = self.s.scalars(select(RegDentalContact.provider_ref)
                              .where(RegDentalContact.address.in_(spellings))
-                             .order_by(RegDentalContact.provider_ref)).first()
+                             .order_by(RegDentalContact.provider_ref),
+                             execution_options=LOOKUP).first()
         return self.dental_provider(ref) if ref else None
 
 

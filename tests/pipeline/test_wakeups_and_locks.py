@@ -102,3 +102,44 @@ def test_a_job_answers_what_was_waiting_when_it_started_and_queues_the_rest_behi
     assert rt.queue.count == 1  # the second message waits in the queue, behind others
     drain(rt)
     assert len(twilio.bodies_to(MARIA)) == 2
+
+
+def test_a_job_that_finds_the_lock_taken_knocks_and_the_holder_reads_the_knock_on_release(rt):
+    with locks.conversation_lock(rt, "in:knock") as held:
+        with locks.conversation_lock(rt, "in:knock") as second:
+            assert second is None  # stood aside
+    assert held.knocked
+    with locks.conversation_lock(rt, "in:knock") as alone:
+        assert alone is not None
+    assert not alone.knocked  # the knock was read once, and nobody knocked since
+
+
+def test_the_wake_up_flag_is_cleared_as_the_lock_is_tried_even_when_it_is_taken(rt):
+    flag = queueing.wake_flag("in", "whatsapp:+5567999990000")
+    rt.redis.set(flag, b"1")
+    with locks.conversation_lock(rt, "in:flag"):
+        rt.redis.set(flag, b"1")
+        with locks.conversation_lock(rt, "in:flag", clears=flag) as second:
+            assert second is None
+        assert rt.redis.get(flag) is None
+
+
+def test_a_holder_nobody_knocked_on_does_not_read_the_database_again(wa, rt, twilio, monkeypatch):
+    wa.post(MARIA, "oi")
+    looked = []
+    real = process._has_pending
+    monkeypatch.setattr(process, "_has_pending", lambda *a: looked.append(a) or real(*a))
+    drain(rt)
+    assert len(twilio.bodies_to(MARIA)) == 1
+    assert looked == []
+
+
+def test_one_thread_renews_every_lock_a_process_holds(rt):
+    before = threading.active_count()
+    with locks.conversation_lock(rt, "in:a", timeout=1, renew_every=0.1) as a, \
+            locks.conversation_lock(rt, "in:b", timeout=1, renew_every=0.1) as b, \
+            locks.conversation_lock(rt, "out:c", timeout=1, renew_every=0.1) as c:
+        assert threading.active_count() <= max(before, 1) + 1
+        threading.Event().wait(1.5)
+        for lock in (a, b, c):
+            assert rt.redis.get(lock.name) == lock.local.token  # all renewed past the timeout
