@@ -112,6 +112,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def core_transaction(factory: sessionmaker[Session]) -> Iterator[Connection]:
+    """A transaction on a bare connection, for Core statements only (the webhook's one
+    INSERT): what `transaction` does without the ORM session's bookkeeping."""
+    with factory.kw["bind"].begin() as connection:
+        yield connection
+
+
 _autocommit: dict[Engine, Engine] = {}
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
 from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from bot.channels.base import (
     AmbiguousSendError,
@@ -53,14 +55,15 @@ def _deliver_conversation(conversation_id: int, woken: bool) -> int:
             if lock is None:
                 return sent
             first = True  # just acquired: no need to renew it before the first row
-            while (outcome := _deliver_one(rt, conversation_id, None if first else lock)
+            taken = Taken()
+            while (outcome := _deliver_one(rt, conversation_id, None if first else lock, taken)
                    ) is not Delivery.NONE_DUE:
                 first = False
                 if outcome in (Delivery.IN_FLIGHT, Delivery.HELD, Delivery.LOCK_LOST):
                     return sent  # later rows wait behind it (sweeper / its own job / holder)
                 sent += outcome is Delivery.SENT
-                if not _has_outgoing(rt, conversation_id):
-                    break  # one read, not a transaction that finds nothing to take
+                if not taken.more:
+                    break  # rows added since came with jobs that knock (or run after us)
         # A row added meanwhile came with a job that found the lock taken and knocked;
         # without a knock there is nothing new to look for (0277).
         if not lock.knocked or not _has_outgoing(rt, conversation_id):
@@ -74,9 +77,24 @@ _DUE = (OutboundMessage.conversation_id == bindparam("conversation_id"),
         or_(OutboundMessage.not_before.is_(None),
             OutboundMessage.not_before <= bindparam("now")))
 _NEXT_DUE = select(OutboundMessage.id).where(*_DUE).order_by(OutboundMessage.id).limit(1)
-# The oldest due row, locked: found and taken in one statement.
-_CLAIM_NEXT_DUE = (select(OutboundMessage).where(*_DUE).order_by(OutboundMessage.id)
-                   .limit(1).with_for_update())
+_due = aliased(OutboundMessage)
+# The oldest due row, locked, and how many are due: found and taken in one statement.
+_CLAIM_NEXT_DUE = (
+    select(OutboundMessage,
+           select(func.count(_due.id))
+           .where(_due.conversation_id == bindparam("conversation_id"),
+                  _due.status.in_(("pending", "sending")),
+                  or_(_due.not_before.is_(None), _due.not_before <= bindparam("now")))
+           .scalar_subquery())
+    .where(*_DUE).order_by(OutboundMessage.id).limit(1).with_for_update(of=OutboundMessage)
+)
+
+
+@dataclass
+class Taken:
+    """What the claim of a row saw besides the row."""
+
+    more: bool = True  # another row was due too
 
 
 def _has_outgoing(rt, conversation_id: int) -> bool:
@@ -85,22 +103,24 @@ def _has_outgoing(rt, conversation_id: int) -> bool:
                                              "now": clock.now()}) is not None
 
 
-def _deliver_one(rt, conversation_id: int, lock=None) -> Delivery:
+def _deliver_one(rt, conversation_id: int, lock=None, taken: Taken | None = None) -> Delivery:
     """Send the conversation's oldest due outbox row; raises to make RQ retry (later rows
     wait, keeping order). `lock`: renewed (or found lost) before the row is taken.
     At the sender's limit a reply waits its turn (a fraction of a second), still pending:
     never marked "sending" before it may really go."""
-    while isinstance(outcome := _try_deliver_one(rt, conversation_id, lock), timedelta):
+    taken = taken or Taken()
+    while isinstance(outcome := _try_deliver_one(rt, conversation_id, lock, taken), timedelta):
         time.sleep(min(outcome.total_seconds(), 1.0))
     return outcome
 
 
-def _try_deliver_one(rt, conversation_id: int, lock=None) -> Delivery | timedelta:
+def _try_deliver_one(rt, conversation_id: int, lock, taken: Taken) -> Delivery | timedelta:
     with transaction(rt.sessions) as s:
-        row = s.scalars(_CLAIM_NEXT_DUE, {"conversation_id": conversation_id,
-                                          "now": clock.now()}).first()
-        if row is None:
+        found = s.execute(_CLAIM_NEXT_DUE, {"conversation_id": conversation_id,
+                                            "now": clock.now()}).first()
+        if found is None:
             return Delivery.NONE_DUE
+        row, taken.more = found[0], found[1] > 1
         if lock is not None and not still_holding(lock):
             return Delivery.LOCK_LOST  # its new holder sends the rest, in order
         row_id = row.id

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.channels.base import Incoming
 from bot.platform import clock, queueing
-from storage.db import transaction
+from storage.db import core_transaction
 from storage.models import InboundMessage
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,10 @@ def _store(runtime, incoming: Incoming) -> None:
     # connection; if the first one did commit, the second is the duplicate it detects.
     for attempt in (1, 2):
         try:
-            with transaction(runtime.sessions) as s:
-                # One INSERT statement, without the ORM's unit of work: the acknowledgement's
+            with core_transaction(runtime.sessions) as connection:
+                # One INSERT statement, without the ORM's session: the acknowledgement's
                 # only database work (bench/load.py compares it with a bare INSERT).
-                s.connection().execute(_INSERT, dict(
+                connection.execute(_INSERT, dict(
                     channel=incoming.channel, external_id=incoming.external_id,
                     conversation_key=incoming.conversation_key, sender=incoming.sender,
                     recipient=incoming.recipient, text=incoming.text, payload=incoming.payload,

@@ -257,11 +257,14 @@ def bounded_text(msg: InboundMessage) -> str:
     return text[:MAX_TURN_TEXT]
 
 
+_CONVERSATION = select(Conversation).where(
+    Conversation.channel == bindparam("channel"), Conversation.address == bindparam("address"))
+_CONVERSATION_LOCKED = _CONVERSATION.with_for_update()
+
+
 def _conversation_for(s, rt, msg: InboundMessage) -> Conversation:
-    conversation = s.scalars(
-        select(Conversation).where(Conversation.channel == msg.channel,
-                                   Conversation.address == msg.sender).with_for_update()
-    ).first()
+    conversation = s.scalars(_CONVERSATION_LOCKED,
+                             {"channel": msg.channel, "address": msg.sender}).first()
     if conversation is not None:
         return conversation
     # Created unbound: the engine's identity.refresh_binding looks the phone up at the start
@@ -274,6 +277,6 @@ def _conversation_for(s, rt, msg: InboundMessage) -> Conversation:
         with s.begin_nested():
             s.add(conversation)
     except IntegrityError:  # created concurrently by another worker
-        conversation = s.scalars(select(Conversation).where(
-            Conversation.channel == msg.channel, Conversation.address == msg.sender)).one()
+        conversation = s.scalars(_CONVERSATION,
+                                 {"channel": msg.channel, "address": msg.sender}).one()
     return conversation

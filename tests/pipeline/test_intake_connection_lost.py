@@ -15,7 +15,7 @@ from tests.conftest import MARIA
 
 
 def _cut_once(monkeypatch, *, invalidated: bool, times: int = 1):
-    real = inbox.transaction
+    real = inbox.core_transaction
     calls = {"n": 0}
 
     def transaction_on_a_cut_connection(factory):
@@ -25,7 +25,7 @@ def _cut_once(monkeypatch, *, invalidated: bool, times: int = 1):
                                    connection_invalidated=invalidated)
         return real(factory)
 
-    monkeypatch.setattr(inbox, "transaction", transaction_on_a_cut_connection)
+    monkeypatch.setattr(inbox, "core_transaction", transaction_on_a_cut_connection)
     return calls
 
 

@@ -171,8 +171,8 @@ def test_each_waiter_reserves_its_own_slot_so_a_backlog_wakes_each_row_once(rt, 
     outcomes: list[tuple[int, str]] = []
     deliver_one = deliver._deliver_one
 
-    def counting(rt_, conversation_id, lock=None):  # one campaign row per conversation
-        outcome = deliver_one(rt_, conversation_id, lock)
+    def counting(rt_, conversation_id, lock=None, taken=None):  # one row per conversation
+        outcome = deliver_one(rt_, conversation_id, lock, taken)
         if outcome is not deliver.Delivery.NONE_DUE:
             outcomes.append((conversation_id, outcome.value))
         return outcome
