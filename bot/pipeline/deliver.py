@@ -71,22 +71,22 @@ def _deliver_conversation(conversation_id: int, woken: bool) -> int:
         wake_flag = None
 
 
+def _due(rows) -> tuple:
+    """A conversation's rows to send now (`rows`: the table or an alias of it)."""
+    return (rows.conversation_id == bindparam("conversation_id"),
+            rows.status.in_(("pending", "sending")),
+            or_(rows.not_before.is_(None), rows.not_before <= bindparam("now")))
+
+
 # Built once: building a statement per call costs more than running it (bench/load.py).
-_DUE = (OutboundMessage.conversation_id == bindparam("conversation_id"),
-        OutboundMessage.status.in_(("pending", "sending")),
-        or_(OutboundMessage.not_before.is_(None),
-            OutboundMessage.not_before <= bindparam("now")))
-_NEXT_DUE = select(OutboundMessage.id).where(*_DUE).order_by(OutboundMessage.id).limit(1)
-_due = aliased(OutboundMessage)
+_NEXT_DUE = (select(OutboundMessage.id).where(*_due(OutboundMessage))
+             .order_by(OutboundMessage.id).limit(1))
+_others = aliased(OutboundMessage)
 # The oldest due row, locked, and how many are due: found and taken in one statement.
 _CLAIM_NEXT_DUE = (
-    select(OutboundMessage,
-           select(func.count(_due.id))
-           .where(_due.conversation_id == bindparam("conversation_id"),
-                  _due.status.in_(("pending", "sending")),
-                  or_(_due.not_before.is_(None), _due.not_before <= bindparam("now")))
-           .scalar_subquery())
-    .where(*_DUE).order_by(OutboundMessage.id).limit(1).with_for_update(of=OutboundMessage)
+    select(OutboundMessage, select(func.count(_others.id)).where(*_due(_others)).scalar_subquery())
+    .where(*_due(OutboundMessage)).order_by(OutboundMessage.id).limit(1)
+    .with_for_update(of=OutboundMessage)
 )
 
 

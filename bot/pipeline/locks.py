@@ -86,6 +86,12 @@ class _Renewer:
     seconds until dropped. Started on first use in each process (forked children too)."""
 
     def __init__(self):
+        self._forget()
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        # A forked child holds none of its parent's locks, nor its thread, nor (if the
+        # fork caught it held) the parent's mutex.
         self._mutex = threading.Condition()
         self._due: dict[KnockingLock, tuple[float, float]] = {}  # lock: (next renewal, every)
         self._pid = None
@@ -93,7 +99,6 @@ class _Renewer:
     def hold(self, lock: KnockingLock, every: float) -> None:
         with self._mutex:
             if self._pid != os.getpid():
-                self._due.clear()  # a forked child holds none of its parent's locks
                 self._pid = os.getpid()
                 threading.Thread(target=self._run, daemon=True, name="lock-renewer").start()
             self._due[lock] = (time.monotonic() + every, every)
@@ -127,7 +132,8 @@ class _Renewer:
             self.drop(lock)  # still_holding() takes it back or gives up, in order
         except LockError:
             pass  # released by its holder while this renewal was on its way
-        except RedisError as exc:  # Redis away: still_holding() will say so
+        except Exception as exc:  # noqa: BLE001 — Redis away: still_holding() will say so;
+            # whatever it is, this thread must live on for every other lock
             log.warning("could not renew %s: %s", lock.name, exc)
 
 
@@ -146,6 +152,7 @@ def conversation_lock(rt, name: str, timeout: float = LOCK_TIMEOUT,
                         thread_local=False)
     lock.clears = clears
     acquired = lock.acquire()
+    lock.clears = None  # only the first attempt: still_holding() may take it back later
     if acquired:
         _renewer.hold(lock, renew_every or timeout / 3)
     try:

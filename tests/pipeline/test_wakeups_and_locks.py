@@ -143,3 +143,21 @@ def test_one_thread_renews_every_lock_a_process_holds(rt):
         threading.Event().wait(1.5)
         for lock in (a, b, c):
             assert rt.redis.get(lock.name) == lock.local.token  # all renewed past the timeout
+
+
+def test_a_forked_work_horse_renews_its_own_locks(rt):
+    """WORKER_FORK=1 forks a work horse per job: its locks get a renewing thread of its
+    own, whatever state the parent's was in."""
+    import os
+    with locks.conversation_lock(rt, "in:parent", timeout=1, renew_every=0.1):
+        pid = os.fork()
+        if pid == 0:  # the work horse
+            ok = False
+            try:
+                with locks.conversation_lock(rt, "in:child", timeout=1, renew_every=0.1) as lock:
+                    threading.Event().wait(1.5)
+                    ok = rt.redis.get("planbot:lock:in:child") == lock.local.token
+            finally:
+                os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
