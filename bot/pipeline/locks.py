@@ -18,7 +18,6 @@ import logging
 import os
 import threading
 import time
-import weakref
 from contextlib import contextmanager
 
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
@@ -29,52 +28,59 @@ log = logging.getLogger(__name__)
 LOCK_TIMEOUT = 15  # seconds a dead holder keeps a conversation; renewed every third of it
 RENEW_EVERY = LOCK_TIMEOUT / 3
 
-# Take the lock, or leave a knock for its holder: one step, so a knock is never left
-# just after the holder looked for one. A third key (the job's wake-up flag) is cleared
-# first, in the same round trip.
-_ACQUIRE_OR_KNOCK = """
-if #KEYS > 2 then redis.call('del', KEYS[3]) end
-if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-redis.call('set', KEYS[2], '1', 'PX', ARGV[2])
-return 0
-"""
-# Release if still ours; either way, take the knock. Returns owned * 2 + knocked.
-_RELEASE_AND_READ_KNOCK = """
-local owned = 0
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  redis.call('del', KEYS[1])
-  owned = 2
-end
-return owned + redis.call('del', KEYS[2])
-"""
-_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _script(client, source: str):
-    per_client = _scripts.setdefault(client, {})
-    if source not in per_client:
-        per_client[source] = client.register_script(source)
-    return per_client[source]
+# A knock waits for the holder's release however long the holder renews its lock; if the
+# holder died, the next holder takes it (one needless look), or it lapses.
+KNOCK_TTL_MS = 3600 * 1000
 
 
 class KnockingLock(Lock):
     """redis-py's Lock whose failed acquisitions knock, and whose release reads the knock."""
 
+    # Take the lock, or leave a knock for its holder: one step, so a knock is never left
+    # just after the holder looked for one. A third key (the job's wake-up flag) is
+    # cleared first, in the same round trip.
+    LUA_ACQUIRE_OR_KNOCK_SCRIPT = """
+        if #KEYS > 2 then redis.call('del', KEYS[3]) end
+        if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+        redis.call('set', KEYS[2], '1', 'PX', ARGV[3])
+        return 0
+    """
+    # Release if still ours; either way, take the knock. Returns owned * 2 + knocked.
+    LUA_RELEASE_AND_READ_KNOCK_SCRIPT = """
+        local owned = 0
+        if redis.call('get', KEYS[1]) == ARGV[1] then
+            redis.call('del', KEYS[1])
+            owned = 2
+        end
+        return owned + redis.call('del', KEYS[2])
+    """
+    lua_acquire_or_knock = None
+    lua_release_and_read_knock = None
+
     knocked = False
     clears: str | None = None  # a key deleted as the lock is tried (a wake-up flag)
+
+    def register_scripts(self) -> None:  # once per class, as redis-py's Lock does
+        super().register_scripts()
+        cls = type(self)
+        if cls.lua_acquire_or_knock is None:
+            cls.lua_acquire_or_knock = self.redis.register_script(cls.LUA_ACQUIRE_OR_KNOCK_SCRIPT)
+        if cls.lua_release_and_read_knock is None:
+            cls.lua_release_and_read_knock = self.redis.register_script(
+                cls.LUA_RELEASE_AND_READ_KNOCK_SCRIPT)
 
     @property
     def knock_key(self) -> str:
         return f"{self.name}:knock"
 
     def do_acquire(self, token) -> bool:
-        return bool(_script(self.redis, _ACQUIRE_OR_KNOCK)(
+        return bool(self.lua_acquire_or_knock(
             keys=[self.name, self.knock_key, *([self.clears] if self.clears else [])],
-            args=[token, int(self.timeout * 1000)]))
+            args=[token, int(self.timeout * 1000), KNOCK_TTL_MS], client=self.redis))
 
     def do_release(self, expected_token) -> None:
-        result = _script(self.redis, _RELEASE_AND_READ_KNOCK)(
-            keys=[self.name, self.knock_key], args=[expected_token])
+        result = self.lua_release_and_read_knock(
+            keys=[self.name, self.knock_key], args=[expected_token], client=self.redis)
         self.knocked = bool(result & 1)
         if not result & 2:
             raise LockNotOwnedError("Cannot release a lock that's no longer owned",

@@ -44,9 +44,7 @@ def _process_conversation(conversation_key: str, deliver: bool) -> int:
         if lock is None:
             return 0  # the holder finds this job's knock as it releases
         fresh = True  # just acquired: no need to renew it before the first message
-        while True:
-            if not (fresh or still_holding(lock)):
-                break
+        while fresh or still_holding(lock):
             done = _process_next(rt, conversation_key, up_to)
             if done is None or done is GAVE_UP:
                 look_again = done is GAVE_UP  # later messages may be waiting behind it

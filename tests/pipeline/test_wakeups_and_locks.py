@@ -114,6 +114,14 @@ def test_a_job_that_finds_the_lock_taken_knocks_and_the_holder_reads_the_knock_o
     assert not alone.knocked  # the knock was read once, and nobody knocked since
 
 
+def test_a_knock_waits_for_a_holder_that_works_longer_than_the_lock_timeout(rt):
+    with locks.conversation_lock(rt, "in:long", timeout=1, renew_every=0.1) as held:
+        with locks.conversation_lock(rt, "in:long", timeout=1) as second:
+            assert second is None
+        threading.Event().wait(1.5)  # a long turn: the lock is renewed past its timeout
+    assert held.knocked
+
+
 def test_the_wake_up_flag_is_cleared_as_the_lock_is_tried_even_when_it_is_taken(rt):
     flag = queueing.wake_flag("in", "whatsapp:+5567999990000")
     rt.redis.set(flag, b"1")
