@@ -59,3 +59,23 @@ def test_setting_is_read_from_the_environment_and_checked(monkeypatch):
     monkeypatch.setenv("TWILIO_API_BASE_URL", "127.0.0.1:8099")
     with pytest.raises(SettingsError, match="TWILIO_API_BASE_URL"):
         Settings.from_env()
+
+
+@responses.activate
+def test_the_proxy_environment_is_read_once_at_start_not_per_send(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://egress.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    responses.post(f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json",
+                   json=CREATED, status=201)
+    sender = TwilioWhatsAppSender(SID, "token", "+556730000000")
+    assert sender.client.http_client.proxy.get("https") == "http://egress.example:3128"
+
+    def environment_read(*args, **kwargs):
+        raise AssertionError("the environment was read again for a send")
+
+    monkeypatch.setattr("requests.utils.get_environ_proxies", environment_read)
+    monkeypatch.setattr("requests.sessions.get_environ_proxies", environment_read)
+
+    assert _send(sender) == CREATED["sid"]
+    assert _send(sender) == CREATED["sid"]
