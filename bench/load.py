@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cpu  # noqa: E402
 from conversations import Ledger, burst, converse, percentile  # noqa: E402
 from fake_twilio import FakeTwilio  # noqa: E402
 from stack import Stack  # noqa: E402
@@ -59,7 +60,15 @@ def ms(value: float) -> str:
     return f"{value:.1f} ms" if value == value else "—"
 
 
-def print_conversations(run, verdict, args) -> None:
+async def window_snapshots(args) -> tuple:
+    """CPU snapshots at the start and the end of converse()'s measured window."""
+    await asyncio.sleep(args.warmup)
+    first = cpu.snapshot()
+    await asyncio.sleep(max(args.seconds - args.warmup, 0))
+    return first, cpu.snapshot()
+
+
+def print_conversations(run, verdict, args, snapshots=None) -> None:
     print(f"\nclosed-loop conversations: {args.conversations} concurrent, {run.window:.0f} s "
           f"measured (after {args.warmup:.0f} s warm-up), {args.workers} worker(s)")
     print(f"  sustained end to end      {run.rate:8.1f} msg/s  ({run.replies_in_window} replies "
@@ -68,6 +77,8 @@ def print_conversations(run, verdict, args) -> None:
           f"{percentile(run.latencies, .99):.2f} s  ({len(run.latencies)} replies)")
     print(f"  webhook ack p50 / p99     {ms(percentile(run.acks, .5)):>10} / "
           f"{ms(percentile(run.acks, .99))}  ({len(run.acks)} webhooks)")
+    if snapshots is not None:
+        print(cpu.report(*snapshots, run.replies_in_window))
     print("  check: " + ", ".join(f"{k} {v}" for k, v in verdict.items()))
     if run.errors:
         print(f"  errors: {run.errors}")
@@ -110,9 +121,11 @@ async def main(args) -> None:
                   f"redis :{stack.redis_port}, web :{stack.web_port}, fake Twilio :{fake.port}")
             print(f"load average before: {load_average()}")
             supervisor = asyncio.create_task(_supervise(stack))
+            measuring = asyncio.create_task(window_snapshots(args))
             run = await converse(stack.web_url, ledger, conversations=args.conversations,
                                  seconds=args.seconds, people=people_needed(args),
                                  warmup=args.warmup, drain=args.drain)
+            snapshots = await measuring
             load_after = load_average()
             verdict = ledger.verdict()
             results = {}
@@ -132,7 +145,7 @@ async def main(args) -> None:
             finally:
                 stack.pause_workers(False)
             supervisor.cancel()
-            print_conversations(run, verdict, args)
+            print_conversations(run, verdict, args, snapshots)
             print_bursts(results, args)
             print(f"\nload average after the conversations: {load_after}; "
                   f"worker exits: {len(stack.worker_exits)}; fake Twilio: {len(fake.sent)} "
