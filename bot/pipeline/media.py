@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.engine import File
 from bot.services.attachments import (
@@ -30,7 +30,7 @@ from bot.services.attachments import (
     store_from_settings,
 )
 from storage.db import transaction
-from storage.models import Attachment, Conversation, InboundMessage
+from storage.models import Attachment, AttachmentDiscard, Conversation, InboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,9 @@ def _stored_by_the_webhook(s, rt, conversation: Conversation, msg: InboundMessag
             if not inspection.accepted:
                 refused.append(inspection.reasons[0])
                 discard.append(item["sha256"])
+                # In the turn's transaction: if this worker dies before `discard`, or the
+                # store is down then, the sweeper still finds the bytes to delete.
+                s.add(AttachmentDiscard(sha256=item["sha256"]))
                 continue
             item = {**item, "content_type": inspection.mime, "kind": inspection.kind}
         row = record_stored(s, item, conversation_id=conversation.id, inbound_message_id=msg.id,
@@ -131,17 +134,34 @@ def _stored_by_the_webhook(s, rt, conversation: Conversation, msg: InboundMessag
     return Fetched(tuple(files), tuple(refused), tuple(discard))
 
 
-def discard(rt, keys) -> None:
+def discard(rt, keys) -> int:
     """After the turn that refused them committed: bytes the webhook stored but the full
     check refused are deleted (nothing kept that no row accounts for, so retention never
-    misses them), unless an attachment row uses the same bytes."""
+    misses them), unless an attachment row uses the same bytes. Their AttachmentDiscard
+    rows go once the bytes are gone; a store that is down leaves them for the sweeper
+    (`discard_left_over`). Returns how many keys were settled."""
     store = store_from_settings(rt.settings)
+    settled = 0
     for key in dict.fromkeys(keys):
         with transaction(rt.sessions) as s:
             used = s.scalar(select(Attachment.id).where(Attachment.sha256 == key).limit(1))
-        if used is not None:
-            continue
-        try:
-            store.delete(key)
-        except StoreUnavailable as exc:
-            log.warning("refused attachment %s… not discarded: %s", key[:12], exc)
+        if used is None:
+            try:
+                store.delete(key)
+            except StoreUnavailable as exc:
+                log.warning("refused attachment %s… not discarded yet: %s", key[:12], exc)
+                continue
+        with transaction(rt.sessions) as s:
+            s.execute(delete(AttachmentDiscard).where(AttachmentDiscard.sha256 == key))
+        settled += 1
+    return settled
+
+
+def discard_left_over(rt, older_than) -> int:
+    """The sweeper's part: refused bytes whose turn committed before `older_than` and that
+    are still waiting (their worker died before `discard`, or the store was down)."""
+    with transaction(rt.sessions) as s:
+        keys = list(s.scalars(select(AttachmentDiscard.sha256)
+                              .where(AttachmentDiscard.created_at < older_than)
+                              .order_by(AttachmentDiscard.id).limit(500)))
+    return discard(rt, keys) if keys else 0

@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import or_, select
 
-from bot.pipeline import context
+from bot.pipeline import context, media
 from bot.pipeline.deliver import STALE_SENDING
 from bot.pipeline.locks import LOCK_TIMEOUT
 from bot.platform import clock, queueing
@@ -53,6 +53,7 @@ def _sweep(rt) -> dict:
     _wake(rt, inbound_keys, outbound_ids)
     _run_due_work(rt)
     _purge_attachments(rt)
+    _discard_refused_left_over(rt, now)
     return {"inbound": len(inbound_keys), "outbound": len(outbound_ids)}
 
 
@@ -61,6 +62,17 @@ def _wake(rt, inbound_keys: list[str], outbound_ids: list[int]) -> None:
         queueing.process_later(rt, key)
     for conversation_id in outbound_ids:
         queueing.deliver_later(rt, conversation_id)
+
+
+def _discard_refused_left_over(rt, now) -> None:
+    """Refused bytes a turn left to delete (its worker died first, or the store was down):
+    older than a lock's life, so a turn's own `media.discard` has had its chance."""
+    try:
+        settled = media.discard_left_over(rt, now - timedelta(seconds=LOCK_TIMEOUT))
+        if settled:
+            log.info("refused attachments discarded by the sweeper: %s", settled)
+    except Exception:
+        log.exception("discarding refused attachments failed; the next sweep retries")
 
 
 def _purge_attachments(rt) -> None:

@@ -1,5 +1,5 @@
 """All tables; importing this module registers every model on Base.metadata."""
-from .attachments import Attachment, AttachmentView
+from .attachments import Attachment, AttachmentDiscard, AttachmentView
 from .base import Base
 from .cases import CaseDocument, DocumentCase
 from .console import AuditEntry, ConsoleUser
@@ -40,7 +40,7 @@ from .scheduling import Appointment
 
 __all__ = [
     "CaseDocument", "DocumentCase",
-    "Attachment", "AttachmentView", "EmailBounce", "EmailSent",
+    "Attachment", "AttachmentDiscard", "AttachmentView", "EmailBounce", "EmailSent",
     "AuditEntry", "ConsoleUser",
     "Agreement", "Appointment", "Base", "Campaign", "CampaignTarget", "Attendant", "Conversation", "InboundMessage", "OutboundMessage", "Protocol",
     "ProtocolEvent", "ProtocolSequence", "Beneficiary", "BeneficiaryPhone", "FinancialTitle",

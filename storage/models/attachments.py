@@ -37,3 +37,16 @@ class AttachmentView(Base):
     attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"), index=True)
     attendant_id: Mapped[int] = mapped_column(ForeignKey("attendants.id"), index=True)
     viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AttachmentDiscard(Base):
+    """Bytes a turn refused (stored by the e-mail webhook, refused by the full check), to
+    leave the store. Written in the refusing turn's transaction; removed once the bytes
+    are gone. A worker that dies before deleting them, or a store that is down, leaves the
+    row for the sweeper: nothing stays in the store that no row accounts for."""
+
+    __tablename__ = "attachment_discards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # the store's key
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bot.channels.email import auth
 from bot.channels.email.sender import plain
-from bot.platform import queueing
+from bot.pipeline import media, sweep
+from bot.pipeline.locks import LOCK_TIMEOUT
+from bot.platform import clock, queueing
 from bot.services import outbox
-from bot.services.attachments import LocalStore
+from bot.services.attachments import LocalStore, StoreUnavailable
 from storage.db import transaction
 from storage.models import (
+    Attachment,
+    AttachmentDiscard,
     Conversation,
     EmailBounce,
     EmailSent,
@@ -182,6 +187,68 @@ def test_an_unreadable_attachment_is_refused_by_the_worker_and_its_bytes_discard
     reply = "\n".join(m.get_body(("plain",)).get_content() for m in smtp.messages)
     assert "Não consegui abrir esse PDF" in reply
     assert not any(p.is_file() for p in (tmp_path / "attachments").rglob("*"))
+
+
+def _stored_files(tmp_path) -> list:
+    return [p for p in (tmp_path / "attachments").rglob("*") if p.is_file()]
+
+
+def _discards(rt) -> list[str]:
+    with transaction(rt.sessions) as s:
+        return list(s.scalars(select(AttachmentDiscard.sha256)))
+
+
+def test_refused_bytes_a_dead_worker_left_are_discarded_by_the_next_sweep(
+        client, rt, tmp_path, smtp, monkeypatch):
+    assert _post_mime(client, fixture("with_attachment.eml")).status_code == 200
+    (attachment,) = _inbound(rt)[0].attachments
+    # The worker dies right after the refusing turn committed: its discard never runs.
+    monkeypatch.setattr(media, "discard", lambda rt, keys: 0)
+    drain(rt)
+    monkeypatch.undo()
+    assert _stored_files(tmp_path)
+    assert _discards(rt) == [attachment["sha256"]]
+
+    sweep.sweep(reschedule=False)  # the turn is too recent: its own discard may still run
+    assert _stored_files(tmp_path)
+
+    clock.freeze(clock.now() + timedelta(seconds=LOCK_TIMEOUT + 1))
+    sweep.sweep(reschedule=False)
+
+    assert not _stored_files(tmp_path)
+    assert _discards(rt) == []
+
+
+def test_refused_bytes_wait_for_a_store_that_was_down(client, rt, tmp_path, smtp, monkeypatch):
+    assert _post_mime(client, fixture("with_attachment.eml")).status_code == 200
+
+    def store_down(self, key):
+        raise StoreUnavailable("store down")
+
+    monkeypatch.setattr(LocalStore, "delete", store_down)
+    drain(rt)
+    assert _stored_files(tmp_path) and len(_discards(rt)) == 1
+    monkeypatch.undo()
+
+    clock.freeze(clock.now() + timedelta(seconds=LOCK_TIMEOUT + 1))
+    assert media.discard_left_over(rt, clock.now()) == 1
+
+    assert not _stored_files(tmp_path) and _discards(rt) == []
+
+
+def test_refused_bytes_an_accepted_attachment_shares_are_kept_and_their_discard_settled(
+        client, rt, tmp_path, smtp):
+    assert _post_mime(client, fixture("with_attachment.eml")).status_code == 200
+    (attachment,) = _inbound(rt)[0].attachments
+    with transaction(rt.sessions) as s:  # the same bytes accepted elsewhere meanwhile
+        s.add(Attachment(sha256=attachment["sha256"], size=10, mime="application/pdf",
+                         kind="pdf"))
+        s.add(AttachmentDiscard(sha256=attachment["sha256"]))
+
+    assert media.discard(rt, [attachment["sha256"]]) == 1
+
+    assert LocalStore(tmp_path / "attachments").exists(attachment["sha256"])
+    assert _discards(rt) == []
 
 
 def test_a_file_of_the_wrong_type_is_refused_by_the_webhook_and_never_stored(client, rt, tmp_path):
