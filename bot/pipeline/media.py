@@ -19,6 +19,7 @@ from typing import NamedTuple
 from sqlalchemy import delete, select
 
 from bot.engine import File
+from bot.platform import clock
 from bot.services.attachments import (
     DOWNLOAD_RETRY_INTERVALS,
     MissingAttachment,
@@ -143,6 +144,9 @@ def discard(rt, keys) -> int:
     store = store_from_settings(rt.settings)
     settled = 0
     for key in dict.fromkeys(keys):
+        # Rows written after this point belong to a turn that refused the same bytes
+        # again (a new mail put them back): they stay for that turn, or the sweeper.
+        started = clock.now()
         with transaction(rt.sessions) as s:
             used = s.scalar(select(Attachment.id).where(Attachment.sha256 == key).limit(1))
         if used is None:
@@ -152,7 +156,8 @@ def discard(rt, keys) -> int:
                 log.warning("refused attachment %s… not discarded yet: %s", key[:12], exc)
                 continue
         with transaction(rt.sessions) as s:
-            s.execute(delete(AttachmentDiscard).where(AttachmentDiscard.sha256 == key))
+            s.execute(delete(AttachmentDiscard).where(AttachmentDiscard.sha256 == key,
+                                                      AttachmentDiscard.created_at <= started))
         settled += 1
     return settled
 

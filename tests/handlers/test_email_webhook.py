@@ -251,6 +251,17 @@ def test_refused_bytes_an_accepted_attachment_shares_are_kept_and_their_discard_
     assert _discards(rt) == []
 
 
+def test_a_discard_leaves_the_row_of_a_turn_that_refused_the_same_bytes_after_it_began(rt):
+    key = "a" * 64
+    with transaction(rt.sessions) as s:
+        s.add(AttachmentDiscard(sha256=key, created_at=clock.now()))
+        s.add(AttachmentDiscard(sha256=key, created_at=clock.now() + timedelta(seconds=1)))
+
+    assert media.discard(rt, [key]) == 1
+
+    assert _discards(rt) == [key]  # the later turn's: its own discard or the sweeper's
+
+
 def test_a_file_of_the_wrong_type_is_refused_by_the_webhook_and_never_stored(client, rt, tmp_path):
     raw = mail_with_files(MARIA, "Segue.", message_id="<doc-1@example.com.br>",
                           files=(("carta.docx", "application/msword", b"PK\x03\x04" + b"x" * 500),))
