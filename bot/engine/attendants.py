@@ -57,11 +57,14 @@ def waiting(session: Session, include_mine: Attendant | None = None) -> list[Con
     return [c for _, c in sorted(entries.values(), key=lambda e: (e[0] or clock.now(), e[1].id))]
 
 
+# Protocols forwarded to the team and not yet settled, oldest first.
+OPEN_CASES = (select(Protocol).where(Protocol.status == "encaminhado")
+              .order_by(Protocol.updated_at, Protocol.id))
+
+
 def open_cases(session: Session, conversation: Conversation) -> list[Protocol]:
     """Protocols of this conversation forwarded to the team and not yet settled."""
-    return list(session.scalars(select(Protocol).where(
-        Protocol.conversation_id == conversation.id, Protocol.status == "encaminhado")
-        .order_by(Protocol.updated_at, Protocol.id)))
+    return list(session.scalars(OPEN_CASES.where(Protocol.conversation_id == conversation.id)))
 
 
 def transcript(session: Session, conversation: Conversation, limit: int = 50) -> list[dict]:

@@ -21,6 +21,9 @@ from .masking import mask_address
 
 FILTERS = {"all": "Todas", "waiting": "Aguardando", "mine": "Minhas", "cases": "Casos devidos"}
 POLL_SECONDS = 3
+# Every open console re-reads the queue every POLL_SECONDS: in a surge a page shows the
+# longest waits (what attendants take next) and how many more there are.
+QUEUE_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -54,15 +57,16 @@ def entries(session, viewer, channel: str | None = None, which: str = "all") -> 
     numbers = {(c.data or {}).get("protocol") for c in conversations} - {None}
     protocols = {p.number: p for p in session.scalars(select(Protocol).where(Protocol.number.in_(numbers)))} \
         if numbers else {}
+    cases = _open_cases(session, [c.id for c in conversations if not c.handoff])
     owners = {a.id: a.name for a in session.scalars(select(Attendant))}
     amber, red = _rt().settings.console_sla_minutes
     now = clock.now()
     result = []
     for c in conversations:
         state = c.handoff if c.handoff else "case"
-        cases = handoff.open_cases(session, c) if state == "case" else []
-        protocol = protocols.get((c.data or {}).get("protocol")) or (cases[0] if cases else None)
-        since = cases[0].updated_at if cases else c.escalated_at
+        owed = cases.get(c.id, [])
+        protocol = protocols.get((c.data or {}).get("protocol")) or (owed[0] if owed else None)
+        since = owed[0].updated_at if owed else c.escalated_at
         minutes = int((now - since).total_seconds() // 60) if since else 0
         sla = "ok" if state == "attendant" else "late" if minutes >= red else "warn" if minutes >= amber else "ok"
         entry = QueueEntry(
@@ -78,6 +82,17 @@ def entries(session, viewer, channel: str | None = None, which: str = "all") -> 
             continue
         result.append(entry)
     return result
+
+
+def _open_cases(session, conversation_ids: list[int]) -> dict[int, list[Protocol]]:
+    """handoff.open_cases for many conversations in one query (not one per row: the page
+    is re-read every few seconds by every open console)."""
+    found: dict[int, list[Protocol]] = {}
+    if conversation_ids:
+        for protocol in session.scalars(handoff.OPEN_CASES.where(
+                Protocol.conversation_id.in_(conversation_ids))):
+            found.setdefault(protocol.conversation_id, []).append(protocol)
+    return found
 
 
 def team_hours() -> dict:
@@ -100,9 +115,10 @@ def queue():
     channel, which = _arguments()
     with transaction(_rt().sessions) as s:
         items = entries(s, g.viewer, channel, which)
-    return render_template("console/queue.html", items=items, filters=FILTERS, which=which,
-                           channel=channel, channels=labels.CHANNELS, hours=team_hours(),
-                           poll=POLL_SECONDS, labels=labels)
+    return render_template("console/queue.html", items=items[:QUEUE_LIMIT], total=len(items),
+                           filters=FILTERS, which=which, channel=channel,
+                           channels=labels.CHANNELS, hours=team_hours(), poll=POLL_SECONDS,
+                           labels=labels)
 
 
 @bp.get("/queue/rows")
@@ -111,5 +127,5 @@ def queue_rows():
     channel, which = _arguments()
     with transaction(_rt().sessions) as s:
         items = entries(s, g.viewer, channel, which)
-    return render_template("console/_queue_rows.html", items=items, labels=labels,
-                           hours=team_hours())
+    return render_template("console/_queue_rows.html", items=items[:QUEUE_LIMIT],
+                           total=len(items), labels=labels, hours=team_hours())

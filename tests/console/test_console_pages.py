@@ -2,13 +2,15 @@
 the dashboard's numbers and CSV."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.platform import clock
-from storage.db import transaction
-from storage.models import AuditEntry, Conversation
+from handlers.console.queue import QUEUE_LIMIT
+from storage.db import make_engine, transaction
+from storage.models import AuditEntry, Conversation, Protocol
 
 from ..conftest import MARIA, drain
 from .support import conversation_id, make_user, post, sign_in
@@ -110,3 +112,59 @@ def test_the_dashboard_gives_time_to_complete_per_journey_and_handoff_reasons(ap
     assert completion[1].endswith(";3,0;1"), completion
     reasons = sara.get("/console/dashboard/reasons.csv").get_data(as_text=True).splitlines()
     assert reasons[1] == "pedido do beneficiário;1", reasons
+
+
+def _waiting_conversations(rt, count: int, *, with_the_bot: bool = False) -> list[int]:
+    """`count` conversations waiting for a person, the first the longest; `with_the_bot`:
+    back with the bot while the team owes each a case (an "encaminhado" protocol)."""
+    now = clock.now()
+    ids = []
+    with transaction(rt.sessions) as s:
+        for n in range(count):
+            since = now - timedelta(minutes=count - n)
+            c = Conversation(channel="whatsapp", address=f"+55679{n:08d}", data={},
+                             created_at=since, handoff=None if with_the_bot else "waiting",
+                             escalated_at=since)
+            s.add(c)
+            s.flush()
+            if with_the_bot:
+                s.add(Protocol(number=f"2026120700{n:05d}", journey="cadastro",
+                               conversation_id=c.id, status="encaminhado", updated_at=since))
+            ids.append(c.id)
+    return ids
+
+
+def _rows(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'data-conversation="(\d+)"', page)]
+
+
+def test_in_a_surge_the_queue_shows_the_longest_waits_and_counts_the_rest(app, rt):
+    ids = _waiting_conversations(rt, QUEUE_LIMIT + 3)
+    ana = _signed(app, rt, "ana", "Ana")
+
+    for path in ("/console/queue", "/console/queue/rows"):
+        page = ana.get(path).get_data(as_text=True)
+        assert _rows(page) == ids[:QUEUE_LIMIT]
+        assert f"Mostrando as {QUEUE_LIMIT} conversas que esperam há mais tempo, de " \
+               f"{QUEUE_LIMIT + 3}" in page
+
+
+def test_the_queue_reads_the_cases_owed_in_one_query_however_many_rows(app, rt, settings):
+    ids = _waiting_conversations(rt, 30, with_the_bot=True)
+    ana = _signed(app, rt, "ana", "Ana")
+    engine = make_engine(settings.database_url)
+    reads: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "FROM protocols" in statement:
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = ana.get("/console/queue/rows").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert _rows(page) == ids
+    assert "Caso devido (com o bot)" in page and "2026120700" in page
+    assert len(reads) <= 2  # the queue's cases; no query per row
