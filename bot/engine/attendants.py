@@ -57,14 +57,22 @@ def waiting(session: Session, include_mine: Attendant | None = None) -> list[Con
     return [c for _, c in sorted(entries.values(), key=lambda e: (e[0] or clock.now(), e[1].id))]
 
 
-# Protocols forwarded to the team and not yet settled, oldest first.
-OPEN_CASES = (select(Protocol).where(Protocol.status == "encaminhado")
-              .order_by(Protocol.updated_at, Protocol.id))
-
-
 def open_cases(session: Session, conversation: Conversation) -> list[Protocol]:
     """Protocols of this conversation forwarded to the team and not yet settled."""
-    return list(session.scalars(OPEN_CASES.where(Protocol.conversation_id == conversation.id)))
+    return open_cases_of(session, [conversation.id]).get(conversation.id, [])
+
+
+def open_cases_of(session: Session, conversation_ids: list[int]) -> dict[int, list[Protocol]]:
+    """`open_cases` of many conversations in one query (a queue page lists them all),
+    oldest first; conversations that owe none are absent."""
+    found: dict[int, list[Protocol]] = {}
+    if conversation_ids:
+        for protocol in session.scalars(
+                select(Protocol).where(Protocol.status == "encaminhado",
+                                       Protocol.conversation_id.in_(conversation_ids))
+                .order_by(Protocol.updated_at, Protocol.id)):
+            found.setdefault(protocol.conversation_id, []).append(protocol)
+    return found
 
 
 def transcript(session: Session, conversation: Conversation, limit: int = 50) -> list[dict]:

@@ -110,7 +110,7 @@ class LeanBookkeeping:
     def heartbeat(self, timeout=None, pipeline=None):
         if pipeline is not None:
             return super().heartbeat(timeout, pipeline=pipeline)
-        last = getattr(self, "last_heartbeat", None)
+        last = self.last_heartbeat  # RQ's own record, whoever wrote the heartbeat
         if timeout is None and last is not None and rq_now() - last < self.HEARTBEAT_EVERY:
             return None
         with self.connection.pipeline(transaction=False) as batched:

@@ -57,7 +57,8 @@ def entries(session, viewer, channel: str | None = None, which: str = "all") -> 
     numbers = {(c.data or {}).get("protocol") for c in conversations} - {None}
     protocols = {p.number: p for p in session.scalars(select(Protocol).where(Protocol.number.in_(numbers)))} \
         if numbers else {}
-    cases = _open_cases(session, [c.id for c in conversations if not c.handoff])
+    # One query for every row's cases: each open console re-reads the page every few seconds.
+    cases = handoff.open_cases_of(session, [c.id for c in conversations if not c.handoff])
     owners = {a.id: a.name for a in session.scalars(select(Attendant))}
     amber, red = _rt().settings.console_sla_minutes
     now = clock.now()
@@ -82,17 +83,6 @@ def entries(session, viewer, channel: str | None = None, which: str = "all") -> 
             continue
         result.append(entry)
     return result
-
-
-def _open_cases(session, conversation_ids: list[int]) -> dict[int, list[Protocol]]:
-    """handoff.open_cases for many conversations in one query (not one per row: the page
-    is re-read every few seconds by every open console)."""
-    found: dict[int, list[Protocol]] = {}
-    if conversation_ids:
-        for protocol in session.scalars(handoff.OPEN_CASES.where(
-                Protocol.conversation_id.in_(conversation_ids))):
-            found.setdefault(protocol.conversation_id, []).append(protocol)
-    return found
 
 
 def team_hours() -> dict:
