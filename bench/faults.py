@@ -110,7 +110,7 @@ async def main(args) -> None:
     incidents: list[Incident] = []
     try:
         with Stack(fake.base_url, workers=args.workers, web_workers=args.web_workers,
-                   people=people_needed(args)) as stack:
+                   people=people_needed(args), sender_rate=args.sender_rate) as stack:
             print(f"set-up in {time.monotonic() - began:.1f} s; faults: {', '.join(sorted(faults))}")
             print(f"load average before: {load_average()}")
             phase_end = time.monotonic() + args.seconds

@@ -64,6 +64,7 @@ class Stack:
     workers: int = 2
     web_workers: int = 2
     people: int = 2000
+    sender_rate: int = 400  # WHATSAPP_MAX_PER_SECOND: above what the bench can reach
     pid: int = field(default_factory=os.getpid)
 
     def __post_init__(self) -> None:
@@ -94,7 +95,7 @@ class Stack:
             PLANBOT_VAR_DIR=str(self.tmp / "var"), SECRET_KEY="bench-secret-" + "x" * 20,
             PUBLIC_BASE_URL=PUBLIC, TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN=TOKEN,
             TWILIO_WHATSAPP_FROM=BOT_NUMBER, TWILIO_API_BASE_URL=self.twilio_base_url,
-            PYTHONUNBUFFERED="1",
+            WHATSAPP_MAX_PER_SECOND=str(self.sender_rate), PYTHONUNBUFFERED="1",
         )
         return env
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
+from redis.exceptions import RedisError
 from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import aliased
 
@@ -20,6 +22,7 @@ from bot.pipeline import context, invitations
 from bot.pipeline.locks import conversation_lock, still_holding
 from bot.platform import clock, metrics, queueing
 from bot.platform.logs import log_context
+from bot.services import outbox
 from bot.services.media_links import media_urls
 from bot.services.outreach import pacing
 from storage.db import one_statement, reading, transaction
@@ -46,24 +49,37 @@ def deliver_conversation(conversation_id: int, woken: bool = True) -> int:
         return _deliver_conversation(conversation_id, woken)
 
 
-def _deliver_conversation(conversation_id: int, woken: bool) -> int:
+def deliver_claimed(claimed: Claimed) -> int:
+    """Send the reply a turn claimed in its own transaction (`claim_in_turn`), then
+    whatever else is due, under the out-lock the claim took."""
+    with log_context(conversation=claimed.conversation_id):
+        return _deliver_conversation(claimed.conversation_id, woken=False, claimed=claimed)
+
+
+def _deliver_conversation(conversation_id: int, woken: bool, claimed: Claimed | None = None
+                          ) -> int:
     rt = context.runtime()
     sent = 0
     wake_flag = queueing.wake_flag("out", conversation_id) if woken else None
     while True:
-        with conversation_lock(rt, f"out:{conversation_id}", clears=wake_flag) as lock:
+        held = (claimed.held() if claimed is not None
+                else conversation_lock(rt, f"out:{conversation_id}", clears=wake_flag))
+        with held as lock:
             if lock is None:
                 return sent
             first = True  # just acquired: no need to renew it before the first row
             taken = Taken()
-            while (outcome := _deliver_one(rt, conversation_id, None if first else lock, taken)
-                   ) is not Delivery.NONE_DUE:
+            if claimed is not None:
+                sent += _send(rt, claimed.row_id, claimed.outgoing) is Delivery.SENT
+                first, taken.more, claimed = False, claimed.more, None
+            while taken.more and (outcome := _deliver_one(rt, conversation_id,
+                                                           None if first else lock, taken)
+                                  ) is not Delivery.NONE_DUE:
                 first = False
                 if outcome in (Delivery.IN_FLIGHT, Delivery.HELD, Delivery.LOCK_LOST):
                     return sent  # later rows wait behind it (sweeper / its own job / holder)
                 sent += outcome is Delivery.SENT
-                if not taken.more:
-                    break  # rows added since came with jobs that knock (or run after us)
+                # not taken.more: rows added since came with jobs that knock (or run after us)
         # A row added meanwhile came with a job that found the lock taken and knocked;
         # without a knock there is nothing new to look for (0277).
         if not lock.knocked or not _has_outgoing(rt, conversation_id):
@@ -71,9 +87,10 @@ def _deliver_conversation(conversation_id: int, woken: bool) -> int:
         wake_flag = None
 
 
-def _due(rows) -> tuple:
-    """A conversation's rows to send now (`rows`: the table or an alias of it)."""
-    return (rows.conversation_id == bindparam("conversation_id"),
+def _due(rows, conversation: str = "conversation_id") -> tuple:
+    """A conversation's rows to send now (`rows`: the table or an alias of it;
+    `conversation`: the name of the parameter that holds its id)."""
+    return (rows.conversation_id == bindparam(conversation),
             rows.status.in_(("pending", "sending")),
             or_(rows.not_before.is_(None), rows.not_before <= bindparam("now")))
 
@@ -101,6 +118,99 @@ def _has_outgoing(rt, conversation_id: int) -> bool:
     with reading(rt.sessions) as connection:
         return connection.scalar(_NEXT_DUE, {"conversation_id": conversation_id,
                                              "now": clock.now()}) is not None
+
+
+@dataclass
+class Claimed:
+    """A reply marked "sending" in the turn's own transaction, its conversation's out-lock
+    held since before that transaction committed (decision 0279)."""
+
+    conversation_id: int
+    row_id: int
+    outgoing: Outgoing
+    more: bool  # other rows of the conversation are due too
+    lock: object  # the conversation's out-lock (a KnockingLock)
+    stack: ExitStack  # releases it
+
+    @contextmanager
+    def held(self):
+        """The out-lock, released (and its knock read) when the block ends."""
+        with self.stack:
+            yield self.lock
+
+    def abandon(self, rt) -> None:
+        """The turn did not commit: nothing was claimed; free the lock, and honour a knock
+        that came meanwhile."""
+        with self.held() as lock:
+            pass
+        if lock.knocked:
+            try:
+                queueing.deliver_later(rt, self.conversation_id)
+            except RedisError as exc:  # the sweeper finds the row; keep the turn's error
+                log.warning("conversation %s: delivery not queued (%s)", self.conversation_id, exc)
+
+
+_oldest_due = aliased(OutboundMessage)
+_due_now = aliased(OutboundMessage)
+# A reply the turn just wrote, if it heads its conversation's queue, goes out right after
+# the commit: marked "sending" in the turn's transaction (no claim transaction of its own).
+# Rows that need the claim's judgement (an earlier attempt, a campaign, a held slot, an old
+# row) are left to the normal path.
+_CLAIM_IN_TURN = (
+    update(OutboundMessage)
+    .where(OutboundMessage.id == select(_oldest_due.id).where(*_due(_oldest_due, "conversation"))
+           .order_by(_oldest_due.id).limit(1).scalar_subquery(),
+           OutboundMessage.status == "pending", OutboundMessage.author != "system",
+           OutboundMessage.not_before.is_(None),
+           OutboundMessage.created_at > bindparam("oldest", type_=OutboundMessage.created_at.type))
+    .values(status="sending", attempts=OutboundMessage.attempts + 1,
+            sending_started_at=bindparam("now", type_=OutboundMessage.created_at.type))
+    .returning(OutboundMessage.id, OutboundMessage.channel, OutboundMessage.recipient,
+               OutboundMessage.body, OutboundMessage.subject, OutboundMessage.media,
+               OutboundMessage.content_sid, OutboundMessage.content_variables,
+               select(func.count(_due_now.id)).where(*_due(_due_now, "conversation"))
+               .scalar_subquery())
+)
+
+
+def claim_in_turn(rt, s, conversation) -> Claimed | None:
+    """Before the turn's transaction commits: take the conversation's out-lock and mark
+    the reply the turn wrote "sending", so the job sends it at once after the commit.
+    None: the normal path delivers (no reply, another delivery holds the lock, an earlier
+    row is due, or the sender is at its limit)."""
+    if not outbox.replied(s):
+        return None
+    conversation_id = conversation.id
+    stack = ExitStack()
+    try:
+        lock = stack.enter_context(conversation_lock(rt, f"out:{conversation_id}"))
+    except RedisError as exc:  # the turn still commits; the normal path copes with Redis
+        log.warning("conversation %s: reply not claimed in its turn (%s)", conversation_id, exc)
+        return None
+    if lock is None:
+        stack.close()
+        return None  # its holder finds our knock and sends the reply
+    claimed = None
+    try:
+        # Asked first: a slot counted for a row then not claimed errs on the slow side.
+        if conversation.channel == "whatsapp" and _sender_wait_for_reply(rt):
+            return None
+        now = clock.now()
+        found = s.connection().execute(_CLAIM_IN_TURN, {
+            "conversation": conversation_id, "now": now,
+            "oldest": now - timedelta(hours=rt.settings.outbound_max_age_hours)}).first()
+        if found is None:
+            return None
+        (row_id, channel, recipient, body, subject, media, content_sid, variables, due) = found
+        claimed = Claimed(conversation_id, row_id, Outgoing(
+            id=row_id, channel=channel, recipient=recipient, body=body, subject=subject,
+            media_urls=tuple(media_urls(rt.settings, media or [], row_id)),
+            content_sid=content_sid, content_variables=variables, sending_started_at=now,
+        ), more=due > 1, lock=lock, stack=stack)
+        return claimed
+    finally:
+        if claimed is None:
+            stack.close()
 
 
 def _deliver_one(rt, conversation_id: int, lock=None, taken: Taken | None = None) -> Delivery:
@@ -155,6 +265,12 @@ def _try_deliver_one(rt, conversation_id: int, lock, taken: Taken) -> Delivery |
     if hold is not None:
         queueing.deliver_at(rt, conversation_id, hold)  # the sweeper covers a lost job
         return Delivery.HELD
+    return _send(rt, row_id, outgoing, sender)
+
+
+def _send(rt, row_id: int, outgoing: Outgoing, sender=None) -> Delivery:
+    """Send a row already marked "sending" and record what came of it."""
+    sender = sender or rt.sender(outgoing.channel)
     try:
         result = sender.send(outgoing)
     except RetryableSendError as exc:
@@ -191,6 +307,17 @@ def _sender_wait(rt, row: OutboundMessage) -> timedelta | None:
     return pacing.sender_wait(rt.redis, pacing.sender_key(rt, row.channel),
                               rt.settings.whatsapp_max_per_second,
                               urgent=row.author != "system")
+
+
+def _sender_wait_for_reply(rt) -> bool:
+    """A reply to a person must wait for the WhatsApp sender's next slot (counted if not);
+    with Redis away, the normal path's wait decides."""
+    try:
+        return pacing.sender_wait(rt.redis, pacing.sender_key(rt, "whatsapp"),
+                                  rt.settings.whatsapp_max_per_second, urgent=True) is not None
+    except RedisError as exc:
+        log.warning("sender pace not read (%s): the reply waits for the normal path", exc)
+        return True
 
 
 def _attempt_may_be_in_flight(row: OutboundMessage) -> bool:

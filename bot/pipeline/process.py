@@ -15,7 +15,7 @@ from bot import engine
 from bot.channels.base import AmbiguousSendError, RetryableSendError
 from bot.language.templates import render
 from bot.pipeline import context, media, team_replies
-from bot.pipeline.deliver import deliver_conversation
+from bot.pipeline.deliver import Claimed, claim_in_turn, deliver_claimed, deliver_conversation
 from bot.pipeline.locks import conversation_lock, still_holding
 from bot.platform import clock, metrics, queueing
 from bot.platform.logs import log_context
@@ -45,7 +45,7 @@ def _process_conversation(conversation_key: str, deliver: bool) -> int:
             return 0  # the holder finds this job's knock as it releases
         fresh = True  # just acquired: no need to renew it before the first message
         while fresh or still_holding(lock):
-            done = _process_next(rt, conversation_key, up_to)
+            done = _process_next(rt, conversation_key, up_to, deliver)  # claims if it delivers
             if done is None or done is GAVE_UP:
                 look_again = done is GAVE_UP  # later messages may be waiting behind it
                 break
@@ -53,11 +53,13 @@ def _process_conversation(conversation_key: str, deliver: bool) -> int:
             if done is LATER:
                 return handled  # a job is scheduled for the message's next try
             handled += 1
-            for fn in done.turn.deferred:
-                fn()
-            if deliver:
-                _deliver_now(rt, done.conversation_id)
-            else:
+            try:
+                for fn in done.turn.deferred:
+                    fn()
+            finally:  # a claimed reply holds its conversation's out-lock: always let go
+                if deliver:
+                    _deliver_now(rt, done)
+            if not deliver:
                 queueing.deliver_later(rt, done.conversation_id)
             up_to = up_to or done.newest_pending
             if done.message_id >= up_to:
@@ -70,13 +72,18 @@ def _process_conversation(conversation_key: str, deliver: bool) -> int:
     return handled
 
 
-def _deliver_now(rt, conversation_id: int) -> None:
-    """The turn's replies go out from this job: one job per message instead of two. A
-    send that must be retried is handed to a delivery job with RQ's retries (a row left
-    "sending" by an ambiguous failure waits for the sweeper, as always)."""
+def _deliver_now(rt, done: Done) -> None:
+    """The turn's replies go out from this job: one job per message instead of two, the
+    first reply claimed by the turn's own transaction if it could (0279). A send that must
+    be retried is handed to a delivery job with RQ's retries (a row left "sending" by an
+    ambiguous failure waits for the sweeper, as always)."""
+    conversation_id = done.conversation_id
     with log_context(conversation=conversation_id):
         try:
-            deliver_conversation(conversation_id, woken=False)
+            if done.claimed is not None:
+                deliver_claimed(done.claimed)
+            else:
+                deliver_conversation(conversation_id, woken=False)
         except (RetryableSendError, AmbiguousSendError) as exc:
             log.info("reply of conversation %s not sent yet (%s): retried by a job",
                      conversation_id, exc)
@@ -103,10 +110,10 @@ LATER = object()  # the oldest message waits for its files' next download try
 GAVE_UP = object()  # the oldest message failed for good (answered with an apology)
 
 
-def _process_next(rt, key: str, up_to: int | None = None):
+def _process_next(rt, key: str, up_to: int | None = None, claim: bool = False):
     started = time.perf_counter()
     try:
-        done = _process_next_once(rt, key, up_to)
+        done = _process_next_once(rt, key, up_to, claim)
         if done is not None and done is not LATER:
             metrics.TURN_SECONDS.observe(time.perf_counter() - started)
         return done
@@ -180,6 +187,7 @@ class Done:
     turn: object  # engine.Turn, or _TeamMail: what runs after the commit (deferred)
     message_id: int
     newest_pending: int  # the newest message pending when this one was taken
+    claimed: Claimed | None = None  # its first reply, marked "sending" before the commit
 
 
 _pending = aliased(InboundMessage)
@@ -203,7 +211,17 @@ def _take_oldest(s, key: str, up_to: int | None) -> tuple[InboundMessage | None,
     return (found[0], found[1]) if found is not None else (None, None)
 
 
-def _process_next_once(rt, key: str, up_to: int | None = None):
+def _process_next_once(rt, key: str, up_to: int | None = None, claim: bool = False):
+    claims: list[Claimed] = []  # a reply claimed just before the commit
+    try:
+        return _turn(rt, key, up_to, claims if claim else None)
+    except BaseException:
+        for claimed in claims:  # the commit failed: nothing was claimed after all
+            claimed.abandon(rt)
+        raise
+
+
+def _turn(rt, key: str, up_to: int | None, claims: list | None):
     with transaction(rt.sessions) as s:
         msg, newest = _take_oldest(s, key, up_to)
         if msg is None:
@@ -227,7 +245,10 @@ def _process_next_once(rt, key: str, up_to: int | None = None):
         ))
         if fetched.discard:  # after the commit: a rolled-back turn still finds the bytes
             turn.deferred.append(lambda: media.discard(rt, fetched.discard))
-        return Done(conversation.id, turn, msg.id, newest)
+        claimed = None
+        if claims is not None and (claimed := claim_in_turn(rt, s, conversation)) is not None:
+            claims.append(claimed)  # the last statement before the commit
+        return Done(conversation.id, turn, msg.id, newest, claimed)
 
 
 class _TeamMail:

@@ -42,6 +42,15 @@ def split_body(text: str, limit: int) -> list[str]:
     return [text[i:i + limit] for i in range(0, len(text), limit)]
 
 
+REPLIED = "outbox.replied"  # session.info key: a reply (not a system message) was written
+
+
+def replied(session: Session) -> bool:
+    """Whether this session (one transaction) wrote a reply to the person: what the
+    delivery may claim before the commit (decision 0279)."""
+    return session.info.get(REPLIED, False)
+
+
 def enqueue_text(session: Session, conversation: Conversation, body: str, *,
                  author: str = "bot", media: list | None = None, subject: str | None = None,
                  not_before=None) -> list[OutboundMessage]:
@@ -59,6 +68,8 @@ def enqueue_text(session: Session, conversation: Conversation, body: str, *,
         session.add(row)
         rows.append(row)
     session.flush()
+    if author != "system":
+        session.info[REPLIED] = True
     return rows
 
 
@@ -124,4 +135,5 @@ def enqueue_interactive(session: Session, conversation: Conversation, content_si
     )
     session.add(row)
     session.flush()
+    session.info[REPLIED] = True
     return row
