@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -211,6 +211,32 @@ def _take_oldest(s, key: str, up_to: int | None) -> tuple[InboundMessage | None,
     return (found[0], found[1]) if found is not None else (None, None)
 
 
+# The usual take: the oldest pending message (up to the job's bound) with its conversation
+# and the newest pending id, both rows locked, in one statement instead of two. A first
+# message (no conversation yet) finds nothing here and takes the two-step path.
+_TAKE_WITH_CONVERSATION = (
+    select(InboundMessage, Conversation,
+           select(func.max(_pending.id))
+           .where(_pending.conversation_key == bindparam("key"), _pending.status == "received")
+           .scalar_subquery())
+    .join(Conversation, and_(Conversation.channel == InboundMessage.channel,
+                             Conversation.address == InboundMessage.sender))
+    .where(InboundMessage.conversation_key == bindparam("key"),
+           InboundMessage.status == "received", InboundMessage.id <= bindparam("up_to"))
+    .order_by(InboundMessage.id).limit(1).with_for_update(of=(InboundMessage, Conversation))
+)
+
+
+def _take(s, rt, key: str, up_to: int | None):
+    """(message, its conversation, the newest pending id) or (None, None, None)."""
+    found = s.execute(_TAKE_WITH_CONVERSATION,
+                      {"key": key, "up_to": MAX_ROW_ID if up_to is None else up_to}).first()
+    if found is not None:
+        return found[0], found[1], up_to if up_to is not None else found[2]
+    msg, newest = _take_oldest(s, key, up_to)
+    return msg, None, newest
+
+
 def _process_next_once(rt, key: str, up_to: int | None = None, claim: bool = False):
     claims: list[Claimed] = []  # a reply claimed just before the commit
     try:
@@ -223,12 +249,12 @@ def _process_next_once(rt, key: str, up_to: int | None = None, claim: bool = Fal
 
 def _turn(rt, key: str, up_to: int | None, claims: list | None):
     with transaction(rt.sessions) as s:
-        msg, newest = _take_oldest(s, key, up_to)
+        msg, conversation, newest = _take(s, rt, key, up_to)
         if msg is None:
             return None
         if msg.retry_at is not None and msg.retry_at > clock.now():
             return LATER  # woken early (the sweeper): the scheduled try will come
-        conversation = _conversation_for(s, rt, msg)
+        conversation = conversation or _conversation_for(s, rt, msg)
         conversation.last_inbound_at = msg.received_at
         # Marked before the turn runs (one UPDATE at the turn's first flush, not two);
         # a turn that fails rolls it back with everything else.
