@@ -227,7 +227,7 @@ _TAKE_WITH_CONVERSATION = (
 )
 
 
-def _take(s, rt, key: str, up_to: int | None):
+def _take(s, key: str, up_to: int | None):
     """(message, its conversation, the newest pending id) or (None, None, None)."""
     found = s.execute(_TAKE_WITH_CONVERSATION,
                       {"key": key, "up_to": MAX_ROW_ID if up_to is None else up_to}).first()
@@ -249,7 +249,7 @@ def _process_next_once(rt, key: str, up_to: int | None = None, claim: bool = Fal
 
 def _turn(rt, key: str, up_to: int | None, claims: list | None):
     with transaction(rt.sessions) as s:
-        msg, conversation, newest = _take(s, rt, key, up_to)
+        msg, conversation, newest = _take(s, key, up_to)
         if msg is None:
             return None
         if msg.retry_at is not None and msg.retry_at > clock.now():
