@@ -193,7 +193,7 @@ def claim_in_turn(rt, s, conversation) -> Claimed | None:
     claimed = None
     try:
         # Asked first: a slot counted for a row then not claimed errs on the slow side.
-        if conversation.channel == "whatsapp" and _sender_wait_for_reply(rt):
+        if _sender_wait_for_reply(rt, conversation.channel):
             return None
         now = clock.now()
         found = s.connection().execute(_CLAIM_IN_TURN, {
@@ -302,19 +302,22 @@ def _count(channel: str, result: str, exc: Exception) -> None:
 def _sender_wait(rt, row: OutboundMessage) -> timedelta | None:
     """Never above the sender's messages-per-second (campaigns are paced in
     bot.pipeline.invitations): None to send now, else how long a reply waits."""
-    if row.channel != "whatsapp":
+    return _sender_wait_on(rt, row.channel, urgent=row.author != "system")
+
+
+def _sender_wait_on(rt, channel: str, urgent: bool) -> timedelta | None:
+    """None: send now (a slot counted); only the WhatsApp sender has a limit."""
+    if channel != "whatsapp":
         return None
-    return pacing.sender_wait(rt.redis, pacing.sender_key(rt, row.channel),
-                              rt.settings.whatsapp_max_per_second,
-                              urgent=row.author != "system")
+    return pacing.sender_wait(rt.redis, pacing.sender_key(rt, channel),
+                              rt.settings.whatsapp_max_per_second, urgent=urgent)
 
 
-def _sender_wait_for_reply(rt) -> bool:
-    """A reply to a person must wait for the WhatsApp sender's next slot (counted if not);
-    with Redis away, the normal path's wait decides."""
+def _sender_wait_for_reply(rt, channel: str) -> bool:
+    """A reply to a person must wait for the sender's next slot; with Redis away, the
+    normal path's wait decides."""
     try:
-        return pacing.sender_wait(rt.redis, pacing.sender_key(rt, "whatsapp"),
-                                  rt.settings.whatsapp_max_per_second, urgent=True) is not None
+        return _sender_wait_on(rt, channel, urgent=True) is not None
     except RedisError as exc:
         log.warning("sender pace not read (%s): the reply waits for the normal path", exc)
         return True

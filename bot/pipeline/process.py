@@ -191,13 +191,14 @@ class Done:
 
 
 _pending = aliased(InboundMessage)
-# A job's first take: the oldest pending message, locked, and the newest one's id (what
-# the job answers before it lets others go first), in one statement.
+# The newest pending message's id: what a job answers before it lets others go first.
+_NEWEST_PENDING = (select(func.max(_pending.id))
+                   .where(_pending.conversation_key == bindparam("key"),
+                          _pending.status == "received").scalar_subquery())
+# A job's first take when the conversation does not exist yet: the oldest pending message,
+# locked, and the newest one's id, in one statement.
 _OLDEST_AND_NEWEST_PENDING = (
-    select(InboundMessage,
-           select(func.max(_pending.id))
-           .where(_pending.conversation_key == bindparam("key"), _pending.status == "received")
-           .scalar_subquery())
+    select(InboundMessage, _NEWEST_PENDING)
     .where(InboundMessage.conversation_key == bindparam("key"),
            InboundMessage.status == "received")
     .order_by(InboundMessage.id).limit(1).with_for_update(of=InboundMessage)
@@ -215,10 +216,7 @@ def _take_oldest(s, key: str, up_to: int | None) -> tuple[InboundMessage | None,
 # and the newest pending id, both rows locked, in one statement instead of two. A first
 # message (no conversation yet) finds nothing here and takes the two-step path.
 _TAKE_WITH_CONVERSATION = (
-    select(InboundMessage, Conversation,
-           select(func.max(_pending.id))
-           .where(_pending.conversation_key == bindparam("key"), _pending.status == "received")
-           .scalar_subquery())
+    select(InboundMessage, Conversation, _NEWEST_PENDING)
     .join(Conversation, and_(Conversation.channel == InboundMessage.channel,
                              Conversation.address == InboundMessage.sender))
     .where(InboundMessage.conversation_key == bindparam("key"),
@@ -238,43 +236,39 @@ def _take(s, key: str, up_to: int | None):
 
 
 def _process_next_once(rt, key: str, up_to: int | None = None, claim: bool = False):
-    claims: list[Claimed] = []  # a reply claimed just before the commit
+    claimed = None  # the turn's reply, claimed just before the commit
     try:
-        return _turn(rt, key, up_to, claims if claim else None)
+        with transaction(rt.sessions) as s:
+            msg, conversation, newest = _take(s, key, up_to)
+            if msg is None:
+                return None
+            if msg.retry_at is not None and msg.retry_at > clock.now():
+                return LATER  # woken early (the sweeper): the scheduled try will come
+            conversation = conversation or _conversation_for(s, rt, msg)
+            conversation.last_inbound_at = msg.received_at
+            # Marked before the turn runs (one UPDATE at the turn's first flush, not two);
+            # a turn that fails rolls it back with everything else.
+            msg.conversation_id = conversation.id
+            msg.status = "processed"
+            msg.processed_at = clock.now()
+            if team_replies.is_team_conversation(rt, conversation):
+                turn = _TeamMail(team_replies.handle(s, rt, conversation, msg), rt)
+                return Done(conversation.id, turn, msg.id, newest)
+            fetched = media.fetch(s, rt, conversation, msg)
+            turn = engine.handle(s, rt, conversation, engine.Message(
+                text=bounded_text(msg), payload=msg.payload,
+                attachments=tuple(msg.attachments or ()), external_id=msg.external_id,
+                files=fetched.files, refused=fetched.refused,
+            ))
+            if fetched.discard:  # after the commit: a rolled-back turn still finds the bytes
+                turn.deferred.append(lambda: media.discard(rt, fetched.discard))
+            if claim:  # the last statement before the commit
+                claimed = claim_in_turn(rt, s, conversation)
+            return Done(conversation.id, turn, msg.id, newest, claimed)
     except BaseException:
-        for claimed in claims:  # the commit failed: nothing was claimed after all
+        if claimed is not None:  # the commit failed: nothing was claimed after all
             claimed.abandon(rt)
         raise
-
-
-def _turn(rt, key: str, up_to: int | None, claims: list | None):
-    with transaction(rt.sessions) as s:
-        msg, conversation, newest = _take(s, key, up_to)
-        if msg is None:
-            return None
-        if msg.retry_at is not None and msg.retry_at > clock.now():
-            return LATER  # woken early (the sweeper): the scheduled try will come
-        conversation = conversation or _conversation_for(s, rt, msg)
-        conversation.last_inbound_at = msg.received_at
-        # Marked before the turn runs (one UPDATE at the turn's first flush, not two);
-        # a turn that fails rolls it back with everything else.
-        msg.conversation_id = conversation.id
-        msg.status = "processed"
-        msg.processed_at = clock.now()
-        if team_replies.is_team_conversation(rt, conversation):
-            turn = _TeamMail(team_replies.handle(s, rt, conversation, msg), rt)
-            return Done(conversation.id, turn, msg.id, newest)
-        fetched = media.fetch(s, rt, conversation, msg)
-        turn = engine.handle(s, rt, conversation, engine.Message(
-            text=bounded_text(msg), payload=msg.payload, attachments=tuple(msg.attachments or ()),
-            external_id=msg.external_id, files=fetched.files, refused=fetched.refused,
-        ))
-        if fetched.discard:  # after the commit: a rolled-back turn still finds the bytes
-            turn.deferred.append(lambda: media.discard(rt, fetched.discard))
-        claimed = None
-        if claims is not None and (claimed := claim_in_turn(rt, s, conversation)) is not None:
-            claims.append(claimed)  # the last statement before the commit
-        return Done(conversation.id, turn, msg.id, newest, claimed)
 
 
 class _TeamMail:

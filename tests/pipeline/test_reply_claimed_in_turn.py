@@ -21,6 +21,7 @@ from tests.pipeline.test_delivery import (
     KEY,
     TwilioNetwork,
     _conversation_id,
+    _lock_key,
     _raise,
     _recover,
     _rows,
@@ -31,10 +32,6 @@ from tests.pipeline.test_delivery import (
 @pytest.fixture
 def network(monkeypatch):
     return TwilioNetwork(monkeypatch)
-
-
-def _lock_key(cid: int) -> str:
-    return f"planbot:lock:out:{cid}"
 
 
 def _statuses(rt) -> list[str]:
